@@ -1,0 +1,26 @@
+"""physml: machine learning the way a physicist does it.
+
+Subpackages are imported on first use (``physml.nets`` pulls in PyTorch), so
+``import physml`` and the command line stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = ("data", "experiments", "lab", "nets")
+
+__all__ = ["__version__", *_SUBPACKAGES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"physml.{name}")
+    raise AttributeError(f"module 'physml' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
