@@ -1,0 +1,36 @@
+"""Progress display for long loops (tqdm on a terminal, silent otherwise)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+__all__ = ["progress"]
+
+T = TypeVar("T")
+
+
+def _enabled() -> bool:
+    setting = os.environ.get("PHYSML_PROGRESS", "auto").lower()
+    if setting in {"0", "off", "false", "no"}:
+        return False
+    if setting in {"1", "on", "true", "yes"}:
+        return True
+    return sys.stderr.isatty()
+
+
+def progress(iterable: Iterable[T], *, total: int | None = None, desc: str | None = None) -> Iterator[T]:
+    """Iterate over ``iterable`` with a progress bar on standard error.
+
+    The bar is shown only when standard error is a terminal (or when the
+    environment variable ``PHYSML_PROGRESS=1``); ``PHYSML_PROGRESS=0`` hides it.
+    """
+    if not _enabled():
+        yield from iterable
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(iterable, total=total, desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True) as bar:
+        yield from bar

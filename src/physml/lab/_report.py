@@ -1,0 +1,74 @@
+"""The HTML report: one self-contained page for a run directory."""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from collections import Counter
+from pathlib import Path
+
+from physml.lab._format import (
+    format_expected,
+    format_measurement,
+    format_number,
+    format_pull,
+    format_seconds,
+    format_value,
+)
+from physml.lab._io import atomic_write_text
+from physml.lab._types import COMPARISONS, VERDICTS, Result
+
+__all__ = ["render_report", "write_report"]
+
+
+def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple[str, str], str]) -> str:
+    """The report as an HTML string; ``images`` maps (experiment, figure) to base64 PNG data."""
+    import jinja2
+
+    import physml
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("physml.lab", "."),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = env.get_template("report.html.j2")
+    counts = Counter({v: 0 for v in VERDICTS})
+    counts.update(r.verdict for r in results)
+    return template.render(
+        results=results,
+        counts=counts,
+        run_dir=str(run_dir),
+        version=physml.__version__,
+        generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        images=images,
+        seconds=format_seconds,
+        number=format_number,
+        value=format_value,
+        measured=lambda c: format_measurement(c.measured, c.uncertainty),
+        symbol=lambda c: COMPARISONS[c.comparison],
+        expected=format_expected,
+        pull=format_pull,
+    )
+
+
+def write_report(run_dir: str | Path, results: list[Result] | None = None) -> Path:
+    """Write ``run_dir/report.html`` from the results in ``run_dir`` (or those given).
+
+    Figures are embedded as base64 PNG so that the page is a single file.
+    """
+    from physml.lab._runner import load_results
+
+    run_dir = Path(run_dir)
+    if results is None:
+        results = load_results(run_dir)
+    results = sorted(results, key=lambda r: r.name)
+    images: dict[tuple[str, str], str] = {}
+    for r in results:
+        for fig in r.figures:
+            path = run_dir / r.name / fig
+            data = path.read_bytes() if path.is_file() else b""
+            images[(r.name, fig)] = base64.b64encode(data).decode("ascii")
+    return atomic_write_text(run_dir / "report.html", render_report(results, run_dir, images))

@@ -1,0 +1,146 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from physml.lab import OutputDirError, ParameterError, Result, run_experiments
+
+
+@pytest.fixture
+def toy(temporary_experiments):
+    """A toy experiment that records what it ran, with a map cached per item."""
+
+    @temporary_experiments("tmp-toy", claim="Two plus two is four.", source="arithmetic",
+                           quick=dict(n=3, target=4.0), full=dict(n=5, target=4.0))
+    def toy_experiment(ctx, n, target):
+        squares = ctx.map(_square, range(n))
+        ctx.check("2 + 2", 2 + 2, target, tolerance=0.0)
+        ctx.check("sum of squares", sum(squares), sum(i * i for i in range(n)), uncertainty=0.5,
+                  tolerance=1.0)
+        ctx.metric("squares", squares)
+        ctx.metric("draw", float(ctx.rng("draw").random()))
+        fig = ctx.new_figure()
+        fig.add_subplot().plot(squares)
+        ctx.figure(fig, "squares")
+
+    @temporary_experiments("tmp-broken", claim="It raises.", source="nowhere")
+    def broken(ctx):
+        ctx.check("fine", 1, 1)
+        raise RuntimeError("boom")
+
+    return toy_experiment
+
+
+def _square(i):
+    return i * i
+
+
+def test_run_writes_result_and_figure(tmp_path, toy):
+    [r] = run_experiments(["tmp-toy"], tmp_path / "run", preset="quick", seed=7)
+    folder = tmp_path / "run" / "tmp-toy"
+    data = json.loads((folder / "result.json").read_text())
+    assert data["verdict"] == "reproduced" == r.verdict
+    assert data["params"] == {"n": 3, "target": 4.0}
+    assert data["seed"] == 7 and data["preset"] == "quick"
+    assert data["figures"] == ["squares.png"]
+    assert (folder / "squares.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"python", "physml", "numpy"} <= set(data["versions"])
+    assert data["metrics"]["squares"] == [0, 1, 4]
+    assert not list((tmp_path / "run").glob(".*partial"))  # nothing half-written left
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(tmp_path, toy):
+    a = run_experiments(["tmp-toy"], tmp_path / "a", seed=1)[0].metrics["draw"]
+    b = run_experiments(["tmp-toy"], tmp_path / "b", seed=1)[0].metrics["draw"]
+    c = run_experiments(["tmp-toy"], tmp_path / "c", seed=2)[0].metrics["draw"]
+    assert a == b != c
+
+
+def test_failed_check_and_error_verdicts(tmp_path, toy):
+    [r] = run_experiments(["tmp-toy"], tmp_path / "r", overrides={"target": "5"})
+    assert r.verdict == "not reproduced"
+    [e] = run_experiments(["tmp-broken"], tmp_path / "e")
+    assert e.verdict == "error" and "RuntimeError: boom" in e.error
+    saved = json.loads((tmp_path / "e" / "tmp-broken" / "result.json").read_text())
+    assert saved["verdict"] == "error"
+
+
+def test_existing_output_directory_needs_resume(tmp_path, toy):
+    run_experiments(["tmp-toy"], tmp_path)
+    with pytest.raises(OutputDirError, match="--resume"):
+        run_experiments(["tmp-toy"], tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputDirError, match="not a directory"):
+        run_experiments(["tmp-toy"], tmp_path / "file")
+
+
+def test_resume_keeps_finished_and_reruns_changed(tmp_path, toy):
+    run_experiments(["tmp-toy"], tmp_path, seed=1)
+    stamp = (tmp_path / "tmp-toy" / "result.json").stat().st_mtime_ns
+    lines = []
+    run_experiments(["tmp-toy"], tmp_path, seed=1, resume=True, echo=lines.append)
+    assert (tmp_path / "tmp-toy" / "result.json").stat().st_mtime_ns == stamp
+    assert "kept finished result" in lines[0]
+    [r] = run_experiments(["tmp-toy"], tmp_path, seed=1, resume=True, overrides={"n": "4"})
+    assert r.params["n"] == 4 and Result.load(tmp_path / "tmp-toy" / "result.json").params["n"] == 4
+
+
+def test_unknown_override_for_several_experiments(tmp_path, toy):
+    with pytest.raises(ParameterError, match="no selected experiment"):
+        run_experiments(["tmp-toy", "layer-example"], tmp_path, overrides={"zzz": "1"})
+    with pytest.raises(ParameterError):
+        run_experiments(["tmp-toy"], tmp_path, overrides={"zzz": "1"})
+    assert not any(tmp_path.iterdir())  # nothing written before the parameters were valid
+
+
+INTERRUPTED = textwrap.dedent(
+    """
+    import os, signal, sys, time
+    from pathlib import Path
+    from physml.lab import experiment, run_experiments
+
+    marker = Path(sys.argv[2])
+    calls = Path(sys.argv[3])
+
+    def work(i):
+        with calls.open("a") as fh:
+            fh.write(f"{i} ")
+        if i == 2 and not marker.exists():
+            os.kill(os.getpid(), signal.SIGINT)  # interrupted in the middle of the map
+        return i * 10
+
+    @experiment("tmp-interrupted", claim="c", source="s", quick=dict(n=4), full=dict(n=4))
+    def interrupted(ctx, n):
+        values = ctx.map(work, range(n))
+        ctx.metric("values", values)
+        ctx.check("sum", sum(values), 60)
+
+    run_experiments(["tmp-interrupted"], sys.argv[1], resume=True)
+    """
+)
+
+
+def test_interrupted_run_resumes_without_redoing_finished_items(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(INTERRUPTED)
+    out, marker, calls = tmp_path / "run", tmp_path / "marker", tmp_path / "calls"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    first = subprocess.run([sys.executable, str(script), str(out), str(marker), str(calls)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode != 0 and "KeyboardInterrupt" in first.stderr
+    assert not (out / "tmp-interrupted").exists()
+    cached = sorted(p.name for p in (out / ".tmp-interrupted.partial" / "cache").iterdir())
+    assert cached == ["map0-0.pkl", "map0-1.pkl"]
+    assert calls.read_text().split() == ["0", "1", "2"]
+    calls.unlink()
+    marker.write_text("go on")
+    second = subprocess.run([sys.executable, str(script), str(out), str(marker), str(calls)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    result = Result.load(out / "tmp-interrupted" / "result.json")
+    assert result.verdict == "reproduced" and result.metrics["values"] == [0, 10, 20, 30]
+    assert calls.read_text().split() == ["2", "3"]  # items 0 and 1 came from the cache
+    assert not (out / ".tmp-interrupted.partial").exists()
