@@ -1,0 +1,38 @@
+"""Data sets and synthetic data: images, point clouds on manifolds, orbits on attractors.
+
+Every generator is a pure function of its parameters and ``seed`` (an integer or a
+:class:`numpy.random.Generator`). Importing this package loads only numpy; scipy,
+scikit-learn and pillow are imported by the functions that need them.
+"""
+
+from __future__ import annotations
+
+from physml.data._attractors import henon, lorenz
+from physml.data._images import (
+    FASHION_MNIST_CLASSES,
+    DatasetCorruptError,
+    DatasetNotFoundError,
+    digits,
+    fashion_mnist,
+    read_idx,
+    sample_images,
+)
+from physml.data._manifolds import clifford_torus, excised_sphere, flat_torus, sphere, swiss_roll, torus
+
+__all__ = [
+    "FASHION_MNIST_CLASSES",
+    "DatasetCorruptError",
+    "DatasetNotFoundError",
+    "clifford_torus",
+    "digits",
+    "excised_sphere",
+    "fashion_mnist",
+    "flat_torus",
+    "henon",
+    "lorenz",
+    "read_idx",
+    "sample_images",
+    "sphere",
+    "swiss_roll",
+    "torus",
+]
