@@ -1,0 +1,235 @@
+"""The ``physml`` command line.
+
+Exit codes: 0 every check passed, 1 a check failed (or an experiment raised),
+2 a usage error (one line on standard error, no traceback), 130 interrupted.
+
+Only the standard library is imported at start-up; the lab and the science modules
+are imported by the command that needs them, so ``physml --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's print-usage-and-exit."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(name: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        return value
+
+    return parse
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed must be a non-negative integer, got {value}")
+    return value
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"--set expects key=value, got {text!r}")
+    return key.strip(), value
+
+
+def _add_run_options(p: argparse.ArgumentParser, *, default_preset: str) -> None:
+    preset = p.add_mutually_exclusive_group()
+    preset.add_argument("--quick", dest="preset", action="store_const", const="quick",
+                        help="the quick preset: seconds, loose tolerances (used by the tests)")
+    preset.add_argument("--full", dest="preset", action="store_const", const="full",
+                        help="the full preset: the real measurement")
+    p.set_defaults(preset=default_preset)
+    p.add_argument("--out", metavar="DIR", type=Path,
+                   help="run directory (default: physml-runs/<command>-<UTC time>)")
+    p.add_argument("--seed", type=_seed, default=0, help="the run's seed (default 0)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int("--workers"), metavar="N",
+                       help="run maps on a local Dask cluster of N worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run maps on an existing Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run directory: keep finished experiments, finish interrupted ones")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="physml",
+        description="Machine learning the way a physicist does it: a library and a lab of measured claims.",
+        epilog="Exit codes: 0 all checks passed, 1 a check failed, 2 usage error.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the experiments with their claims and sources")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="machine-readable output")
+    fmt.add_argument("--markdown", action="store_true", help="a Markdown table (as in the README)")
+
+    p = sub.add_parser("run", help="run experiments and print their checks")
+    p.add_argument("names", nargs="+", metavar="NAME", help="experiment names (see 'physml list')")
+    p.add_argument("--set", dest="overrides", action="append", type=_key_value, default=[],
+                   metavar="KEY=VALUE", help="override a parameter of the preset (repeatable)")
+    _add_run_options(p, default_preset="full")
+
+    p = sub.add_parser("lab", help="run the catalogue and write DIR/report.html")
+    p.add_argument("--only", metavar="PATTERN", help="only experiments matching PATTERN (glob or substring)")
+    _add_run_options(p, default_preset="full")
+
+    p = sub.add_parser("report", help="re-render DIR/report.html from the results in DIR")
+    p.add_argument("dir", type=Path, metavar="DIR")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.version:
+            from physml import __version__
+
+            print(f"physml {__version__}")
+            return EXIT_OK
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return _COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished work is kept; rerun with --resume to continue", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        from physml.lab import LabError
+
+        if isinstance(exc, (LabError, ConnectionError, TimeoutError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from physml.lab import list_experiments
+
+    experiments = list_experiments()
+    if args.json:
+        import json
+
+        print(json.dumps([e.to_dict() for e in experiments], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if args.markdown:
+        print(catalogue_markdown(experiments))
+        return EXIT_OK
+    width = max(len(e.name) for e in experiments)
+    for e in experiments:
+        print(f"{e.name.ljust(width)}  {e.claim}")
+        print(f"{''.ljust(width)}  source: {e.source}")
+    return EXIT_OK
+
+
+def catalogue_markdown(experiments: list[Any]) -> str:
+    """The experiment catalogue as a Markdown table (the README's is generated by this)."""
+    lines = ["| experiment | claim | source |", "| --- | --- | --- |"]
+    for e in experiments:
+        cells = [f"`{e.name}`", e.claim, e.source]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines)
+
+
+def _default_out(command: str) -> Path:
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return Path("physml-runs") / f"{command}-{stamp}"
+
+
+def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[str, str]) -> int:
+    from physml.lab import format_result, make_executor, run_experiments, write_report
+    from physml.lab._runner import check_output_dir
+
+    out = args.out or _default_out(args.command)
+    check_output_dir(out, args.resume)  # before starting a cluster
+    # resolve every parameter before any work or cluster start-up, so usage errors come first
+    if len(experiments) == 1:
+        experiments[0].resolve(args.preset, overrides)
+    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+        results = run_experiments(
+            experiments,
+            out,
+            preset=args.preset,
+            seed=args.seed,
+            overrides=overrides,
+            executor=executor,
+            resume=args.resume,
+            echo=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    for result in results:
+        print(format_result(result))
+    report = write_report(out)
+    bad = sum(r.verdict != "reproduced" for r in results)
+    print(f"{len(results) - bad} of {len(results)} reproduced; results in {out}")
+    print(f"report: {report}")
+    return EXIT_OK if bad == 0 else EXIT_FAILED
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from physml.lab import get_experiment
+
+    experiments = [get_experiment(name) for name in dict.fromkeys(args.names)]
+    return _execute(args, experiments, dict(args.overrides))
+
+
+def _cmd_lab(args: argparse.Namespace) -> int:
+    from physml.lab import select_experiments
+
+    return _execute(args, select_experiments(args.only), {})
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from physml.lab import OutputDirError, load_results, write_report
+
+    if not args.dir.is_dir():
+        raise OutputDirError(f"report: {args.dir} is not a directory")
+    try:
+        results = load_results(args.dir)
+    except ValueError as exc:
+        raise OutputDirError(f"report: {exc}") from None
+    if not results:
+        raise OutputDirError(
+            f"report: {args.dir} holds no */result.json; run 'physml run' or 'physml lab' first"
+        )
+    path = write_report(args.dir, results)
+    print(f"report: {path}")
+    return EXIT_OK if all(r.verdict == "reproduced" for r in results) else EXIT_FAILED
+
+
+_COMMANDS = {"list": _cmd_list, "run": _cmd_run, "lab": _cmd_lab, "report": _cmd_report}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
