@@ -8,6 +8,7 @@ scikit-learn and pillow are imported by the functions that need them.
 from __future__ import annotations
 
 from physml.data._attractors import henon, lorenz
+from physml.data._files import ARRAY_SUFFIXES, load_array
 from physml.data._images import (
     FASHION_MNIST_CLASSES,
     DatasetCorruptError,
@@ -20,6 +21,7 @@ from physml.data._images import (
 from physml.data._manifolds import clifford_torus, excised_sphere, flat_torus, sphere, swiss_roll, torus
 
 __all__ = [
+    "ARRAY_SUFFIXES",
     "FASHION_MNIST_CLASSES",
     "DatasetCorruptError",
     "DatasetNotFoundError",
@@ -29,6 +31,7 @@ __all__ = [
     "fashion_mnist",
     "flat_torus",
     "henon",
+    "load_array",
     "lorenz",
     "read_idx",
     "sample_images",
