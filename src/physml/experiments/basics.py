@@ -174,6 +174,10 @@ def fashion_mlp(
     ax2.axhline(min_accuracy, color="black", ls="--", lw=1, label=f"claim ≥ {min_accuracy}")
     ax2.set(xlabel="epoch", ylabel="test accuracy", title="Test accuracy")
     ax2.legend(fontsize=8)
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in (ax1, ax2):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ctx.figure(fig, "training")
 
     from physml.data import FASHION_MNIST_CLASSES
