@@ -44,10 +44,17 @@ def process_executor():
 @pytest.fixture(scope="module")
 def dask_executor():
     import cloudpickle
+    import dask
 
     cloudpickle.register_pickle_by_value(tasks)  # workers cannot import the tests' helper module
-    with DaskExecutor(2, timeout=30) as executor:
-        yield executor
+    # The tests below kill workers several times in a row. 15 s after each death (the default
+    # distributed.deploy.lost-worker-timeout) a LocalCluster closes that worker's nanny for good if
+    # no worker of its name is registered at that instant: on a slow machine the same worker can be
+    # down again then, restarting after a later kill, and the cluster would shrink (a map on a
+    # cluster left without workers waits forever). The nannies restart workers: let them.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "300s"}):
+        with DaskExecutor(2, timeout=30) as executor:
+            yield executor
     assert executor.n_workers == 0
 
 
@@ -263,6 +270,18 @@ def test_dask_item_that_always_kills_its_worker_is_reported(dask_executor):
     assert dask_executor.map(tasks.square, range(3)) == [0, 1, 4]
 
 
+def test_dask_waiting_for_workers_leaves_the_local_clusters_worker_table_alone(dask_executor):
+    # The LocalCluster keeps its table of workers current from the scheduler's add/remove
+    # events. Waiting through the cluster (Cluster.wait_for_workers) overwrote the table with
+    # snapshots, so a "remove" still in flight after a worker death hit a worker the table no
+    # longer had: the cluster's watcher died with KeyError('tcp://...') and closing failed.
+    cluster = dask_executor._cluster
+    table = cluster.scheduler_info
+    dask_executor.client.wait_for_workers(2, timeout=60)
+    assert cluster.scheduler_info is table
+    assert not cluster._watch_worker_status_task.done()
+
+
 def test_dask_identical_items_are_all_computed(dask_executor):
     record = Recorder()
     assert dask_executor.map(tasks.square, [3, 3, 3, 3], on_result=record) == [9, 9, 9, 9]
@@ -274,7 +293,8 @@ def test_dask_connects_to_a_running_cluster_and_leaves_it_running():
     from distributed.core import Status
 
     cluster = LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
-                           host="127.0.0.1", dashboard_address=None)
+                           host="127.0.0.1", dashboard_address=None,
+                           scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # not 8787
     try:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")

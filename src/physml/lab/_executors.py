@@ -426,8 +426,9 @@ class DaskExecutor(Executor):
     ``distributed.scheduler.allowed-failures`` times (default 3) fails with
     ``KilledWorker``. Since a death counts against every task the worker held, :meth:`map`
     reruns such items one at a time before giving up, so only the item that really kills
-    its worker is reported in :class:`MapError`; the results of every other item are kept. Functions and items must be importable or
-    picklable on the workers (``physml`` installed there).
+    its worker is reported in :class:`MapError`; the results of every other item are kept.
+    Functions and items must be importable or picklable on the workers (``physml`` installed
+    there).
     """
 
     def __init__(
@@ -471,7 +472,13 @@ class DaskExecutor(Executor):
             silence_logs=logging.ERROR,
         )
         try:
-            client = Client(cluster, set_as_default=False)
+            # Connect by address, not Client(cluster): a client that holds the cluster object
+            # hands wait_for_workers to Cluster.wait_for_workers, which overwrites the cluster's
+            # worker table with scheduler snapshots while the scheduler's add/remove events are
+            # still in flight. A worker death then leaves a "remove" for a worker the table no
+            # longer has: the cluster's watcher dies with KeyError('tcp://...'), re-raised by
+            # cluster.close(); a lost "add" makes the cluster retire the restarted worker's nanny.
+            client = Client(cluster.scheduler_address, security=cluster.security, set_as_default=False)
             try:
                 client.wait_for_workers(n_workers, timeout=max(timeout, 60.0))
             except BaseException:
