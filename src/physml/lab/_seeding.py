@@ -54,13 +54,16 @@ def derive_seed(seed: int, *keys: Any) -> int:
     return int(state >> np.uint64(1))
 
 
-def torch_generator(seed: int) -> Any:
-    """A CPU :class:`torch.Generator` seeded with ``seed``."""
+def torch_generator(seed: int | np.random.Generator, device: Any = "cpu") -> Any:
+    """A :class:`torch.Generator` on ``device`` seeded from ``seed``.
+
+    ``seed`` is an integer or a numpy Generator (which is advanced by one draw).
+    """
     import torch
 
     seed = check_seed(seed)
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**62))
-    g = torch.Generator()
+    g = torch.Generator(device=torch.device(device))
     g.manual_seed(int(seed))
     return g

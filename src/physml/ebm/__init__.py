@@ -1,0 +1,130 @@
+"""Energy-based models from statistical physics.
+
+* The Ising model on the periodic square lattice and on arbitrary small graphs, with
+  compiled checkerboard (Metropolis, heat-bath), Wolff and graph samplers, observables with
+  binning / autocorrelation error bars (:func:`simulate`), and the exact oracles:
+  enumeration, Kaufman's finite-lattice partition function and Onsager's results.
+* Hopfield networks (Hebbian storage, retrieval dynamics, capacity sweeps).
+* Fully visible Boltzmann machines with exact enumeration for small systems.
+* Restricted Boltzmann machines trained by CD-k, PCD-k or parallel tempering
+  (:class:`RBM`, :class:`RBMTrainer`), their partition functions (exact, AIS) and
+  likelihoods, and deep belief networks stacked from them (:class:`DBN`).
+
+The Ising, Hopfield and Boltzmann-machine parts use numpy and numba only; names from the
+RBM / DBN modules are imported on first use, since they pull in PyTorch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "_ising": (
+        "ChainState",
+        "CheckerboardSampler",
+        "Estimate",
+        "GraphSampler",
+        "IsingGraph",
+        "IsingLattice",
+        "IsingResult",
+        "WolffSampler",
+        "check_temperature",
+        "simulate",
+    ),
+    "_ising_exact": (
+        "MAX_ENUMERATION_SPINS",
+        "ExactResult",
+        "KaufmanResult",
+        "critical_temperature",
+        "exact_enumeration",
+        "kaufman",
+        "onsager_energy",
+        "onsager_log_partition",
+        "onsager_magnetisation",
+        "onsager_specific_heat",
+    ),
+    "_mcmc_stats": (
+        "BinningResult",
+        "autocorrelation",
+        "binning_analysis",
+        "binning_error",
+        "integrated_autocorrelation_time",
+        "jackknife",
+    ),
+    "_hopfield": (
+        "HopfieldCapacity",
+        "HopfieldCapacitySweep",
+        "HopfieldNetwork",
+        "HopfieldRun",
+        "corrupt_patterns",
+        "hebbian_weights",
+        "hopfield_capacity_sweep",
+        "hopfield_capacity_trials",
+        "hopfield_energy",
+        "hopfield_run",
+        "pattern_overlap",
+    ),
+    "_boltzmann": (
+        "BM_EXACT_MAX_UNITS",
+        "BoltzmannMachine",
+        "bm_energy",
+        "bm_exact_distribution",
+        "bm_exact_gradient",
+        "bm_exact_log_likelihood",
+        "bm_exact_log_marginal",
+        "bm_exact_log_partition",
+        "bm_exact_moments",
+        "bm_gibbs_sample",
+    ),
+    "_rbm": ("RBM", "RBMModel"),
+    "_rbm_training": (
+        "CDSampler",
+        "EarlyStopping",
+        "PCDSampler",
+        "ParallelTempering",
+        "RBMTrainer",
+        "geometric_betas",
+        "log_likelihood_gradient",
+        "make_sampler",
+        "validation_metric",
+    ),
+    "_partition": (
+        "EXACT_MAX_UNITS",
+        "ais_betas",
+        "ais_log_partition",
+        "exact_log_partition",
+        "log_likelihood",
+        "pseudo_likelihood",
+        "reconstruction_error",
+    ),
+    "_dbn": ("DBN",),
+}
+
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+if TYPE_CHECKING:  # pragma: no cover - static analysers see the real imports
+    from physml.ebm._boltzmann import *  # noqa: F403
+    from physml.ebm._dbn import *  # noqa: F403
+    from physml.ebm._hopfield import *  # noqa: F403
+    from physml.ebm._ising import *  # noqa: F403
+    from physml.ebm._ising_exact import *  # noqa: F403
+    from physml.ebm._mcmc_stats import *  # noqa: F403
+    from physml.ebm._partition import *  # noqa: F403
+    from physml.ebm._rbm import *  # noqa: F403
+    from physml.ebm._rbm_training import *  # noqa: F403
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'physml.ebm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"physml.ebm.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,201 @@
+"""Deep belief networks by greedy layer-wise stacking of RBMs (Hinton, Osindero, Teh,
+"A fast learning algorithm for deep belief nets", Neural Computation 18, 1527 (2006)).
+
+The first RBM models the data; RBM l+1 models the hidden representation of RBM l (its
+probabilities p(h|v), or binary samples from them). The generative model is the top RBM
+(an undirected associative memory) over the two top layers, with directed sigmoid
+connections p(h_{l−1} | h_l) downwards given by the lower RBMs' visible conditionals.
+No up-down fine-tuning is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+
+from physml._validation import check_choice, check_int, check_seed
+from physml.ebm._rbm import RBM, _seed_int, bernoulli, check_visible_data
+from physml.lab._seeding import derive_seed, torch_generator
+
+__all__ = ["DBN"]
+
+
+class DBN(TransformerMixin, BaseEstimator):
+    """Deep belief network: a stack of RBMs trained greedily, layer by layer.
+
+    Parameters
+    ----------
+    layers : sequence of int
+        Hidden layer widths, bottom to top, e.g. ``(256, 64)``.
+    visible : {"bernoulli", "gaussian"}
+        Unit type of the data layer (the upper layers are Bernoulli).
+    propagate : {"mean", "sample"}
+        What each RBM passes to the next as training data: p(h=1|v) ("mean", the usual
+        choice) or one binary sample h ~ p(h|v) per data point ("sample").
+    learning_rate, batch_size, n_iter, method, k, weight_decay, momentum, weight_scale
+        Passed to every layer's :class:`~physml.ebm._rbm.RBM`.
+    rbm_params : dict, optional
+        Further :class:`RBM` parameters for every layer (e.g. ``{"n_chains": 50}``).
+    seed : int
+        Layer l is trained with seed ``derive_seed(seed, "dbn-layer", l)``.
+    device, dtype
+        As for :class:`RBM`.
+
+    Attributes
+    ----------
+    rbms_ : list of RBM
+        The fitted layers, bottom first.
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[int] = (256, 64),
+        *,
+        visible: str = "bernoulli",
+        propagate: str = "mean",
+        learning_rate: float = 0.1,
+        batch_size: int = 10,
+        n_iter: int = 10,
+        method: str = "pcd",
+        k: int = 1,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        weight_scale: float = 0.01,
+        rbm_params: dict[str, Any] | None = None,
+        seed: int = 0,
+        device: str = "cpu",
+        dtype: str = "float32",
+    ):
+        self.layers = layers
+        self.visible = visible
+        self.propagate = propagate
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.method = method
+        self.k = k
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.weight_scale = weight_scale
+        self.rbm_params = rbm_params
+        self.seed = seed
+        self.device = device
+        self.dtype = dtype
+
+    def _layer_rbm(self, index: int, n_hidden: int) -> RBM:
+        params = dict(
+            n_components=n_hidden, visible=self.visible if index == 0 else "bernoulli",
+            learning_rate=self.learning_rate, batch_size=self.batch_size, n_iter=self.n_iter,
+            method=self.method, k=self.k, weight_decay=self.weight_decay, momentum=self.momentum,
+            weight_scale=self.weight_scale, seed=layer_seed(self.seed, index), device=self.device,
+            dtype=self.dtype,
+        )
+        extra = dict(self.rbm_params or {})
+        clash = sorted(set(extra) & {"n_components", "visible", "seed"})
+        if clash:
+            raise ValueError(f"rbm_params must not set {clash}: they are set per layer by the DBN")
+        params.update(extra)
+        return RBM(**params)
+
+    def _check_params(self) -> list[int]:
+        layers = list(self.layers) if isinstance(self.layers, Sequence) else None
+        if not layers:
+            raise ValueError(f"layers must be a non-empty sequence of positive ints, got {self.layers!r}")
+        for i, n in enumerate(layers):
+            check_int(n, f"layers[{i}]", low=1)
+        check_choice(self.propagate, "propagate", ("mean", "sample"))
+        check_seed(self.seed)
+        if self.rbm_params is not None and not isinstance(self.rbm_params, dict):
+            raise TypeError(f"rbm_params must be a dict or None, got {type(self.rbm_params).__name__}")
+        return [int(n) for n in layers]
+
+    def fit(self, X: Any, y: Any = None) -> DBN:
+        """Train the layers greedily on ``X`` (n_samples, n_features), bottom first."""
+        layers = self._check_params()
+        self.rbms_: list[RBM] = []
+        data: Any = X
+        g = None
+        for i, n_hidden in enumerate(layers):
+            rbm = self._layer_rbm(i, n_hidden)
+            rbm._check_params()
+            if i == 0:
+                arr = check_visible_data(data, rbm.visible, "X")
+                self.n_features_in_ = arr.shape[1]
+                rbm._start(arr)
+                rbm._fit_validated(arr)
+            else:
+                rbm._start(data)
+                rbm._fit_validated(data)
+            self.rbms_.append(rbm)
+            if i + 1 < len(layers):
+                model = rbm.model_
+                with torch.no_grad():
+                    probs = model.hidden_probs(model.as_tensor(data if i else arr))
+                    if self.propagate == "sample":
+                        if g is None:
+                            seed = derive_seed(_seed_int(self.seed), "dbn-propagate")
+                            g = torch_generator(seed, model.device)
+                        probs = bernoulli(probs, g)
+                data = probs.cpu().numpy()
+        return self
+
+    def _fitted(self) -> list[RBM]:
+        rbms = self.__dict__.get("rbms_")
+        if not rbms:
+            raise NotFittedError("This DBN instance is not fitted yet; call 'fit' first")
+        return rbms
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Top-layer probabilities from a deterministic up pass p(h_l=1 | h_{l−1}),
+        shape (n_samples, layers[-1])."""
+        rbms = self._fitted()
+        x = check_visible_data(X, self.visible, "X", self.n_features_in_)
+        with torch.no_grad():
+            t = rbms[0].model_.as_tensor(x)
+            for rbm in rbms:
+                t = rbm.model_.hidden_probs(t)
+            return t.cpu().numpy()
+
+    def sample(self, n_samples: int, n_steps: int = 1000, seed: int | np.random.Generator = 0,
+               *, mean: bool = False) -> np.ndarray:
+        """Generate data: ``n_steps`` block Gibbs sweeps in the top RBM (from its visible biases),
+        then one directed down pass h_{l−1} ~ p(h_{l−1} | h_l) through the lower layers.
+
+        Parameters
+        ----------
+        mean : bool
+            Return E[v | h_1] for the data layer instead of a sample (smoother images).
+
+        Returns
+        -------
+        numpy.ndarray of shape (n_samples, n_features)
+        """
+        rbms = self._fitted()
+        n_samples = check_int(n_samples, "n_samples", low=1)
+        n_steps = check_int(n_steps, "n_steps", low=0)
+        top = rbms[-1].model_
+        g = torch_generator(seed, top.device)
+        with torch.no_grad():
+            zeros = torch.zeros(n_samples, top.n_hidden, dtype=top.dtype, device=top.device)
+            v = top.gibbs(top.sample_visible(zeros, g), g, n_steps)
+            for rbm in reversed(rbms[:-1]):
+                h = v
+                m = rbm.model_
+                if mean and rbm is rbms[0]:
+                    v = m.visible_mean(h)
+                else:
+                    v = m.sample_visible(h, g)
+            if mean and len(rbms) == 1:
+                v = top.visible_mean(top.sample_hidden(v, g))
+            return v.cpu().numpy()
+
+
+def layer_seed(seed: int | np.random.Generator, index: int) -> int:
+    """The seed of layer ``index`` of a DBN with seed ``seed``."""
+    return derive_seed(_seed_int(seed), "dbn-layer", int(index))

@@ -1,0 +1,541 @@
+"""RBM model, samplers, training drivers and estimator against exact results on tiny models."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate, special, stats
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from physml.ebm import (
+    RBM,
+    CDSampler,
+    EarlyStopping,
+    ParallelTempering,
+    PCDSampler,
+    RBMModel,
+    RBMTrainer,
+    exact_log_partition,
+    geometric_betas,
+    log_likelihood,
+    log_likelihood_gradient,
+    make_sampler,
+)
+from physml.lab import torch_generator
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    # tiny tensors: one thread avoids oversubscription stalls on busy machines
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def random_model(n_v, n_h, *, seed, scale=1.0, visible="bernoulli"):
+    rng = np.random.default_rng(seed)
+    log_sigma = torch.tensor(rng.normal(0, 0.3, n_v)) if visible == "gaussian" else None
+    return RBMModel(
+        torch.tensor(rng.normal(0, scale, (n_h, n_v))),
+        torch.tensor(rng.normal(0, 1, n_v)),
+        torch.tensor(rng.normal(0, 1, n_h)),
+        visible=visible,
+        log_sigma=log_sigma,
+    )
+
+
+def all_states(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def energy_np(model, v, h):
+    """The documented energies, written out independently of the library."""
+    w, b, c = model.weights.numpy(), model.visible_bias.numpy(), model.hidden_bias.numpy()
+    if model.visible == "bernoulli":
+        return -(v @ b) - (h @ c) - np.einsum("...j,ji,...i->...", h, w, v)
+    s = np.exp(model.log_sigma.numpy())
+    return np.sum((v - b) ** 2 / (2 * s**2), -1) - (h @ c) - np.einsum("...j,ji,...i->...", h, w, v / s)
+
+
+def exact_visible_distribution(model, beta=1.0):
+    """p_β(v) ∝ Σ_h exp(−β E(v, h)) over all visible states (Bernoulli)."""
+    v, h = all_states(model.n_visible), all_states(model.n_hidden)
+    log_p = np.logaddexp.reduce(-beta * energy_np(model, v[:, None, :], h[None, :, :]), axis=1)
+    return v, np.exp(log_p - np.logaddexp.reduce(log_p))
+
+
+def chi_square_pvalue(samples, probs):
+    """Goodness of fit of binary samples to an exact distribution over all states (states with
+    expected count < 5 pooled into one bin)."""
+    n_v = samples.shape[1]
+    codes = (samples.astype(np.int64) * (1 << np.arange(n_v)[::-1])).sum(1)
+    counts = np.bincount(codes, minlength=2**n_v)
+    expected = len(samples) * probs
+    small = expected < 5
+    if small.any():
+        counts = np.append(counts[~small], counts[small].sum())
+        expected = np.append(expected[~small], expected[small].sum())
+    return stats.chisquare(counts, expected).pvalue
+
+
+def steps_to_mix(model, beta=1.0, eps=1e-7):
+    """Sweeps after which the block Gibbs chain on v is within eps of stationarity:
+    λ₂^t / √π_min < eps, λ₂ the second eigenvalue modulus of the exact transition matrix."""
+    v, h = all_states(model.n_visible), all_states(model.n_hidden)
+    e = -beta * energy_np(model, v[:, None, :], h[None, :, :])  # (states_v, states_h)
+    p_h_given_v = np.exp(e - np.logaddexp.reduce(e, axis=1, keepdims=True))
+    p_v_given_h = np.exp(e - np.logaddexp.reduce(e, axis=0, keepdims=True)).T
+    transition = p_h_given_v @ p_v_given_h
+    lam = np.sort(np.abs(np.linalg.eigvals(transition)))[-2]
+    _, pi = exact_visible_distribution(model, beta)
+    return int(math.ceil(math.log(eps * math.sqrt(pi.min())) / math.log(lam)))
+
+
+# -- energies and conditionals -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_energy_and_free_energy_identity(visible):
+    model = random_model(4, 5, seed=1, visible=visible)
+    h = all_states(5)
+    if visible == "bernoulli":
+        v = all_states(4)
+    else:
+        v = np.random.default_rng(0).normal(size=(10, 4))
+    e = energy_np(model, v[:, None, :], h[None, :, :])
+    vt, ht = torch.tensor(v), torch.tensor(h)
+    got = model.energy(vt[:, None, :].expand(-1, len(h), -1), ht[None].expand(len(v), -1, -1))
+    np.testing.assert_allclose(got.numpy(), e, atol=1e-12)
+    # F(v) = −log Σ_h exp(−E(v, h))
+    np.testing.assert_allclose(model.free_energy(vt).numpy(), -np.logaddexp.reduce(-e, axis=1), atol=1e-12)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_hidden_conditional_matches_ratios_of_boltzmann_weights(visible):
+    model = random_model(3, 4, seed=2, visible=visible)
+    h = all_states(4)
+    v = all_states(3) if visible == "bernoulli" else np.random.default_rng(1).normal(size=(5, 3))
+    e = energy_np(model, v[:, None, :], h[None, :, :])
+    exact = np.exp(-e - np.logaddexp.reduce(-e, axis=1, keepdims=True))  # p(h | v) by enumeration
+    p = model.hidden_probs(torch.tensor(v)).numpy()
+    factorised = np.prod(np.where(h[None] == 1, p[:, None, :], 1 - p[:, None, :]), -1)
+    np.testing.assert_allclose(factorised, exact, atol=1e-12)
+    # at inverse temperature β the logits scale by β
+    pb = model.hidden_probs(torch.tensor(v), 0.3).numpy()
+    eb = -0.3 * e
+    exact_b = np.exp(eb - np.logaddexp.reduce(eb, axis=1, keepdims=True))
+    np.testing.assert_allclose(
+        np.prod(np.where(h[None] == 1, pb[:, None, :], 1 - pb[:, None, :]), -1), exact_b, atol=1e-12
+    )
+
+
+def test_bernoulli_visible_conditional_matches_ratios():
+    model = random_model(4, 3, seed=3)
+    v, h = all_states(4), all_states(3)
+    e = energy_np(model, v[None, :, :], h[:, None, :])  # (h, v)
+    exact = np.exp(-e - np.logaddexp.reduce(-e, axis=1, keepdims=True))
+    p = model.visible_mean(torch.tensor(h)).numpy()
+    factorised = np.prod(np.where(v[None] == 1, p[:, None, :], 1 - p[:, None, :]), -1)
+    np.testing.assert_allclose(factorised, exact, atol=1e-12)
+    log_p = model.log_prob_visible_given_hidden(torch.tensor(v)[None], torch.tensor(h)[:, None]).numpy()
+    np.testing.assert_allclose(log_p, np.log(exact), atol=1e-12)
+
+
+def test_gaussian_visible_conditional_is_the_normalised_boltzmann_weight():
+    model = random_model(1, 3, seed=4, visible="gaussian")
+    for h in all_states(3):
+        ht = torch.tensor(h)[None]
+        centre = model.visible_mean(ht).item()  # the integrand is negligible beyond ±20σ of it
+        width = 20 * math.exp(model.log_sigma.item())
+        norm, _ = integrate.quad(
+            lambda x, h=h: math.exp(-energy_np(model, np.array([x]), h)),
+            centre - width,
+            centre + width,
+            epsabs=0,
+            epsrel=1e-13,
+            limit=200,
+        )
+        for x in (-1.3, 0.2, 2.5):
+            got = model.log_prob_visible_given_hidden(torch.tensor([[x]], dtype=torch.float64), ht).item()
+            assert got == pytest.approx(-energy_np(model, np.array([x]), h) - math.log(norm), abs=1e-9)
+    # several units: log-density ratios are energy differences
+    model = random_model(3, 2, seed=5, visible="gaussian")
+    rng = np.random.default_rng(0)
+    v1, v2 = rng.normal(size=(2, 3))
+    h = np.array([1.0, 0.0])
+    lp = model.log_prob_visible_given_hidden(torch.tensor(np.stack([v1, v2])), torch.tensor(h)).numpy()
+    assert lp[0] - lp[1] == pytest.approx(energy_np(model, v2, h) - energy_np(model, v1, h), abs=1e-12)
+
+
+# -- sampling -----------------------------------------------------------------------------------
+
+
+def test_block_gibbs_reproduces_the_exact_visible_distribution():
+    model = random_model(4, 3, seed=6, scale=1.0)
+    n_steps = steps_to_mix(model)
+    assert n_steps < 200
+    g = torch_generator(0)
+    v0 = torch.bernoulli(torch.full((20000, 4), 0.5, dtype=torch.float64), generator=g)
+    samples = model.gibbs(v0, g, n_steps).numpy()
+    _, pi = exact_visible_distribution(model)
+    assert chi_square_pvalue(samples, pi) > 1e-4
+    # a wrong target must be rejected with the same statistics (the test has power)
+    _, pi_hot = exact_visible_distribution(model, beta=0.7)
+    assert chi_square_pvalue(samples, pi_hot) < 1e-4
+
+
+def test_tempered_gibbs_samples_exp_minus_beta_e():
+    model = random_model(4, 3, seed=7, scale=1.2)
+    beta = 0.4
+    n_steps = steps_to_mix(model, beta)
+    g = torch_generator(1)
+    v0 = torch.bernoulli(torch.full((20000, 4), 0.5, dtype=torch.float64), generator=g)
+    samples = model.gibbs(v0, g, n_steps, beta=beta).numpy()
+    assert chi_square_pvalue(samples, exact_visible_distribution(model, beta)[1]) > 1e-4
+
+
+def test_gaussian_gibbs_reproduces_the_exact_marginal():
+    model = random_model(1, 3, seed=8, scale=0.8, visible="gaussian")
+    w, b, c = model.weights.numpy(), model.visible_bias.numpy(), model.hidden_bias.numpy()
+    s = np.exp(model.log_sigma.numpy())
+    h = all_states(3)
+    u = h @ w  # (8, 1)
+    log_pi = h @ c + (b * u / s + u**2 / 2).sum(1)  # p(h) from the closed-form v integral
+    pi = np.exp(log_pi - np.logaddexp.reduce(log_pi))
+    means = (b + s * u)[:, 0]
+
+    def cdf(x):
+        return np.sum(pi * stats.norm.cdf((np.asarray(x)[..., None] - means) / s[0]), -1)
+
+    g = torch_generator(2)
+    v0 = torch.randn(20000, 1, generator=g, dtype=torch.float64)
+    samples = model.gibbs(v0, g, 100).numpy()[:, 0]
+    assert stats.kstest(samples, cdf).pvalue > 1e-4
+    shifted = samples + 0.1 * s[0]
+    assert stats.kstest(shifted, cdf).pvalue < 1e-4  # power against a small shift
+
+
+def test_parallel_tempering_replicas_sample_their_tempered_distributions():
+    model = random_model(4, 3, seed=9, scale=1.5)
+    betas = [1.0, 0.6, 0.3]
+    n_steps = 3 * max(steps_to_mix(model, b) for b in betas)
+    sampler = ParallelTempering(k=1, n_chains=6000, betas=betas)
+    g = torch_generator(3)
+    sampler.initialise(model, torch.bernoulli(torch.full((6000, 4), 0.5, dtype=torch.float64), generator=g))
+    for _ in range(n_steps):
+        sampler.sweep(model, g)
+    for i, beta in enumerate(betas):
+        samples = sampler.visible[i].numpy()
+        assert chi_square_pvalue(samples, exact_visible_distribution(model, beta)[1]) > 1e-4
+    acc = sampler.swap_acceptance()
+    assert acc.shape == (2,) and np.all((acc > 0) & (acc < 1))
+    assert np.all(sampler.attempted > 0)
+
+
+def test_ladders():
+    np.testing.assert_allclose(geometric_betas(3, 0.25), [1.0, 0.5, 0.25])
+    with pytest.raises(ValueError, match="betas must be strictly decreasing"):
+        ParallelTempering(betas=[1.0, 0.5, 0.7])
+    with pytest.raises(ValueError, match="betas must be strictly decreasing"):
+        ParallelTempering(betas=[0.9, 0.5])
+    with pytest.raises(ValueError, match="method must be one of"):
+        make_sampler("hmc")
+    assert isinstance(make_sampler("cd"), CDSampler) and isinstance(make_sampler("pcd"), PCDSampler)
+
+
+# -- gradients and training --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_gradient_equals_autograd_of_the_free_energy_difference(visible):
+    model = random_model(5, 4, seed=10, visible=visible)
+    rng = np.random.default_rng(0)
+    if visible == "bernoulli":
+        v_pos, v_neg = (torch.tensor(rng.integers(0, 2, (n, 5)).astype(float)) for n in (7, 9))
+    else:
+        v_pos, v_neg = (torch.tensor(rng.normal(size=(n, 5))) for n in (7, 9))
+    grads = log_likelihood_gradient(
+        model, v_pos, model.hidden_probs(v_pos), v_neg, model.hidden_probs(v_neg), learn_sigma=True
+    )
+    params = {k: p.clone().requires_grad_(True) for k, p in model.parameters().items()}
+    twin = RBMModel(
+        params["weights"],
+        params["visible_bias"],
+        params["hidden_bias"],
+        visible=visible,
+        log_sigma=params.get("log_sigma"),
+    )
+    objective = twin.free_energy(v_neg).mean() - twin.free_energy(v_pos).mean()
+    objective.backward()
+    assert set(grads) == set(params)
+    for name, p in params.items():
+        np.testing.assert_allclose(grads[name].numpy(), p.grad.numpy(), atol=1e-12, err_msg=name)
+
+
+def test_fast_update_equals_the_general_update():
+    data = torch.tensor(np.random.default_rng(0).integers(0, 2, (30, 6)).astype(float))
+    out = []
+    for momentum in (0.0, 1e-9):  # 0 takes the in-place fast path
+        model = random_model(6, 4, seed=11, scale=0.3)
+        trainer = RBMTrainer(
+            model,
+            CDSampler(1),
+            learning_rate=0.1,
+            batch_size=30,
+            weight_decay=0.01,
+            momentum=momentum,
+            generator=torch_generator(5),
+        )
+        trainer.step(data)
+        out.append(model.parameters())
+    for name in out[0]:
+        np.testing.assert_allclose(out[0][name].numpy(), out[1][name].numpy(), atol=1e-9, err_msg=name)
+
+
+def bars_and_stripes(n=3):
+    patterns = set()
+    for bits in itertools.product([0, 1], repeat=n):
+        rows = np.repeat(np.array(bits)[:, None], n, 1)
+        patterns.add(tuple(rows.ravel()))
+        patterns.add(tuple(rows.T.ravel()))
+    return np.array(sorted(patterns), dtype=float)
+
+
+@pytest.mark.parametrize(
+    "method, options",
+    [
+        ("cd", dict(learning_rate=0.1)),
+        ("pcd", dict(learning_rate=0.05, n_chains=100)),
+        ("pt", dict(learning_rate=0.1, n_chains=20, n_temperatures=5, beta_min=0.2)),
+    ],
+)
+def test_training_increases_the_exact_log_likelihood(method, options):
+    patterns = bars_and_stripes()  # 14 patterns on 9 pixels; the best model has LL = −log 14
+    data = np.tile(patterns, (10, 1))
+    start = RBM(8, method=method, n_iter=0, dtype="float64", seed=0, **options).fit(data)
+    rbm = RBM(
+        8, method=method, n_iter=250, batch_size=14, momentum=0.5, dtype="float64", seed=0, **options
+    ).fit(data)
+    ll0, ll1 = start.score(patterns), rbm.score(patterns)
+    assert ll0 == pytest.approx(-9 * math.log(2), abs=0.01)  # nearly uniform at initialisation
+    assert ll1 > ll0 + 2.0  # of the 3.6 nats between uniform and perfect
+    assert ll1 < -math.log(14) + 1e-9
+    if method == "pt":
+        acc = rbm.swap_acceptance_
+        assert acc.shape == (4,) and np.all((acc > 0) & (acc < 1))
+        np.testing.assert_allclose(rbm.betas_, geometric_betas(5, 0.2))
+
+
+def test_gaussian_rbm_learns_sigma_and_increases_likelihood():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 600)
+    x = np.where(labels[:, None] == 1, [1.5, 1.0], [-1.5, -0.5]) + 0.4 * rng.normal(size=(600, 2))
+    start = RBM(4, visible="gaussian", n_iter=0, dtype="float64").fit(x)
+    rbm = RBM(
+        4,
+        visible="gaussian",
+        n_iter=50,
+        learning_rate=0.01,
+        batch_size=20,
+        momentum=0.5,
+        learn_sigma=True,
+        weight_scale=0.1,
+        dtype="float64",
+    ).fit(x)
+    assert rbm.score(x) > start.score(x) + 1.0
+    # the true mixture has entropy 2·½log(2πe·0.16) + log 2 = 1.70 nats: no model can beat it by much
+    assert rbm.score(x) < -1.70 + 0.1
+    np.testing.assert_allclose(rbm.sigma_, 0.4, rtol=0.2)
+    fixed = RBM(4, visible="gaussian", n_iter=2, sigma=0.7, dtype="float64").fit(x)
+    np.testing.assert_allclose(fixed.sigma_, 0.7)
+    tempered = RBM(
+        4,
+        visible="gaussian",
+        method="pt",
+        n_iter=20,
+        learning_rate=0.01,
+        batch_size=20,
+        momentum=0.5,
+        learn_sigma=True,
+        weight_scale=0.1,
+        n_temperatures=4,
+        beta_min=0.3,
+        dtype="float64",
+    ).fit(x)
+    assert tempered.score(x) > start.score(x) + 1.0
+    assert np.all((tempered.swap_acceptance_ > 0) & (tempered.swap_acceptance_ < 1))
+
+
+def test_early_stopping_stops_and_restores_the_best_parameters():
+    model = random_model(3, 2, seed=0)
+    scores = iter([1.0, 3.0, 2.0, 2.5, 2.9, 0.0])
+    stopper = EarlyStopping(lambda m: next(scores), patience=3, tol=0.0)
+    epochs = 0
+    while epochs < 6:
+        model.weights.add_(1.0)
+        epochs += 1
+        if stopper.update(model):
+            break
+    assert epochs == 5 and stopper.best == 3.0
+    stopper.restore(model)
+    np.testing.assert_allclose(model.weights.numpy(), random_model(3, 2, seed=0).weights.numpy() + 2.0)
+
+    x = np.tile(bars_and_stripes(), (10, 1))
+    rbm = RBM(6, early_stopping=True, n_iter=50, n_iter_no_change=3, tol=1e9, seed=0).fit(x)
+    assert rbm.n_iter_ == 4 and len(rbm.validation_scores_) == 4
+    assert rbm.best_validation_score_ == max(rbm.validation_scores_)
+
+
+# -- estimator API ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    return np.random.default_rng(0).integers(0, 2, (60, 12)).astype(np.float32)
+
+
+def test_sklearn_api(binary_data):
+    rbm = RBM(5, n_iter=3, batch_size=10, method="pt", n_temperatures=3, seed=3)
+    params = rbm.get_params()
+    assert params["n_components"] == 5 and params["method"] == "pt"
+    twin = clone(rbm)
+    assert twin.get_params() == params and not hasattr(twin, "components_")
+    with pytest.raises(NotFittedError):
+        rbm.transform(binary_data)
+    rbm.fit(binary_data)
+    assert rbm.components_.shape == (5, 12) and rbm.components_.dtype == np.float32
+    assert rbm.intercept_hidden_.shape == (5,) and rbm.intercept_visible_.shape == (12,)
+    assert rbm.n_features_in_ == 12 and rbm.n_iter_ == 3
+    t = rbm.transform(binary_data)
+    assert t.shape == (60, 5) and np.all((t > 0) & (t < 1))
+    np.testing.assert_allclose(rbm.fit_transform(binary_data), t, atol=1e-6)  # same seed, same fit
+    s = rbm.sample(7, n_steps=5, seed=1)
+    assert s.shape == (7, 12) and set(np.unique(s)) <= {0.0, 1.0}
+    np.testing.assert_array_equal(s, rbm.sample(7, n_steps=5, seed=1))
+    assert rbm.gibbs(binary_data[:4]).shape == (4, 12)
+    assert rbm.sample(3, n_steps=2, init=binary_data[:3]).shape == (3, 12)
+    assert rbm.free_energy(binary_data).shape == (60,) and rbm.pseudo_likelihood(binary_data).shape == (60,)
+    # determinism and dependence on the seed
+    np.testing.assert_array_equal(clone(rbm).fit(binary_data).components_, rbm.components_)
+    assert not np.allclose(clone(rbm).set_params(seed=4).fit(binary_data).components_, rbm.components_)
+
+
+def test_partial_fit_continues_training(binary_data):
+    rbm = RBM(4, batch_size=20, seed=0)
+    rbm.partial_fit(binary_data[:20])
+    first = rbm.components_.copy()
+    assert rbm.n_iter_ == 1
+    rbm.partial_fit(binary_data[20:])
+    assert rbm.n_iter_ == 2 and not np.allclose(first, rbm.components_)
+    with pytest.raises(ValueError, match="X has 3 features, but the RBM has 12 visible units"):
+        rbm.partial_fit(binary_data[:, :3])
+    # fit = n_iter epochs of the same updates as partial_fit on the full data
+    a = RBM(4, n_iter=2, batch_size=20, seed=0, dtype="float64").fit(binary_data)
+    b = RBM(4, n_iter=2, batch_size=20, seed=0, dtype="float64")
+    b.partial_fit(binary_data).partial_fit(binary_data)
+    np.testing.assert_allclose(a.components_, b.components_, atol=1e-12)
+
+
+def test_score_samples_uses_exact_or_ais_log_z(binary_data):
+    rbm = RBM(6, n_iter=2, batch_size=10, dtype="float64").fit(binary_data)
+    ll = rbm.score_samples(binary_data)
+    assert rbm.log_z_method_ == "exact" and rbm.log_z_stderr_ == 0.0
+    np.testing.assert_allclose(ll, log_likelihood(rbm, binary_data, exact_log_partition(rbm)), atol=1e-12)
+    total = np.exp(rbm.score_samples(all_states(12))).sum()
+    assert total == pytest.approx(1.0, abs=1e-10)
+    assert rbm.score(binary_data) == pytest.approx(ll.mean())
+    # refitting invalidates the cached log Z
+    rbm.partial_fit(binary_data)
+    assert not hasattr(rbm, "log_z_")
+    big = RBM(26, n_iter=1, batch_size=30).fit(np.tile(np.eye(26, dtype=np.float32), (2, 1)))
+    value, err = big.log_partition(n_betas=300, n_chains=50)
+    assert big.log_z_method_ == "ais" and err > 0
+    assert big.score_samples(np.eye(26)).shape == (26,)
+    with pytest.raises(ValueError, match="limit is 25 units"):
+        big.log_partition("exact")
+
+
+def test_save_load_round_trip_without_pickle(tmp_path, binary_data):
+    rbm = RBM(
+        5,
+        n_iter=2,
+        batch_size=10,
+        visible="gaussian",
+        learn_sigma=True,
+        learning_rate=0.01,
+        sigma=[0.5] * 12,
+        seed=2,
+    ).fit(binary_data + 0.1)
+    rbm.log_partition()
+    path = tmp_path / "rbm.npz"
+    rbm.save(path)
+    loaded = RBM.load(path)
+    assert loaded.get_params() == {**rbm.get_params(), "sigma": [0.5] * 12}
+    for name in ("components_", "intercept_hidden_", "intercept_visible_", "sigma_"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(rbm, name))
+    assert loaded.log_z_ == rbm.log_z_ and loaded.n_iter_ == 2
+    np.testing.assert_array_equal(loaded.score_samples(binary_data), rbm.score_samples(binary_data))
+    # the file is a zip of plain .npy arrays: nothing in it can run code when loaded
+    with zipfile.ZipFile(path) as z:
+        assert all(name.endswith(".npy") for name in z.namelist())
+    with np.load(path, allow_pickle=False) as z:
+        assert all(z[k].dtype != object for k in z.files)
+        assert json.loads(str(z["meta"]))["format"] == "physml.ebm.RBM/1"
+    loaded.partial_fit(binary_data + 0.1)  # training can continue
+    # a file with a pickled object array is refused
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, meta=np.array([{"x": 1}], dtype=object), weights=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="allow_pickle"):
+        RBM.load(evil)
+
+
+def test_bad_input_is_rejected_with_clear_messages(binary_data):
+    x = binary_data.copy()
+    x[3, 7] = 0.5
+    message = r"X\[3, 7\] = .*0\.5.*values must be 0 or 1; binarise e\.g\. with X > 0\.5"
+    with pytest.raises(ValueError, match=message):
+        RBM(4).fit(x)
+    x[3, 7] = np.nan
+    with pytest.raises(ValueError, match=r"X contains 1 non-finite value\(s\).*index \(3, 7\)"):
+        RBM(4).fit(x)
+    with pytest.raises(ValueError, match="X must have 2 dimension"):
+        RBM(4).fit(binary_data[0])
+    rbm = RBM(4, n_iter=1).fit(binary_data)
+    with pytest.raises(ValueError, match="X has 11 features, but the RBM has 12 visible units"):
+        rbm.transform(binary_data[:, :11])
+    with pytest.raises(ValueError, match="method must be one of 'cd', 'pcd', 'pt'"):
+        RBM(4, method="gibbs").fit(binary_data)
+    with pytest.raises(ValueError, match="visible must be one of"):
+        RBM(4, visible="poisson").fit(binary_data)
+    with pytest.raises(ValueError, match=r"n_components must be in \[1, inf\)"):
+        RBM(0).fit(binary_data)
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        RBM(4, dtype="float16").fit(binary_data)
+    with pytest.raises(ValueError, match="device"):
+        RBM(4, device="tpu").fit(binary_data)
+    # Gaussian visibles accept real data but not NaN
+    RBM(3, visible="gaussian", n_iter=1).fit(binary_data * 3.7)
+    with pytest.raises(ValueError, match="non-finite"):
+        RBM(3, visible="gaussian").fit(np.full((4, 2), np.inf))
+    with pytest.raises(ValueError, match="log_sigma is only used"):
+        RBMModel(torch.zeros(2, 3), torch.zeros(3), torch.zeros(2), log_sigma=torch.zeros(3))
+    # bool data is accepted as binary
+    RBM(3, n_iter=1).fit(binary_data > 0.5)
+
+
+def test_device_auto_and_float32_model():
+    rbm = RBM(3, n_iter=1, device="auto").fit(np.eye(4))
+    assert rbm.model_.device.type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert rbm.model_.dtype == torch.float32
+    logits = special.logit(np.clip(np.eye(4).mean(0), 1e-3, 1 - 1e-3))
+    # visible biases start at the data's base-rate log-odds (Hinton's guide)
+    start = RBM(3, n_iter=0).fit(np.eye(4))
+    np.testing.assert_allclose(start.intercept_visible_, logits, rtol=1e-6)
