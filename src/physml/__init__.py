@@ -11,7 +11,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("data", "ebm", "experiments", "lab", "nets")
+_SUBPACKAGES = ("data", "ebm", "experiments", "lab", "nets", "scaling")
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

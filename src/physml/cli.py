@@ -11,35 +11,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
+
+from physml._commands import tool_modules
+from physml._commands._common import UsageError, positive_int
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-class UsageError(Exception):
-    """Raised instead of argparse's print-usage-and-exit."""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{self.prog}: {message}")
-
-
-def _positive_int(name: str):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
-        return value
-
-    return parse
 
 
 def _seed(text: str) -> int:
@@ -70,7 +57,7 @@ def _add_run_options(p: argparse.ArgumentParser, *, default_preset: str) -> None
                    help="run directory (default: physml-runs/<command>-<UTC time>)")
     p.add_argument("--seed", type=_seed, default=0, help="the run's seed (default 0)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int("--workers"), metavar="N",
+    where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
                        help="run maps on a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS",
                        help="run maps on an existing Dask cluster, e.g. tcp://host:8786")
@@ -104,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="re-render DIR/report.html from the results in DIR")
     p.add_argument("dir", type=Path, metavar="DIR")
+
+    for name in tool_modules():
+        importlib.import_module(f"physml._commands.{name}").register(sub)
     return parser
 
 
@@ -119,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
-        return _COMMANDS[args.command](args)
+        handler = _COMMANDS.get(args.command) or args.handler
+        return handler(args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,0 +1,118 @@
+"""Argument types and errors shared by the command line's parsers (standard library only)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = [
+    "UsageError",
+    "check_new_file",
+    "non_negative_int",
+    "positive_int",
+    "positive_real",
+    "real_list",
+    "write_table",
+]
+
+
+class UsageError(Exception):
+    """A mistake in the command line or its inputs: one line on stderr, exit code 2."""
+
+
+def positive_int(name: str) -> Callable[[str], int]:
+    """An argparse type accepting integers >= 1, with errors that name ``name``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer, got {text!r}") from None
+        if value < 1:
+            raise argparse.ArgumentTypeError(f"{name} must be >= 1, got {value}")
+        return value
+
+    return parse
+
+
+def non_negative_int(name: str) -> Callable[[str], int]:
+    """An argparse type accepting integers >= 0, with errors that name ``name``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a non-negative integer, got {value}")
+        return value
+
+    return parse
+
+
+def positive_real(name: str) -> Callable[[str], float]:
+    """An argparse type accepting finite reals > 0."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text}")
+        return value
+
+    return parse
+
+
+def real_list(name: str) -> Callable[[str], list[float]]:
+    """An argparse type for ``a,b,c`` (a list) or ``start:stop:n`` (n evenly spaced values)."""
+
+    def parse(text: str) -> list[float]:
+        try:
+            if ":" in text:
+                start, stop, n = text.split(":")
+                count = int(n)
+                if count < 1:
+                    raise ValueError
+                a, b = float(start), float(stop)
+                if count == 1:
+                    return [a]
+                return [a + (b - a) * i / (count - 1) for i in range(count)]
+            return [float(t) for t in text.split(",") if t.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{name} expects numbers 'a,b,c' or a range 'start:stop:count', got {text!r}"
+            ) from None
+
+    return parse
+
+
+def check_new_file(path: Path, suffixes: tuple[str, ...], option: str, *, force: bool = False) -> None:
+    """Validate an output path before any work: known suffix, existing directory, no overwrite."""
+    if path.suffix.lower() not in suffixes:
+        raise UsageError(f"{option} {path}: unknown file type; accepted: {', '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise UsageError(f"{option} {path}: directory {path.parent} does not exist")
+    if path.exists() and not force:
+        raise UsageError(f"{option} {path}: file exists; pass --force to overwrite")
+
+
+def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
+    """Write rows of scalars atomically as CSV (one row per dict) or JSON ({"meta", "rows"})."""
+    import csv
+    import io
+    import json
+
+    from physml.lab._io import atomic_write_text
+
+    if path.suffix.lower() == ".json":
+        atomic_write_text(path, json.dumps({"meta": meta or {}, "rows": rows}, indent=2) + "\n")
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else [], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
