@@ -35,6 +35,7 @@ Hinton, "A Practical Guide to Training RBMs", UTML TR 2010-003.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -46,6 +47,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
 from physml._validation import check_array, check_choice, check_int, check_real, check_seed
+from physml.lab._io import atomic_write_bytes
 from physml.lab._seeding import torch_generator
 
 __all__ = ["RBM", "RBMModel"]
@@ -749,7 +751,7 @@ class RBM(TransformerMixin, BaseEstimator):
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted RBM to ``path`` (a ``.npz`` archive of plain arrays).
+        """Write the fitted RBM to ``path`` (a ``.npz`` archive of plain arrays), atomically.
 
         The archive holds the parameter arrays and one JSON string (hyper-parameters,
         fitted scalars, format version); it contains no pickled objects, so loading it with
@@ -777,8 +779,9 @@ class RBM(TransformerMixin, BaseEstimator):
             if name in self.__dict__:
                 meta[name] = self.__dict__[name]
         arrays = {k: v.detach().cpu().numpy() for k, v in model.parameters().items()}
-        with open(path, "wb") as fh:
-            np.savez(fh, meta=np.array(json.dumps(meta)), **arrays)
+        buffer = io.BytesIO()
+        np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
+        atomic_write_bytes(path, buffer.getvalue())  # never a half-written model file
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> RBM:
