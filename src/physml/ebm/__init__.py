@@ -44,6 +44,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "onsager_magnetisation",
         "onsager_specific_heat",
     ),
+    "_ising_samples": ("ising_configurations",),
     "_mcmc_stats": (
         "BinningResult",
         "autocorrelation",
@@ -111,6 +112,7 @@ if TYPE_CHECKING:  # pragma: no cover - static analysers see the real imports
     from physml.ebm._hopfield import *  # noqa: F403
     from physml.ebm._ising import *  # noqa: F403
     from physml.ebm._ising_exact import *  # noqa: F403
+    from physml.ebm._ising_samples import *  # noqa: F403
     from physml.ebm._mcmc_stats import *  # noqa: F403
     from physml.ebm._partition import *  # noqa: F403
     from physml.ebm._rbm import *  # noqa: F403
