@@ -8,6 +8,7 @@ scikit-learn and pillow are imported by the functions that need them.
 from __future__ import annotations
 
 from physml.data._attractors import henon, lorenz
+from physml.data._benchmark import BENCHMARK_MANIFOLDS, benchmark_manifold
 from physml.data._files import ARRAY_SUFFIXES, load_array
 from physml.data._images import (
     FASHION_MNIST_CLASSES,
@@ -22,9 +23,11 @@ from physml.data._manifolds import clifford_torus, excised_sphere, flat_torus, s
 
 __all__ = [
     "ARRAY_SUFFIXES",
+    "BENCHMARK_MANIFOLDS",
     "FASHION_MNIST_CLASSES",
     "DatasetCorruptError",
     "DatasetNotFoundError",
+    "benchmark_manifold",
     "clifford_torus",
     "digits",
     "excised_sphere",

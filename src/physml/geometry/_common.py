@@ -1,0 +1,95 @@
+"""Input checks, duplicate handling and subsampling errors shared by the geometry estimators."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from physml._validation import check_array, check_int
+
+__all__ = ["check_points", "drop_duplicates", "subsample_error", "subsample_splits"]
+
+
+def check_points(
+    x: Any, name: str = "X", *, min_samples: int = 2, what: str = "this estimator"
+) -> np.ndarray:
+    """A finite float64 array of shape ``(n_samples, n_features)`` with enough rows.
+
+    A 1-D array is refused with a hint (it is ambiguous: one point or one feature).
+    """
+    if isinstance(x, np.ndarray) and x.dtype.kind in "OUS":
+        raise TypeError(f"{name} must hold numbers, got an array of dtype {x.dtype}")
+    arr = check_array(x, name, dtype=np.float64)
+    if arr.ndim == 1:
+        raise ValueError(
+            f"{name} must have 2 dimensions (n_samples, n_features), got shape {arr.shape}; "
+            "use x.reshape(-1, 1) for samples of one feature or x.reshape(1, -1) for one sample"
+        )
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must have 2 dimensions (n_samples, n_features), got shape {arr.shape}")
+    if arr.shape[1] < 1:
+        raise ValueError(f"{name} has no features (shape {arr.shape})")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{what} needs at least {min_samples} points, got {arr.shape[0]} ({name} of shape "
+                         f"{arr.shape})")
+    return arr
+
+
+def drop_duplicates(
+    x: np.ndarray, *, what: str = "this estimator", min_samples: int = 2
+) -> tuple[np.ndarray, int]:
+    """Remove repeated rows (zero distances have no scale) and say how many went.
+
+    Returns the unique rows in their original order and the number removed; warns when
+    any were removed and raises when fewer than ``min_samples`` distinct points remain.
+    """
+    _, first = np.unique(x, axis=0, return_index=True)
+    n_dup = x.shape[0] - first.size
+    if n_dup:
+        x = x[np.sort(first)]
+        warnings.warn(
+            f"{what}: removed {n_dup} duplicate point(s) (zero distances carry no scale); "
+            f"{x.shape[0]} distinct points remain",
+            UserWarning,
+            stacklevel=3,
+        )
+    if x.shape[0] < min_samples:
+        raise ValueError(f"{what} needs at least {min_samples} distinct points, got {x.shape[0]}")
+    return x, int(n_dup)
+
+
+def subsample_splits(n: int, n_subsamples: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """A random partition of ``range(n)`` into ``n_subsamples`` disjoint parts of (almost) equal size."""
+    perm = rng.permutation(n)
+    return [np.sort(part) for part in np.array_split(perm, n_subsamples)]
+
+
+def subsample_error(
+    estimate: Callable[[np.ndarray], float],
+    x: np.ndarray,
+    n_subsamples: int,
+    rng: np.random.Generator,
+) -> tuple[float, np.ndarray]:
+    """Standard error of an estimator from disjoint subsamples.
+
+    ``x`` is split at random into ``m = n_subsamples`` disjoint parts of ``n/m`` points; the
+    estimator is applied to each. If its variance falls like ``1/n`` (the leading term for
+    averages of local quantities and for U-statistics such as the correlation sum), the
+    variance on all ``n`` points is ``Var_part / m``, so the standard error is
+    ``std(parts, ddof=1) / sqrt(m)``. Where the variance falls faster (the ``1/n**2`` pair
+    noise of correlation sums at small radii) this is conservative.
+
+    Returns the standard error (NaN when ``n_subsamples < 2``) and the part estimates.
+    """
+    if n_subsamples < 2:
+        return math.nan, np.array([])
+    check_int(n_subsamples, "n_subsamples", low=2)
+    values = np.array([estimate(x[idx]) for idx in subsample_splits(x.shape[0], n_subsamples, rng)])
+    finite = values[np.isfinite(values)]
+    if finite.size < 2:
+        return math.nan, values
+    return float(np.std(finite, ddof=1) / math.sqrt(finite.size)), values

@@ -1,0 +1,221 @@
+"""Metrics from calibration: whitening and Mahalanobis distances from measurement covariances.
+
+The Byers talk (seeds/000, "Geometry of ML: Experimental Calibration"): machine learning
+assumes that Euclidean distance encodes statistical similarity,
+``-ln p(y, y') ~ |y - y'|**2 / 2``. That holds only if the measurement noise is isotropic
+and of unit variance. With a calibration covariance ``Sigma`` (one, or a field ``Sigma(y)``
+over the data space) the metric is ``g(y) = Sigma(y)**-1``, and whitening by
+``Sigma**(-1/2)`` makes the Euclidean assumption true. If ``y = f(x)`` with isotropic noise
+``s`` in ``x``, ``Sigma_y ~ s**2 J J^T`` with ``J = df/dx``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from physml._validation import check_array, check_choice, check_int
+from physml.geometry._common import check_points
+
+__all__ = ["CovarianceField", "local_covariances", "mahalanobis_distance", "whitening_map"]
+
+
+def _check_covariance(cov: Any, name: str, dim: int | None = None) -> np.ndarray:
+    c = check_array(cov, name, ndim=(2, 3))
+    if c.shape[-1] != c.shape[-2]:
+        raise ValueError(f"{name} must hold square matrices, got shape {c.shape}")
+    if dim is not None and c.shape[-1] != dim:
+        raise ValueError(f"{name} must be {dim} x {dim} to match the data, got {c.shape[-2:]}")
+    if not np.allclose(c, np.swapaxes(c, -1, -2), rtol=1e-8, atol=1e-12 * max(1.0, float(np.abs(c).max()))):
+        raise ValueError(f"{name} must be symmetric")
+    ev = np.linalg.eigvalsh(c)
+    if np.any(ev <= 0):
+        raise ValueError(
+            f"{name} must be positive definite (smallest eigenvalue {float(ev.min()):.3g}); a singular "
+            "covariance has directions without noise, where no statistical distance is defined"
+        )
+    return c
+
+
+def whitening_map(cov: Any) -> np.ndarray:
+    """The symmetric whitening matrix ``W = Sigma**(-1/2)``.
+
+    ``W (y - y')`` has identity covariance when ``y - y'`` has covariance ``Sigma``, so
+    Euclidean distances after ``y -> W y`` are Mahalanobis distances before.
+
+    Parameters
+    ----------
+    cov : array_like, shape (D, D) or (n, D, D)
+        Symmetric positive-definite covariance(s), in squared data units.
+
+    Returns
+    -------
+    numpy.ndarray, same shape as ``cov`` (inverse data units)
+    """
+    c = _check_covariance(cov, "cov")
+    return _inv_sqrt(c)
+
+
+def _inv_sqrt(c: np.ndarray) -> np.ndarray:
+    w, v = np.linalg.eigh(c)
+    return (v * (1.0 / np.sqrt(w))[..., None, :]) @ np.swapaxes(v, -1, -2)
+
+
+def mahalanobis_distance(y1: Any, y2: Any, cov: Any) -> np.ndarray:
+    """``sqrt((y1 - y2)^T Sigma^-1 (y1 - y2))`` row by row.
+
+    Parameters
+    ----------
+    y1, y2 : array_like, shape (n, D) or (D,)
+        Broadcast against each other.
+    cov : array_like, shape (D, D) or (n, D, D)
+        One covariance, or one per row.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n,) (dimensionless: standard deviations)
+    """
+    a = np.atleast_2d(check_array(y1, "y1", ndim=(1, 2)))
+    b = np.atleast_2d(check_array(y2, "y2", ndim=(1, 2)))
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"y1 and y2 must have the same number of features, got {a.shape[1]} and {b.shape[1]}"
+        )
+    c = _check_covariance(cov, "cov", a.shape[1])
+    diff = a - b
+    if c.ndim == 3 and c.shape[0] != diff.shape[0]:
+        raise ValueError(f"cov holds {c.shape[0]} matrices but there are {diff.shape[0]} rows")
+    sol = np.linalg.solve(c, diff[..., None])[..., 0] if c.ndim == 3 else np.linalg.solve(c, diff.T).T
+    return np.sqrt(np.clip(np.sum(diff * sol, axis=1), 0.0, None))
+
+
+def local_covariances(repeats: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and covariance of repeated measurements at each calibration point.
+
+    Parameters
+    ----------
+    repeats : array_like, shape (n_points, n_repeats, D)
+        ``n_repeats >= D + 1`` measurements of each of ``n_points`` calibration sources.
+
+    Returns
+    -------
+    means : numpy.ndarray, shape (n_points, D)
+    covariances : numpy.ndarray, shape (n_points, D, D)
+        Unbiased sample covariances (``1 / (n_repeats - 1)``); each has a relative standard
+        error of about ``sqrt(2 / (n_repeats - 1))`` per variance.
+    """
+    r = check_array(repeats, "repeats", ndim=3)
+    n, m, dim = r.shape
+    if n < 1:
+        raise ValueError("repeats holds no calibration points")
+    if m < dim + 1:
+        raise ValueError(
+            f"repeats needs at least D + 1 = {dim + 1} measurements per point for a non-singular "
+            f"covariance, got {m}"
+        )
+    means = r.mean(axis=1)
+    dev = r - means[:, None, :]
+    cov = np.einsum("nmi,nmj->nij", dev, dev) / (m - 1)
+    return means, cov
+
+
+class CovarianceField:
+    """A field of measurement covariances ``Sigma(y)`` over the data space, and its metric.
+
+    Built from calibration points ``y_c`` with covariances ``Sigma_c`` (or from repeated
+    measurements, :meth:`from_repeats`); ``Sigma(y)`` is the average of the ``n_neighbors``
+    nearest calibration covariances, weighted by inverse distance (k-d tree, O(N) memory), or
+    the nearest one for ``n_neighbors=1``. A single covariance gives a constant field.
+
+    Parameters
+    ----------
+    n_neighbors : int
+        Calibration points averaged per query, >= 1.
+    weights : {"distance", "uniform"}
+
+    Attributes
+    ----------
+    points_ : numpy.ndarray, shape (n_points, D)
+    covariances_ : numpy.ndarray, shape (n_points, D, D)
+    """
+
+    def __init__(self, n_neighbors: int = 4, *, weights: str = "distance") -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+
+    def fit(self, points: Any, covariances: Any) -> CovarianceField:
+        """Store calibration ``points`` (n, D) and their ``covariances`` (n, D, D) or one (D, D)."""
+        check_int(self.n_neighbors, "n_neighbors", low=1)
+        check_choice(self.weights, "weights", ("distance", "uniform"))
+        p = check_points(points, "points", min_samples=1, what="CovarianceField")
+        c = _check_covariance(covariances, "covariances", p.shape[1])
+        if c.ndim == 2:
+            c = np.broadcast_to(c, (p.shape[0], *c.shape)).copy()
+        if c.shape[0] != p.shape[0]:
+            raise ValueError(f"got {p.shape[0]} points but {c.shape[0]} covariances")
+        from scipy.spatial import cKDTree
+
+        self.points_, self.covariances_ = p, c
+        self._tree = cKDTree(p)
+        return self
+
+    @classmethod
+    def from_repeats(
+        cls, repeats: Any, n_neighbors: int = 4, *, weights: str = "distance"
+    ) -> CovarianceField:
+        """A field from repeated measurements (n_points, n_repeats, D): see :func:`local_covariances`."""
+        means, cov = local_covariances(repeats)
+        return cls(n_neighbors, weights=weights).fit(means, cov)
+
+    def covariance(self, y: Any) -> np.ndarray:
+        """``Sigma(y)``: shape (n, D, D) for ``y`` of shape (n, D)."""
+        q = self._query_points(y)
+        k = min(self.n_neighbors, self.points_.shape[0])
+        dist, idx = self._tree.query(q, k=k)
+        if k == 1:
+            return self.covariances_[idx]
+        dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
+        if self.weights == "uniform":
+            w = np.ones_like(dist)
+        else:
+            exact = dist <= 0
+            inverse = 1.0 / np.where(exact, 1.0, dist)
+            w = np.where(exact.any(axis=1, keepdims=True), exact.astype(float), inverse)
+        w /= w.sum(axis=1, keepdims=True)
+        return np.einsum("nk,nkij->nij", w, self.covariances_[idx])
+
+    def metric(self, y: Any) -> np.ndarray:
+        """The metric tensor ``g(y) = Sigma(y)**-1``, shape (n, D, D)."""
+        return np.linalg.inv(self.covariance(y))
+
+    def whiten(self, y: Any, center: Any) -> np.ndarray:
+        """Local whitening about ``center``: ``Sigma(center)**(-1/2) (y - center)``.
+
+        Euclidean geometry of the result is the statistical geometry near ``center``.
+        ``y`` has shape (n, D); ``center`` shape (D,).
+        """
+        q = self._query_points(y)
+        c = np.asarray(center, dtype=np.float64).reshape(1, -1)
+        w = _inv_sqrt(self.covariance(c))[0]
+        return (q - c) @ w.T
+
+    def distance(self, y1: Any, y2: Any) -> np.ndarray:
+        """Statistical distance between rows of ``y1`` and ``y2`` (n, D).
+
+        Mahalanobis distance with the covariance at the midpoint, ``Sigma((y1 + y2) / 2)``:
+        the length of the straight segment in the metric ``g``, exact for a constant field and
+        second-order accurate for a smooth one on short segments.
+        """
+        a = self._query_points(y1)
+        b = self._query_points(y2)
+        a, b = np.broadcast_arrays(a, b)
+        return mahalanobis_distance(a, b, self.covariance(0.5 * (a + b)))
+
+    def _query_points(self, y: Any) -> np.ndarray:
+        if not hasattr(self, "points_"):
+            raise RuntimeError("this CovarianceField is not fitted yet; call fit(points, covariances) first")
+        q = np.atleast_2d(check_array(y, "y", ndim=(1, 2)))
+        if q.shape[1] != self.points_.shape[1]:
+            raise ValueError(f"y must have {self.points_.shape[1]} features, got {q.shape[1]}")
+        return q
