@@ -166,3 +166,29 @@ def test_bad_inputs_are_rejected_with_clear_messages():
         jackknife(lambda a: 1.0, np.arange(5.0))
     with pytest.raises(ValueError, match=r"n_blocks must be in \[2, 5\]"):
         jackknife(lambda a: a, np.arange(5.0), n_blocks=9)
+
+
+def test_autocorrelation_time_error_matches_the_spread_of_independent_estimates():
+    from physml.ebm import autocorrelation_time
+
+    rho, n, chains = 0.9, 4096, 8
+    fits = [autocorrelation_time(ar1(rho, n, seed=100 + k, chains=chains)) for k in range(40)]
+    taus = np.array([f.tau_int for f in fits])
+    errors = np.array([f.error for f in fits])
+    assert all(f.reliable and f.n_chains == chains and f.n_samples == n for f in fits)
+    # the value is integrated_autocorrelation_time's, the window the automatic one
+    x = ar1(rho, n, seed=100, chains=chains)
+    assert fits[0].tau_int == integrated_autocorrelation_time(x)
+    assert fits[0].window >= 5 * fits[0].tau_int
+    # Madras-Sokal's error describes the scatter of the estimates (to the 11% precision of an
+    # error estimated from 40 repetitions) and the estimates scatter about the exact value
+    assert np.std(taus, ddof=1) == pytest.approx(np.mean(errors), rel=0.35)
+    assert abs(np.mean(taus) - tau_exact(rho)) < 4 * np.mean(errors) / math.sqrt(len(fits)) + 0.05
+
+
+def test_autocorrelation_time_flags_short_series():
+    from physml.ebm import autocorrelation_time
+
+    with pytest.warns(RuntimeWarning, match="shorter than 50 tau_int"):
+        fit = autocorrelation_time(ar1(0.95, 400, seed=4))
+    assert not fit.reliable and fit.error > 0

@@ -2,8 +2,10 @@
 
 * The Ising model on the periodic square lattice and on arbitrary small graphs, with
   compiled checkerboard (Metropolis, heat-bath), Wolff and graph samplers, observables with
-  binning / autocorrelation error bars (:func:`simulate`), and the exact oracles:
-  enumeration, Kaufman's finite-lattice partition function and Onsager's results.
+  binning / autocorrelation error bars (:func:`simulate`), the exact oracles:
+  enumeration, Kaufman's finite-lattice partition function and Onsager's results, and
+  finite-size analysis (:func:`curve_crossing` for Binder crossings,
+  :func:`finite_size_extrapolation`).
 * Hopfield networks (Hebbian storage, retrieval dynamics, capacity sweeps).
 * Fully visible Boltzmann machines with exact enumeration for small systems.
 * Restricted Boltzmann machines trained by CD-k, PCD-k or parallel tempering
@@ -46,13 +48,16 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "_ising_samples": ("ising_configurations",),
     "_mcmc_stats": (
+        "AutocorrelationTime",
         "BinningResult",
         "autocorrelation",
+        "autocorrelation_time",
         "binning_analysis",
         "binning_error",
         "integrated_autocorrelation_time",
         "jackknife",
     ),
+    "_finite_size": ("Crossing", "Extrapolation", "curve_crossing", "finite_size_extrapolation"),
     "_hopfield": (
         "HopfieldCapacity",
         "HopfieldCapacitySweep",
@@ -109,6 +114,7 @@ __all__ = sorted(_WHERE)
 if TYPE_CHECKING:  # pragma: no cover - static analysers see the real imports
     from physml.ebm._boltzmann import *  # noqa: F403
     from physml.ebm._dbn import *  # noqa: F403
+    from physml.ebm._finite_size import *  # noqa: F403
     from physml.ebm._hopfield import *  # noqa: F403
     from physml.ebm._ising import *  # noqa: F403
     from physml.ebm._ising_exact import *  # noqa: F403

@@ -34,8 +34,10 @@ from scipy import stats
 from physml._validation import check_array, check_int, check_real
 
 __all__ = [
+    "AutocorrelationTime",
     "BinningResult",
     "autocorrelation",
+    "autocorrelation_time",
     "binning_analysis",
     "binning_error",
     "integrated_autocorrelation_time",
@@ -107,6 +109,12 @@ def integrated_autocorrelation_time(series: Any, *, c: float = 5.0) -> float:
         fluctuations, so ``tau_int`` comes out too small (the criterion of emcee's
         ``integrated_time``).
     """
+    return _windowed_tau(series, c, stacklevel=3)[0]
+
+
+def _windowed_tau(series: Any, c: float, stacklevel: int) -> tuple[float, int, int, bool]:
+    """``(tau_int, window W, samples per chain n, window condition met)``, warning as documented
+    in :func:`integrated_autocorrelation_time`."""
     x = _series(series)
     c = check_real(c, "c", low=0.0, low_open=True)
     rho = autocorrelation(x)
@@ -118,18 +126,71 @@ def integrated_autocorrelation_time(series: Any, *, c: float = 5.0) -> float:
             f"series of length {x.shape[0]} is too short for the automatic window (c={c:g}); "
             f"tau_int >= {taus[-1]:.3g} is a lower bound",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-        return float(max(taus[-1], 0.5))
-    tau = float(max(taus[np.argmax(ok)], 0.5))
+        return float(max(taus[-1], 0.5)), int(windows[-1]), x.shape[0], False
+    w = int(np.argmax(ok))
+    tau = float(max(taus[w], 0.5))
     if x.shape[0] < 50 * tau:
         warnings.warn(
             f"series of length {x.shape[0]} is shorter than 50 tau_int ({tau:.3g}): the estimate is "
             "unreliable and likely too small; use a longer series",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-    return tau
+    return tau, int(windows[w]), x.shape[0], True
+
+
+@dataclass(frozen=True)
+class AutocorrelationTime:
+    """Outcome of :func:`autocorrelation_time`.
+
+    Attributes
+    ----------
+    tau_int : float
+        Integrated autocorrelation time (Sokal's convention, in units of the sampling interval).
+    error : float
+        Its statistical error, ``tau_int sqrt(2 (2 W + 1) / (n n_chains))``.
+    window : int
+        The automatic window ``W``.
+    n_samples : int
+        Samples per chain ``n``.
+    n_chains : int
+    reliable : bool
+        Whether the window condition was met and ``n >= 50 tau_int``.
+    """
+
+    tau_int: float
+    error: float
+    window: int
+    n_samples: int
+    n_chains: int
+    reliable: bool
+
+
+def autocorrelation_time(series: Any, *, c: float = 5.0) -> AutocorrelationTime:
+    """Integrated autocorrelation time with its statistical error.
+
+    The estimate is that of :func:`integrated_autocorrelation_time` (same warnings); its variance
+    for a window ``W`` is ``2 (2 W + 1) tau_int**2 / n`` for one chain of ``n`` samples (Madras &
+    Sokal 1988; Sokal 1997, eq. 3.19), and ``n_chains`` times smaller for independent chains whose
+    autocorrelations are averaged.
+
+    Parameters
+    ----------
+    series : array, shape (n,) or (n, n_chains)
+    c : float
+        Window constant (see :func:`integrated_autocorrelation_time`).
+
+    Returns
+    -------
+    AutocorrelationTime
+    """
+    x = _series(series)
+    tau, window, n, met = _windowed_tau(x, c, stacklevel=3)
+    chains = 1 if x.ndim == 1 else x.shape[1]
+    error = tau * float(np.sqrt(2.0 * (2 * window + 1) / (n * chains)))
+    return AutocorrelationTime(tau, error, window, n, chains, met and n >= 50 * tau)
 
 
 @dataclass(frozen=True)
