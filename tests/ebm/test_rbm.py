@@ -394,6 +394,27 @@ def test_early_stopping_stops_and_restores_the_best_parameters():
     assert rbm.best_validation_score_ == max(rbm.validation_scores_)
 
 
+def test_linear_schedule_decays_the_learning_rate_to_zero():
+    patterns = bars_and_stripes()
+    data = np.tile(patterns, (10, 1))  # 140 rows, batch 14: 10 updates per epoch
+    rbm = RBM(6, n_iter=5, batch_size=14, learning_rate=0.1, learning_rate_schedule="linear",
+              dtype="float64", seed=0).fit(data)
+    trainer = rbm.trainer_
+    assert trainer.decay_updates == 50 and trainer.updates_done == 50
+    assert trainer.current_learning_rate() == 0.0
+    # at zero learning rate, further epochs leave the parameters unchanged
+    before = rbm.components_.copy()
+    rbm.partial_fit(data)
+    np.testing.assert_array_equal(rbm.components_, before)
+    # halfway through, epsilon is half the initial value
+    half = RBM(6, n_iter=4, batch_size=14, learning_rate=0.1, learning_rate_schedule="linear", seed=0)
+    half.partial_fit(data)
+    half.partial_fit(data)
+    assert half.trainer_.current_learning_rate() == pytest.approx(0.05)
+    with pytest.raises(ValueError, match="learning_rate_schedule"):
+        RBM(2, learning_rate_schedule="cosine").fit(data)
+
+
 # -- estimator API ------------------------------------------------------------------------------
 
 

@@ -381,6 +381,9 @@ class RBM(TransformerMixin, BaseEstimator):
         Visible unit type. Bernoulli data must be 0/1.
     learning_rate : float
         SGD step size ε on the batch-mean log-likelihood gradient (scikit-learn's convention).
+    learning_rate_schedule : {"constant", "linear"}
+        "linear" decays ε linearly to zero over the ``n_iter`` epochs of :meth:`fit` (or of
+        ``partial_fit`` calls on data of the same size), as Tieleman (2008) does for PCD.
     batch_size : int
     n_iter : int
         Number of epochs (passes over the training data).
@@ -444,6 +447,7 @@ class RBM(TransformerMixin, BaseEstimator):
         *,
         visible: str = "bernoulli",
         learning_rate: float = 0.1,
+        learning_rate_schedule: str = "constant",
         batch_size: int = 10,
         n_iter: int = 10,
         method: str = "pcd",
@@ -468,6 +472,7 @@ class RBM(TransformerMixin, BaseEstimator):
         self.n_components = n_components
         self.visible = visible
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.n_iter = n_iter
         self.method = method
@@ -494,6 +499,7 @@ class RBM(TransformerMixin, BaseEstimator):
         check_int(self.n_components, "n_components", low=1)
         check_choice(self.visible, "visible", _VISIBLE)
         check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        check_choice(self.learning_rate_schedule, "learning_rate_schedule", ("constant", "linear"))
         check_int(self.batch_size, "batch_size", low=1)
         check_int(self.n_iter, "n_iter", low=0)
         check_choice(self.method, "method", _METHODS)
@@ -606,6 +612,7 @@ class RBM(TransformerMixin, BaseEstimator):
                 )
             order = rng.permutation(len(X))
             valid, train = X[order[:n_valid]], X[order[n_valid:]]
+        self._set_decay(len(train))
         data = model.as_tensor(train)
         stopper = None
         if valid is not None:
@@ -632,10 +639,16 @@ class RBM(TransformerMixin, BaseEstimator):
         X = self._validate(X, reset=first)
         if first:
             self._start(X)
+            self._set_decay(len(X))
         self.trainer_.run(self.model_.as_tensor(X), 1)
         self.n_iter_ = self.trainer_.epochs_done
         self._after_training()
         return self
+
+    def _set_decay(self, n_train: int) -> None:
+        if self.learning_rate_schedule == "linear":
+            per_epoch = -(-n_train // self.batch_size)
+            self.trainer_.decay_updates = max(1, self.n_iter * per_epoch)
 
     def _after_training(self) -> None:
         self._clear_log_z()

@@ -303,15 +303,18 @@ class RBMTrainer:
         Update log σ of Gaussian visibles.
     generator : torch.Generator
         Batch order and sampling (on the model's device).
+    decay_updates : int, optional
+        Decay the learning rate linearly to zero over this many updates,
+        ε_u = ε max(0, 1 − u / decay_updates) (Tieleman 2008 for PCD); constant if None.
 
     Attributes
     ----------
-    epochs_done : int
+    epochs_done, updates_done : int
     """
 
     def __init__(self, model: RBMModel, sampler: Any, *, learning_rate: float, batch_size: int,
                  weight_decay: float = 0.0, momentum: float = 0.0, learn_sigma: bool = False,
-                 generator: torch.Generator):
+                 generator: torch.Generator, decay_updates: int | None = None):
         self.model = model
         self.sampler = sampler
         self.learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
@@ -322,11 +325,22 @@ class RBMTrainer:
         self.generator = generator
         self.velocity: dict[str, torch.Tensor] = {}
         self.epochs_done = 0
+        self.updates_done = 0
+        if decay_updates is not None:
+            decay_updates = check_int(decay_updates, "decay_updates", low=1)
+        self.decay_updates = decay_updates
+
+    def current_learning_rate(self) -> float:
+        """ε for the next update (after the linear decay, if any)."""
+        if self.decay_updates is None:
+            return self.learning_rate
+        return self.learning_rate * max(0.0, 1.0 - self.updates_done / self.decay_updates)
 
     @torch.no_grad()
     def step(self, v_pos: torch.Tensor) -> None:
         """One parameter update from the data batch ``v_pos`` (n, n_visible)."""
-        model, lr, sampler = self.model, self.learning_rate, self.sampler
+        model, lr, sampler = self.model, self.current_learning_rate(), self.sampler
+        self.updates_done += 1
         if isinstance(sampler, PCDSampler) and sampler.started(model):
             # one matrix product for the hidden probabilities of data and chains together
             v_neg = sampler.advance_visible(model, self.generator)

@@ -1,0 +1,58 @@
+"""The RBM experiments, run end to end with their quick presets."""
+
+import math
+
+import pytest
+
+from physml.lab import ParameterError, run_experiments
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_rbm_exact_vs_ais_reproduces(tmp_path):
+    [r] = run_experiments(["rbm-exact-vs-ais"], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+    assert len(r.metrics["ais_log_z"]) == 3
+    assert all(abs(d) < 0.5 for d in r.metrics["ais_minus_exact"])
+    assert (tmp_path / "rbm-exact-vs-ais" / "ais.png").is_file()
+
+
+def test_rbm_exact_vs_ais_fails_when_annealing_is_too_short(tmp_path):
+    # two intermediate distributions: AIS degenerates into importance sampling from the base model
+    [r] = run_experiments(["rbm-exact-vs-ais"], tmp_path, preset="quick",
+                          overrides={"n_betas": "2", "schedule_betas": "2"})
+    assert r.verdict == "not reproduced"
+    assert not r.checks[0].passed
+
+
+def test_rbm_fashion_reproduces_and_reports_both_libraries(tmp_path):
+    [r] = run_experiments(["rbm-fashion"], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+    ours = r.metrics["physml test log-likelihood per image"]
+    theirs = r.metrics["sklearn test log-likelihood per image"]
+    assert r.checks[0].measured == pytest.approx(ours - theirs, abs=1e-6)
+    # both models beat a uniform distribution over 784 binary pixels
+    assert -784 * math.log(2) < theirs < 0 and -784 * math.log(2) < ours < 0
+    for fig in ("samples.png", "filters.png"):
+        assert (tmp_path / "rbm-fashion" / fig).is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "value", "message"),
+    [
+        ("rbm-exact-vs-ais", "n_hidden", "40", r"n_hidden must be in \[1, 25\]"),
+        ("rbm-fashion", "n_show", "1000", "n_show must be"),
+    ],
+)
+def test_impossible_parameters_are_rejected_before_running(tmp_path, name, key, value, message):
+    with pytest.raises(ParameterError, match=message):
+        run_experiments([name], tmp_path / "out", preset="quick", overrides={key: value})
+    assert not (tmp_path / "out").exists()
