@@ -1,0 +1,338 @@
+"""``physml dimension FILE``: the geometry of a user's data set.
+
+Reads points (rows) from ``.npy``, ``.npz``, ``.csv``/``.txt`` or ``.h5`` and prints the
+intrinsic dimension by three estimators with uncertainties (correlation dimension with its
+scaling range, Levina-Bickel maximum likelihood, TwoNN), the covariance spectrum's power-law
+fit, and the local scales of multiscale PCA (noise level, tangent dimension, curvature radius,
+and whether the data resolve curvature from noise). ``--json`` prints the same as JSON;
+``--report DIR`` writes ``report.md``, ``dimension.json`` and plots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+from physml._commands._common import UsageError, non_negative_int, positive_int
+
+__all__ = ["register"]
+
+INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
+MIN_POINTS = 25
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "dimension",
+        help="intrinsic dimension, covariance spectrum and local scales of a data file",
+        description=(
+            "Estimate the intrinsic dimension of the points in FILE (one point per row) with the "
+            "correlation dimension (k-d-tree pair counts, automatic scaling range), the Levina-Bickel "
+            "maximum-likelihood estimator and TwoNN, each with a subsampling standard error; fit a power "
+            "law to the covariance spectrum; and measure local scales with multiscale local PCA. "
+            "Arrays with more than two axes (e.g. image stacks) are flattened to one row per sample."
+        ),
+    )
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="data: .npy, .npz, .csv, .txt or .h5 (rows are points)"
+    )
+    p.add_argument("--key", help="array name inside an .npz or .h5 file holding several")
+    p.add_argument(
+        "--max-points",
+        type=positive_int("--max-points"),
+        default=20000,
+        help="analyse a random subsample of at most this many rows (default 20000)",
+    )
+    p.add_argument(
+        "--k1", type=positive_int("--k1"), default=10, help="first neighbour order for MLE (default 10)"
+    )
+    p.add_argument(
+        "--k2", type=positive_int("--k2"), default=20, help="last neighbour order for MLE (default 20)"
+    )
+    p.add_argument(
+        "--centers",
+        type=non_negative_int("--centers"),
+        default=50,
+        help="centres for multiscale local PCA (default 50; 0 skips it)",
+    )
+    p.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--report", type=Path, metavar="DIR", help="write report.md, dimension.json and plots to DIR"
+    )
+    p.add_argument("--force", action="store_true", help="write into --report DIR even if it is not empty")
+    p.set_defaults(handler=_run)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    import numpy as np
+
+    from physml.data import load_array
+
+    path: Path = args.file
+    if path.suffix.lower() not in INPUT_SUFFIXES:
+        raise UsageError(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
+        )
+    try:
+        data = load_array(path, key=args.key)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if data.dtype.kind not in "biuf":
+        raise UsageError(f"{path}: holds {data.dtype} values; physml dimension needs numbers")
+    if data.ndim == 0:
+        raise UsageError(f"{path}: holds a single number, not points")
+    if data.ndim == 1:
+        raise UsageError(
+            f"{path}: holds a 1-D array of {data.shape[0]} values; save points as rows of a 2-D array "
+            "(one value per point: shape (n, 1))"
+        )
+    x = data.reshape(data.shape[0], -1).astype(np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise UsageError(
+            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
+            f"column {col}; remove or impute them"
+        )
+    if x.shape[0] < MIN_POINTS:
+        raise UsageError(f"{path}: {x.shape[0]} point(s); physml dimension needs at least {MIN_POINTS}")
+    return data.shape, x
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.k1 < 3 or args.k2 < args.k1:
+        raise UsageError(f"--k1/--k2: need 3 <= k1 <= k2, got k1={args.k1}, k2={args.k2}")
+    if args.report is not None:
+        out: Path = args.report
+        if out.exists() and not out.is_dir():
+            raise UsageError(f"--report {out}: exists and is not a directory")
+        if out.is_dir() and any(out.iterdir()) and not args.force:
+            raise UsageError(f"--report {out}: directory is not empty; pass --force or choose another")
+        if not out.parent.is_dir():
+            raise UsageError(f"--report {out}: directory {out.parent} does not exist")
+    shape, x = _load(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, fits = _analyse(x, args)
+    notes = sorted({str(w.message) for w in caught})
+    result["file"] = str(args.file)
+    result["shape"] = list(shape)
+    result["notes"] = notes + result.get("notes", [])
+    if args.json:
+        print(json.dumps(result, indent=2, allow_nan=False, default=str))
+    else:
+        _print(result)
+    if args.report is not None:
+        _write_report(args.report, result, fits)
+        print(f"wrote {args.report / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+def _finite(v: Any) -> Any:
+    """JSON has no NaN or infinity: write them as null."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _analyse(x: Any, args: argparse.Namespace) -> tuple[dict, dict]:
+    import numpy as np
+
+    from physml.geometry import (
+        CorrelationDimension,
+        CovarianceSpectrum,
+        LevinaBickel,
+        MultiscaleLocalPCA,
+        TwoNN,
+    )
+
+    rng = np.random.default_rng(args.seed)
+    n_total = x.shape[0]
+    notes = []
+    if n_total > args.max_points:
+        x = x[np.sort(rng.choice(n_total, args.max_points, replace=False))]
+        notes.append(f"analysed a random subsample of {args.max_points} of {n_total} rows (--max-points)")
+    result: dict[str, Any] = {
+        "n_samples": n_total,
+        "n_features": x.shape[1],
+        "n_used": x.shape[0],
+        "seed": args.seed,
+        "dimension": {},
+        "notes": notes,
+    }
+    fits: dict[str, Any] = {}
+
+    def attempt(section: str, fn: Any) -> Any:
+        try:
+            return fn()
+        except ValueError as exc:
+            result.setdefault("skipped", {})[section] = str(exc)
+            return None
+
+    cd = attempt("correlation", lambda: CorrelationDimension(k1=args.k1, k2=args.k2, seed=args.seed).fit(x))
+    if cd is not None:
+        fits["correlation"] = cd
+        result["dimension"]["correlation"] = {
+            "value": cd.dimension_,
+            "error": _finite(cd.dimension_err_),
+            "scaling_range": list(cd.scaling_range_),
+            "range_found": cd.range_found_,
+            "duplicates_removed": cd.n_duplicates_,
+        }
+    lb = attempt("mle", lambda: LevinaBickel(args.k1, args.k2, seed=args.seed).fit(x))
+    if lb is not None:
+        result["dimension"]["mle"] = {
+            "value": lb.dimension_,
+            "error": _finite(lb.dimension_err_),
+            "k1": args.k1,
+            "k2": args.k2,
+        }
+    tn = attempt("twonn", lambda: TwoNN(seed=args.seed).fit(x))
+    if tn is not None:
+        result["dimension"]["twonn"] = {"value": tn.dimension_, "error": _finite(tn.dimension_err_)}
+    if x.shape[1] >= 4:
+        sp = attempt("spectrum", lambda: CovarianceSpectrum(seed=args.seed).fit(x))
+        if sp is not None:
+            fits["spectrum"] = sp
+            result["spectrum"] = {
+                "alpha": sp.alpha_,
+                "alpha_error": _finite(sp.alpha_err_),
+                "fit_range": list(sp.fit_range_),
+                "rms_residual": sp.rms_residual_,
+                "centered": True,
+                "eigenvalues": [float(v) for v in sp.eigenvalues_[:50]],
+            }
+    else:
+        result.setdefault("skipped", {})["spectrum"] = "needs at least 4 features for a power-law fit"
+    if args.centers and x.shape[1] >= 2:
+        lp = attempt(
+            "local", lambda: MultiscaleLocalPCA(n_centers=args.centers, n_radii=16, seed=args.seed).fit(x)
+        )
+        if lp is not None:
+            fits["local"] = lp
+            result["local"] = {
+                "tangent_dimension": lp.tangent_dimension_,
+                "noise_level": lp.noise_level_,
+                "curvature_radius": _finite(lp.curvature_radius_),
+                "crossover_radius": _finite(lp.crossover_radius_),
+                "resolved_fraction": float(np.mean(lp.resolved_)),
+                "resolvable": lp.resolvable_,
+                "fit_radii": list(lp.fit_radii_),
+                "n_centers": int(lp.centers_.size),
+            }
+    elif args.centers:
+        result.setdefault("skipped", {})["local"] = "needs at least 2 features"
+    return result, fits
+
+
+def _pm(value: float, err: float | None) -> str:
+    from physml.lab._format import format_measurement, format_number
+
+    return format_measurement(value, err) if err else format_number(value)
+
+
+def _print(r: dict) -> None:
+    from physml.lab._format import format_number as num
+
+    print(
+        f"{r['file']}: {r['n_samples']} points x {r['n_features']} features"
+        + (f" ({r['n_used']} analysed)" if r["n_used"] != r["n_samples"] else "")
+    )
+    dims = r["dimension"]
+    print("intrinsic dimension")
+    if "correlation" in dims:
+        c = dims["correlation"]
+        lo, hi = c["scaling_range"]
+        print(
+            f"  correlation dimension   {_pm(c['value'], c['error']):>16}   "
+            f"scaling range r = {num(lo)} .. {num(hi)}"
+            + ("" if c["range_found"] else " (no straight range found)")
+        )
+    if "mle" in dims:
+        m = dims["mle"]
+        print(f"  Levina-Bickel MLE       {_pm(m['value'], m['error']):>16}   k = {m['k1']}..{m['k2']}")
+    if "twonn" in dims:
+        print(f"  TwoNN                   {_pm(dims['twonn']['value'], dims['twonn']['error']):>16}")
+    if "spectrum" in r:
+        s = r["spectrum"]
+        lo, hi = s["fit_range"]
+        print("covariance spectrum (centred): λ_i ∝ i^-(1+α)")
+        print(
+            f"  α = {_pm(s['alpha'], s['alpha_error'])} over ranks {lo}..{hi}; "
+            f"rms residual of ln λ {s['rms_residual']:.3f}"
+        )
+    if "local" in r:
+        lc = r["local"]
+        print("local scales (multiscale local PCA)")
+        print(
+            f"  tangent dimension {lc['tangent_dimension']}, noise level σ ≈ {num(lc['noise_level'])}, "
+            f"curvature radius ≈ {num(lc['curvature_radius']) if lc['curvature_radius'] else 'none found'}, "
+            f"crossover radius ≈ {num(lc['crossover_radius']) if lc['crossover_radius'] else '-'}"
+        )
+        verdict = "yes" if lc["resolvable"] else "no"
+        print(
+            f"  enough data locally to tell curvature from noise: {verdict} "
+            f"({lc['resolved_fraction']:.0%} of {lc['n_centers']} centres)"
+        )
+    for section, why in r.get("skipped", {}).items():
+        print(f"  ({section} skipped: {why})")
+    for note in r["notes"]:
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _write_report(out: Path, result: dict, fits: dict) -> None:
+    from matplotlib.figure import Figure
+
+    from physml.lab._io import atomic_write_bytes, atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    figures = []
+
+    def save(fig: Any, name: str) -> None:
+        from io import BytesIO
+
+        buffer = BytesIO()
+        fig.savefig(buffer, format="png", dpi=110)
+        atomic_write_bytes(out / name, buffer.getvalue())
+        figures.append(name)
+
+    cd = fits.get("correlation")
+    if cd is not None:
+        fig = Figure(figsize=(9.0, 3.6), layout="constrained")
+        ax1, ax2 = fig.subplots(1, 2)
+        ax1.loglog(cd.radii_, cd.correlation_sum_, ".-")
+        ax1.loglog(cd.radii_, cd.fit_.predict(cd.radii_), "k--", lw=0.8, label=f"D2 = {cd.dimension_:.3f}")
+        ax1.set(xlabel="r", ylabel="C(r)", title="Correlation sum")
+        ax1.legend(fontsize=8)
+        ax2.semilogx(cd.slope_radii_, cd.local_slopes_, ".-")
+        for edge in cd.scaling_range_:
+            ax2.axvline(edge, color="gray", ls=":")
+        ax2.set(xlabel="r", ylabel="d ln C / d ln r", title="Local slopes and scaling range")
+        save(fig, "correlation.png")
+    if "spectrum" in fits:
+        ax = fits["spectrum"].plot()
+        ax.set_title("Covariance spectrum")
+        save(ax.figure, "spectrum.png")
+    if "local" in fits:
+        ax = fits["local"].plot()
+        save(ax.figure, "local-pca.png")
+    atomic_write_text(
+        out / "dimension.json", json.dumps(result, indent=2, allow_nan=False, default=str) + "\n"
+    )
+    lines = [f"# Geometry of {result['file']}", "", "```"]
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
+        _print(result)
+    lines += buffer.getvalue().rstrip().splitlines() + ["```", ""]
+    lines += [f"- {note}" for note in result["notes"]]
+    lines += ["", *[f"![{f}]({f})" for f in figures], ""]
+    atomic_write_text(out / "report.md", "\n".join(lines))
