@@ -56,3 +56,20 @@ def test_impossible_parameters_are_rejected_before_running(tmp_path, name, key, 
     with pytest.raises(ParameterError, match=message):
         run_experiments([name], tmp_path / "out", preset="quick", overrides={key: value})
     assert not (tmp_path / "out").exists()
+
+
+def test_rbm_ising_reproduces_its_training_data(tmp_path):
+    [r] = run_experiments(["rbm-ising"], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+    assert len(r.checks) == 6
+    rows = r.metrics["per_temperature"]
+    # the training data themselves agree with Kaufman's exact energy of the 4x4 torus
+    for row in rows:
+        assert abs(row["data"]["energy"] - row["exact_energy"]) < 4 * row["data"]["energy_se"] * 2**0.5
+
+
+def test_rbm_ising_fails_for_an_untrained_rbm(tmp_path):
+    # one epoch at a tiny learning rate leaves a near-independent-spin model: no correlations
+    [r] = run_experiments(["rbm-ising"], tmp_path, preset="quick",
+                          overrides={"epochs": "1", "learning_rate": "1e-4", "temperatures": "2.27"})
+    assert r.verdict == "not reproduced"

@@ -315,3 +315,151 @@ def rbm_fashion(
         ax.set_title(f"{r['library']}: weights of {n_show} hidden units", fontsize=9)
         ax.axis("off")
     ctx.figure(fig, "filters")
+
+
+# -------------------------------------------------------------------------------------------
+# rbm-ising
+# -------------------------------------------------------------------------------------------
+
+
+def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
+    """Train an RBM on equilibrium Ising configurations at ``T`` and sample it."""
+    import time
+
+    import numpy as np
+
+    from physml.ebm import RBM, IsingLattice, ising_configurations, kaufman
+
+    p, T, seed = item
+    L = p["L"]
+    lattice = IsingLattice(L)
+    spins, info = ising_configurations(L, T, p["n_samples"], algorithm="wolff", seed=seed)
+    x = ((spins.reshape(len(spins), -1) + 1) // 2).astype(np.float32)
+    start = time.perf_counter()
+    rbm = RBM(p["n_hidden"], method="pcd", k=p["k"], learning_rate=p["learning_rate"],
+              learning_rate_schedule="linear", momentum=0.5, batch_size=100, n_iter=p["epochs"],
+              seed=seed + 1).fit(x)
+    seconds = time.perf_counter() - start
+    v = rbm.sample(p["n_chains"], n_steps=p["gibbs_steps"], seed=seed + 2)
+    generated = (2 * v - 1).reshape(-1, L, L).astype(np.int8)
+
+    def stats(s: Any) -> dict[str, float]:
+        e = lattice.energy_per_site(s)
+        m = np.abs(lattice.magnetisation(s))
+        n = len(s)
+        return {"energy": float(e.mean()), "energy_se": float(e.std(ddof=1) / math.sqrt(n)),
+                "abs_m": float(m.mean()), "abs_m_se": float(m.std(ddof=1) / math.sqrt(n))}
+
+    return {
+        "T": T,
+        "data": stats(spins),
+        "rbm": stats(generated),
+        "exact_energy": kaufman(L, T).energy,
+        "thin": info["thin"],
+        "seconds": seconds,
+        "examples_data": spins[:4],
+        "examples_rbm": generated[:4],
+    }
+
+
+def _check_ising_params(p: dict[str, Any]) -> None:
+    from physml._validation import check_int, check_real
+
+    L = check_int(p["L"], "L", low=2)
+    if L % 2:
+        raise ValueError(f"L must be even (the periodic lattice the RBM learns is bipartite), got {L}")
+    if not p["temperatures"]:
+        raise ValueError("temperatures must list at least one temperature, e.g. 1.8,2.27,3.0")
+    for i, T in enumerate(p["temperatures"]):
+        check_real(T, f"temperatures[{i}]", low=0.0, low_open=True)
+    check_int(p["n_samples"], "n_samples", low=100)
+    check_int(p["n_hidden"], "n_hidden", low=1)
+    check_int(p["epochs"], "epochs", low=1)
+    check_int(p["k"], "k", low=1)
+    check_real(p["learning_rate"], "learning_rate", low=0.0, low_open=True)
+    check_int(p["n_chains"], "n_chains", low=10)
+    check_int(p["gibbs_steps"], "gibbs_steps", low=1)
+    check_real(p["relative_tolerance"], "relative_tolerance", low=0.0, low_open=True)
+
+
+@experiment(
+    "rbm-ising",
+    claim="An RBM trained on equilibrium Ising configurations generates configurations whose energy and "
+    "|magnetisation| per site match those of its training data within 5%, below, near and above T_c.",
+    source=f"{WALSH}, the bridge from the Ising model to Boltzmann machines; Torlai & Melko, 'Learning "
+    "thermodynamics with Boltzmann machines', PRB 94, 165134 (2016)",
+    quick=dict(
+        L=4, temperatures=(1.8, 2.27, 3.0), n_samples=5000, n_hidden=16, epochs=150, k=1, learning_rate=0.1,
+        n_chains=1000, gibbs_steps=300, relative_tolerance=0.1,
+    ),
+    full=dict(
+        L=8, temperatures=(1.5, 1.8, 2.1, 2.27, 2.5, 3.0, 3.5), n_samples=20000, n_hidden=64, epochs=300, k=1,
+        learning_rate=0.05, n_chains=5000, gibbs_steps=2000, relative_tolerance=0.05,
+    ),
+    tags=("ebm", "rbm", "ising", "walsh"),
+    validate=_check_ising_params,
+)
+def rbm_ising(
+    ctx: Context,
+    L: int,
+    temperatures: tuple[float, ...],
+    n_samples: int,
+    n_hidden: int,
+    epochs: int,
+    k: int,
+    learning_rate: float,
+    n_chains: int,
+    gibbs_steps: int,
+    relative_tolerance: float,
+) -> None:
+    import numpy as np
+
+    p = dict(L=L, n_samples=n_samples, n_hidden=n_hidden, epochs=epochs, k=k, learning_rate=learning_rate,
+             n_chains=n_chains, gibbs_steps=gibbs_steps)
+    runs = ctx.map(_ising_rbm, [(p, float(T), ctx.seed_for("T", T)) for T in temperatures],
+                   desc="RBM per temperature")
+    for r in runs:
+        for key, label in (("energy", "energy"), ("abs_m", "|m|")):
+            d, g = r["data"], r["rbm"]
+            ratio = g[key] / d[key]
+            sigma = abs(ratio) * math.hypot(g[f"{key}_se"] / g[key], d[f"{key}_se"] / d[key])
+            ctx.check(f"T = {r['T']:g}: RBM / data {label}", ratio, 1.0, uncertainty=sigma,
+                      tolerance=relative_tolerance + 3 * sigma)
+    keep = ("T", "data", "rbm", "exact_energy", "thin", "seconds")
+    ctx.metric("per_temperature", [{k: r[k] for k in keep} for r in runs])
+
+    from physml.ebm import critical_temperature, kaufman
+
+    fig = ctx.new_figure(figsize=(9.0, 3.8))
+    ax1, ax2 = fig.subplots(1, 2)
+    Ts = np.array([r["T"] for r in runs])
+    grid = np.linspace(min(Ts) * 0.95, max(Ts) * 1.05, 120)
+    ax1.plot(grid, [kaufman(L, t).energy for t in grid], "k-", lw=1, label=f"exact {L}x{L} (Kaufman)")
+    for which, marker in (("data", "o"), ("rbm", "s")):
+        e = [r[which]["energy"] for r in runs]
+        e_se = [r[which]["energy_se"] for r in runs]
+        m = [r[which]["abs_m"] for r in runs]
+        m_se = [r[which]["abs_m_se"] for r in runs]
+        label = "training data (Wolff)" if which == "data" else "RBM samples"
+        ax1.errorbar(Ts, e, yerr=e_se, fmt=marker, mfc="none", capsize=2, label=label)
+        ax2.errorbar(Ts, m, yerr=m_se, fmt=marker, mfc="none", capsize=2, label=label)
+    for ax in (ax1, ax2):
+        ax.axvline(critical_temperature(), color="grey", ls=":", lw=1)
+        ax.set_xlabel("T")
+        ax.legend(fontsize=8)
+    ax1.set(ylabel="energy per site", title=f"{L}x{L} Ising: energy")
+    ax2.set(ylabel="<|m|>", title=f"{L}x{L} Ising: |magnetisation|")
+    ctx.figure(fig, "observables")
+
+    fig = ctx.new_figure(figsize=(1.3 * 8, 1.3 * 2 * len(runs) / 2 + 0.6))
+    axes = fig.subplots(len(runs), 8, squeeze=False)
+    for row, r in zip(axes, runs, strict=True):
+        for j, ax in enumerate(row):
+            src = r["examples_data"] if j < 4 else r["examples_rbm"]
+            ax.imshow(src[j % 4], cmap="gray", vmin=-1, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"T = {r['T']:g}", fontsize=8)
+    axes[0][0].set_title("data", fontsize=8)
+    axes[0][4].set_title("RBM", fontsize=8)
+    ctx.figure(fig, "configurations")
