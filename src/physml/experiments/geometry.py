@@ -322,7 +322,7 @@ def _ising_spectrum(args: tuple[int, int, int]) -> dict[str, Any]:
     "white noise, whose spectrum is the Marchenko-Pastur law.",
     source=f"{KAHN}, slide 'Jet images vs. cat images'; Maloney, Roberts, Sully, arXiv:2210.16859; "
     "Marchenko & Pastur (1967); 2D Ising γ/ν = 7/4",
-    quick=dict(n_images=5000, ising_L=8, ising_samples=1000, noise_samples=2000, noise_features=196),
+    quick=dict(n_images=2000, ising_L=8, ising_samples=1000, noise_samples=1000, noise_features=100),
     full=dict(n_images=60000, ising_L=16, ising_samples=4000, noise_samples=20000, noise_features=784),
     tags=("geometry", "kahn", "spectrum", "fashion-mnist", "ising"),
     validate=_check_spectrum_params,
@@ -452,7 +452,7 @@ def _local_item(args: tuple[int, float, float, int, int]) -> dict[str, Any]:
 def _check_local_params(p: dict[str, Any]) -> None:
     from physml._validation import check_int, check_real
 
-    check_int(p["n_dense"], "n_dense", low=500)
+    check_int(p["n_dense"], "n_dense", low=100)
     check_int(p["n_sparse"], "n_sparse", low=20)
     check_int(p["n_centers"], "n_centers", low=10)
     check_int(p["n_repeats"], "n_repeats", low=2)
