@@ -346,6 +346,44 @@ def test_capacity_sweep_collects_trials():
     assert mean.shape == err.shape == (2,)
 
 
+def test_retrieval_fraction_counts_trials_above_the_threshold():
+    from physml.ebm import HopfieldCapacitySweep
+
+    overlaps = np.array([[1.0, 0.98, 0.95, 0.97], [0.3, 0.95, 0.2, 0.1], [0.2, 0.3, 0.1, 0.4]])
+    sweep = HopfieldCapacitySweep(
+        n_units=100, alphas=np.array([0.1, 0.15, 0.2]), n_patterns=np.array([10, 15, 20]),
+        overlaps=overlaps, converged=np.ones((3, 4), bool), n_sweeps=np.ones((3, 4), int),
+    )
+    fraction, err = sweep.retrieval_fraction(0.9)
+    np.testing.assert_allclose(fraction, [1.0, 0.25, 0.0])
+    # binomial error at Laplace's (k + 1) / (n + 2): positive also for k = 0 and k = n
+    p = np.array([5, 2, 1]) / 6
+    np.testing.assert_allclose(err, np.sqrt(p * (1 - p) / 4))
+    np.testing.assert_allclose(sweep.retrieval_fraction(0.96)[0], [0.75, 0.0, 0.0])
+    with pytest.raises(ValueError, match="min_overlap"):
+        sweep.retrieval_fraction(1.5)
+    logit, logit_err = sweep.retrieval_logit(0.9)
+    k = np.array([4, 1, 0])
+    np.testing.assert_allclose(logit, np.log((k + 0.5) / (4 - k + 0.5)))
+    np.testing.assert_allclose(logit_err, np.sqrt(1 / (k + 0.5) + 1 / (4 - k + 0.5)))
+    assert logit[1] < 0 < logit[0]  # one retrieval in four is below one half
+
+
+def test_retrieval_logit_error_matches_the_binomial_scatter():
+    """For n = 400 trials at p = 0.3 the empirical logit scatters as its stated error says."""
+    from physml.ebm import HopfieldCapacitySweep
+
+    rng = np.random.default_rng(5)
+    hits = rng.random((2000, 400)) < 0.3
+    sweep = HopfieldCapacitySweep(
+        n_units=10, alphas=np.arange(1, 2001) / 10, n_patterns=np.arange(1, 2001), overlaps=hits * 1.0,
+        converged=np.ones_like(hits), n_sweeps=np.ones(hits.shape, int),
+    )
+    logit, err = sweep.retrieval_logit(0.9)
+    assert np.std(logit) == pytest.approx(np.mean(err), rel=0.05)
+    assert np.mean(logit) == pytest.approx(np.log(0.3 / 0.7), abs=0.01)
+
+
 # ---------------------------------------------------------------- errors
 
 

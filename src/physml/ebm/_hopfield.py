@@ -663,6 +663,54 @@ class HopfieldCapacitySweep:
         err = self.overlaps.std(axis=1, ddof=1) / np.sqrt(t) if t > 1 else np.full(len(self.alphas), np.nan)
         return self.overlaps.mean(axis=1), err
 
+    def retrieval_fraction(self, min_overlap: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+        """Fraction of trials that retrieve the pattern, per load, and its standard error.
+
+        A trial retrieves when its final overlap is at least ``min_overlap`` (the retrieval
+        state has ``m ≥ 0.967`` up to ``α_c``; the states reached after a failure have far
+        smaller overlaps, so any threshold in between counts the same trials at large ``N``).
+        The error is the binomial ``sqrt(p (1 − p) / n)`` taken at ``p = (k + 1) / (n + 2)``
+        (Laplace's rule of succession for ``k`` retrievals in ``n`` trials), so that it stays
+        positive when all or none of the trials retrieve.
+
+        Parameters
+        ----------
+        min_overlap : float in (-1, 1]
+
+        Returns
+        -------
+        (fraction, error) : ndarrays of shape (A,)
+        """
+        min_overlap = check_real(min_overlap, "min_overlap", low=-1.0, high=1.0, low_open=True)
+        n = self.overlaps.shape[1]
+        k = np.sum(self.overlaps >= min_overlap, axis=1)
+        smoothed = (k + 1.0) / (n + 2.0)
+        return k / n, np.sqrt(smoothed * (1.0 - smoothed) / n)
+
+    def retrieval_logit(self, min_overlap: float = 0.9) -> tuple[np.ndarray, np.ndarray]:
+        """Empirical logit of the retrieval fraction, per load, and its standard error.
+
+        ``ln((k + 1/2) / (n − k + 1/2))`` with variance ``1/(k + 1/2) + 1/(n − k + 1/2)`` for
+        ``k`` retrievals in ``n`` trials (Haldane's and Anscombe's correction; Cox, The Analysis of
+        Binary Data (1970), sec. 3.2): finite when all or none retrieve, and on a scale where a
+        logistic breakdown ``P(retrieve) = 1 / (1 + exp((α − α_50) / w))`` is a straight line
+        through 0 at ``α_50``.
+
+        Parameters
+        ----------
+        min_overlap : float in (-1, 1]
+            As in :meth:`retrieval_fraction`.
+
+        Returns
+        -------
+        (logit, error) : ndarrays of shape (A,)
+        """
+        min_overlap = check_real(min_overlap, "min_overlap", low=-1.0, high=1.0, low_open=True)
+        n = self.overlaps.shape[1]
+        k = np.sum(self.overlaps >= min_overlap, axis=1)
+        ok, fail = k + 0.5, n - k + 0.5
+        return np.log(ok / fail), np.sqrt(1.0 / ok + 1.0 / fail)
+
 
 def hopfield_capacity_sweep(
     n_units: int,
