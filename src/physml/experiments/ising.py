@@ -494,9 +494,9 @@ def ising_critical(
     ax2.legend(fontsize=8)
     ctx.figure(fig, "binder-crossing")
 
-    # figure 2: |m|(T) against Onsager-Yang
-    fig = ctx.new_figure(figsize=(6.5, 4.4))
-    ax = fig.add_subplot()
+    # figure 2: |m|(T) against Onsager-Yang, and the deviations in standard errors
+    fig = ctx.new_figure(figsize=(11.0, 4.4))
+    ax, ax2 = fig.subplots(1, 2, width_ratios=(3, 2))
     fine = np.linspace(0.8, 2.6, 400)
     ax.plot(fine, onsager_magnetisation(fine), color="black", lw=1.2, label="Onsager-Yang, L = ∞")
     ax.errorbar(
@@ -522,6 +522,15 @@ def ising_critical(
     ax.axvline(Tc, color="tab:red", ls=":", lw=1)
     ax.set(xlabel="temperature T (J/k_B)", ylabel="⟨|m|⟩", title="Spontaneous magnetisation")
     ax.legend(fontsize=8)
+    ax2.errorbar(magnetisation_temperatures, [m["pull"] for m in mags], yerr=1.0, fmt="o", capsize=3)
+    ax2.axhspan(-z, z, color="tab:green", alpha=0.12, label=f"check: |pull| ≤ {z:.2f}")
+    ax2.axhline(0.0, color="black", lw=0.8)
+    ax2.set(
+        xlabel="temperature T (J/k_B)",
+        ylabel="(⟨|m|⟩ − Onsager-Yang) / σ",
+        title=f"Deviation from L = ∞, L = {magnetisation_L}",
+    )
+    ax2.legend(fontsize=8)
     ctx.figure(fig, "magnetisation")
 
 
