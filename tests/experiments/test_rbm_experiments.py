@@ -20,8 +20,9 @@ def _one_thread():
 def test_rbm_exact_vs_ais_reproduces(tmp_path):
     [r] = run_experiments(["rbm-exact-vs-ais"], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
-    assert len(r.metrics["ais_log_z"]) == 3
-    assert all(abs(d) < 0.5 for d in r.metrics["ais_minus_exact"])
+    assert len(r.metrics["cd1_ais_minus_exact"]) == 3
+    assert all(abs(d) < 0.5 for d in r.metrics["cd1_ais_minus_exact"])
+    assert len(r.metrics["pcd1_ais_minus_exact"]) == 3
     assert (tmp_path / "rbm-exact-vs-ais" / "ais.png").is_file()
 
 
@@ -39,6 +40,9 @@ def test_rbm_fashion_reproduces_and_reports_both_libraries(tmp_path):
     ours = r.metrics["physml test log-likelihood per image"]
     theirs = r.metrics["sklearn test log-likelihood per image"]
     assert r.checks[0].measured == pytest.approx(ours - theirs, abs=1e-6)
+    key = "test pseudo-log-likelihood per image"
+    pl = r.metrics[f"physml {key}"] - r.metrics[f"sklearn {key}"]
+    assert r.checks[1].measured == pytest.approx(pl, abs=1e-6)
     # both models beat a uniform distribution over 784 binary pixels
     assert -784 * math.log(2) < theirs < 0 and -784 * math.log(2) < ours < 0
     for fig in ("samples.png", "filters.png"):

@@ -82,7 +82,7 @@ def _check_ais_params(p: dict[str, Any]) -> None:
 
 @experiment(
     "rbm-exact-vs-ais",
-    claim="Annealed importance sampling estimates the log partition function of an RBM trained on "
+    claim="Annealed importance sampling estimates the log partition function of an RBM trained by CD-1 on "
     "binarised Fashion-MNIST to within 0.5 nats and 3 standard errors of the exact value.",
     source=f"{WALSH}; Salakhutdinov & Murray, 'On the quantitative analysis of deep belief networks', "
     "ICML 2008 (AIS for RBMs)",
@@ -92,7 +92,7 @@ def _check_ais_params(p: dict[str, Any]) -> None:
     ),
     full=dict(
         n_hidden=20, n_train=60000, epochs=5, learning_rate=0.05, n_runs=5, n_chains=100, n_betas=10000,
-        schedule_betas=(100, 300, 1000, 3000, 10000, 30000), max_deviation=0.5,
+        schedule_betas=(100, 300, 1000, 3000, 10000), max_deviation=0.5,
     ),
     tags=("ebm", "rbm", "walsh", "fashion-mnist"),
     validate=_check_ais_params,
@@ -114,10 +114,6 @@ def rbm_exact_vs_ais(
     from physml.ebm import RBM, exact_log_partition
 
     x = _binarised_fashion("train", n_train, ctx.seed_for("data"))
-    rbm = RBM(n_hidden, method="pcd", learning_rate=learning_rate, batch_size=100, n_iter=epochs,
-              momentum=0.5, seed=ctx.seed_for("rbm")).fit(x)
-    arrays = _arrays(rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_)
-    exact = float(exact_log_partition(_model_from_arrays(arrays)))
     # the AIS base model: independent visibles with the data's base rates (Salakhutdinov & Murray)
     p = (x.sum(axis=0, dtype=np.float64) + 1.0) / (len(x) + 2.0)
     base = np.log(p) - np.log1p(-p)
@@ -125,43 +121,63 @@ def rbm_exact_vs_ais(
     def options(betas: int) -> dict[str, Any]:
         return {"n_chains": n_chains, "n_betas": betas, "base_rates": base}
 
-    runs = ctx.map(_ais_run, [(arrays, options(n_betas), ctx.seed_for("ais", i)) for i in range(n_runs)],
-                   desc="AIS runs")
-    sweep = ctx.map(_ais_run, [(arrays, options(b), ctx.seed_for("schedule", b)) for b in schedule_betas],
-                    desc="AIS schedule")
+    # CD-1 as in Salakhutdinov & Murray (the claim), and PCD with momentum for contrast: PCD
+    # carves sharper, more separated modes that AIS chains started from the base model can miss
+    models = {
+        "CD-1": RBM(n_hidden, method="cd", k=1, learning_rate=learning_rate, batch_size=100, n_iter=epochs,
+                    seed=ctx.seed_for("rbm", "cd")).fit(x),
+        "PCD-1": RBM(n_hidden, method="pcd", k=1, learning_rate=learning_rate, batch_size=100, n_iter=epochs,
+                     momentum=0.5, seed=ctx.seed_for("rbm", "pcd")).fit(x),
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for label, rbm in models.items():
+        arrays = _arrays(rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_)
+        exact = float(exact_log_partition(_model_from_arrays(arrays)))
+        items = [(arrays, options(n_betas), ctx.seed_for("ais", label, i)) for i in range(n_runs)]
+        runs = ctx.map(_ais_run, items, desc=f"AIS runs, {label}")
+        est = np.array([r["log_z"] for r in runs])
+        se = np.array([r["stderr"] for r in runs])
+        found[label] = {"exact": exact, "arrays": arrays, "dev": est - exact, "se": se}
 
-    est = np.array([r["log_z"] for r in runs])
-    se = np.array([r["stderr"] for r in runs])
-    dev = est - exact
+    cd = found["CD-1"]
+    dev, se = cd["dev"], cd["se"]
     worst = int(np.argmax(np.abs(dev)))
-    pulls = np.abs(dev) / se
-    ctx.check(f"largest |AIS − exact| of {n_runs} runs (nats)", float(np.abs(dev[worst])), max_deviation,
-              uncertainty=float(se[worst]), comparison="at_most")
-    ctx.check(f"largest |AIS − exact| / standard error of {n_runs} runs", float(pulls.max()), 3.0,
-              comparison="at_most")
-    ctx.metric("exact_log_z", exact)
-    ctx.metric("ais_log_z", est)
-    ctx.metric("ais_stderr", se)
-    ctx.metric("ais_minus_exact", dev)
-    ctx.metric("spread_of_runs / mean reported stderr", float(np.std(est, ddof=1) / np.mean(se)))
+    ctx.check(f"CD-1 model: largest |AIS − exact| of {n_runs} runs (nats)", float(np.abs(dev[worst])),
+              max_deviation, uncertainty=float(se[worst]), comparison="at_most")
+    ctx.check(f"CD-1 model: largest |AIS − exact| / standard error of {n_runs} runs",
+              float((np.abs(dev) / se).max()), 3.0, comparison="at_most")
+    for label, f in found.items():
+        key = label.lower().replace("-", "")
+        ctx.metric(f"{key}_exact_log_z", f["exact"])
+        ctx.metric(f"{key}_ais_minus_exact", f["dev"])
+        ctx.metric(f"{key}_ais_stderr", f["se"])
+        ctx.metric(f"{key}_largest_pull", float((np.abs(f["dev"]) / f["se"]).max()))
+    ctx.metric("cd1: spread of runs / mean reported stderr", float(np.std(dev, ddof=1) / np.mean(se)))
     ctx.metric("n_hidden_states_enumerated", 2**n_hidden)
+
+    items = [(cd["arrays"], options(b), ctx.seed_for("schedule", b)) for b in schedule_betas]
+    sweep = ctx.map(_ais_run, items, desc="AIS schedule")
 
     fig = ctx.new_figure(figsize=(9.0, 3.6))
     ax1, ax2 = fig.subplots(1, 2)
-    ax1.errorbar(np.arange(n_runs), dev, yerr=se, fmt="o", capsize=3, label="AIS − exact")
+    for shift, (label, f) in zip((-0.1, 0.1), found.items(), strict=True):
+        ax1.errorbar(np.arange(n_runs) + shift, f["dev"], yerr=f["se"], fmt="o", capsize=3,
+                     label=f"{label} model")
     ax1.axhline(0.0, color="black", lw=1)
     for s in (-max_deviation, max_deviation):
         ax1.axhline(s, color="grey", ls="--", lw=1)
-    ax1.set(xlabel="AIS run", ylabel="log Z − exact (nats)",
+    ax1.set_yscale("symlog", linthresh=1.0)
+    ax1.set(xlabel="AIS run", ylabel="log Z(AIS) − log Z(exact) (nats)",
             title=f"{n_betas} temperatures, {n_chains} chains")
     ax1.legend(fontsize=8)
+    exact = cd["exact"]
     sd = np.array([r["log_z"] for r in sweep]) - exact
     ss = np.array([r["stderr"] for r in sweep])
     ax2.errorbar(schedule_betas, sd, yerr=ss, fmt="o-", capsize=3)
     ax2.axhline(0.0, color="black", lw=1)
     ax2.set_xscale("log")
     ax2.set(xlabel="number of intermediate distributions", ylabel="log Z − exact (nats)",
-            title=f"784-{n_hidden} RBM: AIS converges to the exact value")
+            title=f"784-{n_hidden} CD-1 RBM: AIS against the number of temperatures")
     ctx.figure(fig, "ais")
 
 
@@ -177,7 +193,7 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
     import numpy as np
     import torch
 
-    from physml.ebm import RBM, ais_log_partition, log_likelihood
+    from physml.ebm import RBM, ais_log_partition, log_likelihood, pseudo_likelihood
 
     library, p, seed = item
     x = _binarised_fashion("train", p["n_train"], seed)
@@ -201,6 +217,7 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
     log_z, log_z_se = ais_log_partition(model, n_chains=p["ais_chains"], n_betas=p["ais_betas"],
                                         base_visible_bias=np.log(prob) - np.log1p(-prob), seed=seed + 2)
     ll = log_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64), log_z)
+    pl = pseudo_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64))
     gen = torch.Generator().manual_seed(seed + 3)
     with torch.no_grad():
         v = torch.bernoulli(torch.sigmoid(model.visible_bias).expand(p["n_show"], -1), generator=gen)
@@ -212,6 +229,7 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
         "log_z": float(log_z),
         "log_z_se": float(log_z_se),
         "test_ll": np.asarray(ll, dtype=np.float64),
+        "test_pl": np.asarray(pl, dtype=np.float64),
         "samples": shown.astype(np.float32),
         "filters": arrays["weights"][: p["n_show"]].astype(np.float32),
     }
@@ -278,6 +296,12 @@ def rbm_fashion(
     sigma = math.sqrt(paired**2 + ours["log_z_se"] ** 2 + theirs["log_z_se"] ** 2)
     ctx.check("physml − sklearn test log-likelihood per image (nats)", float(diff.mean()), 0.0,
               uncertainty=sigma, tolerance=3 * sigma, comparison="at_least")
+    # AIS can miss modes and overstate a likelihood (see rbm-exact-vs-ais), so compare the
+    # deterministic pseudo-log-likelihood as well, which needs no partition function
+    pl_diff = ours["test_pl"] - theirs["test_pl"]
+    pl_sigma = float(np.std(pl_diff, ddof=1) / math.sqrt(len(pl_diff)))
+    ctx.check("physml − sklearn test pseudo-log-likelihood per image (nats)", float(pl_diff.mean()), 0.0,
+              uncertainty=pl_sigma, tolerance=3 * pl_sigma, comparison="at_least")
     for r in (ours, theirs):
         ll = r["test_ll"]
         se = math.sqrt(float(np.var(ll, ddof=1)) / len(ll) + r["log_z_se"] ** 2)
@@ -285,6 +309,7 @@ def rbm_fashion(
         ctx.metric(f"{r['library']} test log-likelihood uncertainty", se)
         ctx.metric(f"{r['library']} log Z (AIS)", [r["log_z"], r["log_z_se"]])
         ctx.metric(f"{r['library']} training seconds", r["seconds"])
+        ctx.metric(f"{r['library']} test pseudo-log-likelihood per image", float(r["test_pl"].mean()))
     ratio = theirs["seconds"] / ours["seconds"]
     ctx.metric("training time ratio sklearn / physml (same process, indicative)", ratio)
 
