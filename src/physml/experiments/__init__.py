@@ -2,6 +2,6 @@
 library pieces (no algorithm lives only here). Importing this package registers them all;
 the modules import heavy libraries only inside the experiment functions."""
 
-from physml.experiments import basics, geometry, hopfield, ising, rbm
+from physml.experiments import basics, geometry, hopfield, ising, nets, rbm
 
-__all__ = ["basics", "geometry", "hopfield", "ising", "rbm"]
+__all__ = ["basics", "geometry", "hopfield", "ising", "nets", "rbm"]

@@ -65,7 +65,7 @@ class MLP(torch.nn.Module):
 
     Hidden layers apply ``activation``; the output layer is linear unless
     ``output_activation`` is given. Weights use PyTorch's default initialisation
-    unless set afterwards.
+    unless set afterwards, e.g. by :func:`physml.nets.initialize` (critical or orthogonal).
 
     Parameters
     ----------
@@ -97,6 +97,10 @@ class MLP(torch.nn.Module):
             x = self.activation(layer(x))
         x = self.layers[-1](x)
         return x if self.output_activation is None else self.output_activation(x)
+
+    def parameter_pairs(self) -> list[tuple[torch.nn.Parameter, torch.nn.Parameter | None]]:
+        """(weight, bias) of each layer, input to output; weight has shape (n_out, n_in)."""
+        return [(layer.weight, layer.bias) for layer in self.layers]
 
     @property
     def n_parameters(self) -> int:

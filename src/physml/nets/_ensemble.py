@@ -1,0 +1,354 @@
+"""Vectorised ensembles of MLPs: K independent networks evaluated and trained at once with
+batched matrix products over a leading ensemble axis, and the ensemble statistics that the
+finite-width theory predicts (kernel, four-point connected correlator, NTK)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from physml._validation import check_array, check_choice, check_int, check_real, check_seed
+from physml.lab._seeding import spawn_seeds, torch_generator
+from physml.nets._activations import Activation, get_activation
+from physml.nets._mlp import MLP, _check_widths
+
+__all__ = [
+    "MLPEnsemble",
+    "PreactivationStatistics",
+    "empirical_ntk",
+    "preactivation_statistics",
+    "train_ensemble",
+]
+
+
+class MLPEnsemble(torch.nn.Module):
+    """``n_members`` independent MLPs with the same widths, stored as stacked tensors.
+
+    Layer ℓ's weights have shape (n_members, n_out, n_in) and its biases
+    (n_members, n_out); the forward pass is one batched matrix product per layer.
+
+    Parameters
+    ----------
+    n_members : int
+    widths : sequence of int
+        Layer widths including input and output, e.g. ``(1, 64, 64, 1)``.
+    activation : str or callable
+    bias : bool
+    C_W, C_b : float, optional
+        Initialisation in the book's convention (see :func:`physml.nets.initialize`);
+        leave both out for the critical one of ``activation``.
+    weights : {"gaussian", "orthogonal"}
+    seed : int
+        Member i is initialised from ``spawn_seeds(seed, n_members)[i]``.
+    """
+
+    def __init__(
+        self,
+        n_members: int,
+        widths: Sequence[int],
+        activation: str | Activation = "relu",
+        *,
+        bias: bool = True,
+        C_W: float | None = None,
+        C_b: float | None = None,
+        weights: str = "gaussian",
+        seed: int = 0,
+    ):
+        super().__init__()
+        from physml.nets._init import initialize
+
+        self.n_members = check_int(n_members, "n_members", low=1)
+        self.widths = tuple(_check_widths(widths))
+        self.activation_spec = activation
+        self.activation = get_activation(activation)
+        pairs = list(zip(self.widths[:-1], self.widths[1:], strict=True))
+        self.weights = torch.nn.ParameterList(
+            torch.nn.Parameter(torch.empty(self.n_members, b, a)) for a, b in pairs
+        )
+        self.biases = (
+            torch.nn.ParameterList(torch.nn.Parameter(torch.empty(self.n_members, b)) for _, b in pairs)
+            if bias
+            else None
+        )
+        initialize(self, C_W=C_W, C_b=C_b, weights=weights, seed=seed)
+
+    @property
+    def depth(self) -> int:
+        """Number of layers L (hidden layers + output layer)."""
+        return len(self.weights)
+
+    def parameter_pairs(self) -> list[tuple[torch.nn.Parameter, torch.nn.Parameter | None]]:
+        """(weight, bias) of each layer; shapes (n_members, n_out, n_in) and (n_members, n_out)."""
+        biases = [None] * self.depth if self.biases is None else list(self.biases)
+        return list(zip(self.weights, biases, strict=True))
+
+    def forward(self, x: torch.Tensor, *, return_preactivations: bool = False):
+        """Outputs of every member.
+
+        Parameters
+        ----------
+        x : tensor, shape (batch, n_0) shared by all members, or (n_members, batch, n_0)
+        return_preactivations : bool
+            Also return the list of z^(ℓ), ℓ = 1..L, each (n_members, batch, n_ℓ).
+
+        Returns
+        -------
+        tensor, shape (n_members, batch, n_L)
+        """
+        if x.dim() == 2:
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        if x.dim() != 3 or x.shape[0] != self.n_members or x.shape[2] != self.widths[0]:
+            raise ValueError(
+                f"x must have shape (batch, {self.widths[0]}) or "
+                f"({self.n_members}, batch, {self.widths[0]}); "
+                f"got {tuple(x.shape)}"
+            )
+        pre = []
+        h = x
+        for ell, (w, b) in enumerate(self.parameter_pairs()):
+            z = (
+                torch.bmm(h, w.transpose(1, 2))
+                if b is None
+                else torch.baddbmm(b.unsqueeze(1), h, w.transpose(1, 2))
+            )
+            pre.append(z)
+            h = self.activation(z) if ell < self.depth - 1 else z
+        return (h, pre) if return_preactivations else h
+
+    def member(self, i: int) -> MLP:
+        """An independent :class:`~physml.nets.MLP` copy of member ``i``."""
+        i = check_int(i, "i", low=0, high=self.n_members - 1)
+        net = MLP(self.widths, self.activation_spec, bias=self.biases is not None)
+        with torch.no_grad():
+            for (w, b), (ew, eb) in zip(net.parameter_pairs(), self.parameter_pairs(), strict=True):
+                w.copy_(ew[i])
+                if b is not None:
+                    b.copy_(eb[i])
+        return net
+
+    @classmethod
+    def from_models(cls, models: Sequence[MLP]) -> MLPEnsemble:
+        """Stack MLPs of identical widths, activation and bias setting into an ensemble."""
+        models = list(models)
+        if not models:
+            raise ValueError("models must contain at least one MLP")
+        first = models[0]
+        for i, m in enumerate(models):
+            if not isinstance(m, MLP):
+                raise TypeError(f"models[{i}] must be a physml.nets.MLP, got {type(m).__name__}")
+            if m.widths != first.widths or (m.layers[0].bias is None) != (first.layers[0].bias is None):
+                raise ValueError(f"models[{i}] has widths {m.widths}, models[0] has {first.widths}")
+            if m.output_activation is not None:
+                raise ValueError("MLPEnsemble does not support an output activation")
+        ens = cls(
+            len(models),
+            first.widths,
+            first.activation,
+            bias=first.layers[0].bias is not None,
+            C_W=1.0,
+            C_b=0.0,
+        )
+        with torch.no_grad():
+            for ell, (w, b) in enumerate(ens.parameter_pairs()):
+                w.copy_(torch.stack([m.layers[ell].weight for m in models]))
+                if b is not None:
+                    b.copy_(torch.stack([m.layers[ell].bias for m in models]))
+        return ens
+
+    def extra_repr(self) -> str:
+        return f"n_members={self.n_members}, widths={self.widths}"
+
+
+_LOSSES = ("mse", "cross_entropy")
+
+
+def _member_loss(loss: str | Callable, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Per-member mean loss, shape (n_members,)."""
+    if callable(loss):
+        return loss(out, y)
+    if loss == "mse":
+        return ((out - y) ** 2).flatten(1).mean(dim=1)
+    e, b, c = out.shape
+    return (
+        torch.nn.functional.cross_entropy(out.reshape(e * b, c), y.reshape(e * b), reduction="none")
+        .reshape(e, b)
+        .mean(dim=1)
+    )
+
+
+def train_ensemble(
+    ensemble: MLPEnsemble,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    loss: str | Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = "mse",
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    momentum: float = 0.0,
+    seed: int = 0,
+) -> np.ndarray:
+    """Train every member by minibatch SGD on its own shuffling of the data, all at once.
+
+    The summed loss Σ_members L_member has independent gradients per member, so one SGD step
+    on the stacked parameters is one independent SGD step of each member.
+
+    Parameters
+    ----------
+    inputs : tensor, shape (n_samples, n_0)
+    targets : tensor, shape (n_samples, n_L) for ``"mse"`` or (n_samples,) class indices
+    loss : {"mse", "cross_entropy"} or callable
+        A callable gets outputs (n_members, batch, n_L) and targets (n_members, batch, ...)
+        and returns the per-member mean loss, shape (n_members,).
+    seed : int
+        Member i shuffles with ``spawn_seeds(seed, n_members)[i]``.
+
+    Returns
+    -------
+    ndarray, shape (epochs, n_members)
+        Mean training loss of each member in each epoch.
+    """
+    if not callable(loss):
+        check_choice(loss, "loss", _LOSSES)
+    epochs = check_int(epochs, "epochs", low=0)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
+    seed = check_seed(seed)
+    n = inputs.shape[0]
+    if targets.shape[0] != n:
+        raise ValueError(f"inputs and targets have different numbers of samples: {n} and {targets.shape[0]}")
+    generators = [torch_generator(s) for s in spawn_seeds(seed, ensemble.n_members)]
+    optimiser = torch.optim.SGD(ensemble.parameters(), lr=learning_rate, momentum=momentum)
+    history = np.zeros((epochs, ensemble.n_members))
+    for epoch in range(epochs):
+        order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+        total = torch.zeros(ensemble.n_members)
+        for start in range(0, n, batch_size):
+            idx = order[:, start : start + batch_size]
+            per_member = _member_loss(loss, ensemble(inputs[idx]), targets[idx])
+            optimiser.zero_grad(set_to_none=True)
+            per_member.sum().backward()
+            optimiser.step()
+            total += per_member.detach() * idx.shape[1]
+        history[epoch] = (total / n).numpy()
+        if not np.all(np.isfinite(history[epoch])):
+            raise FloatingPointError(
+                f"training diverged at epoch {epoch}; lower learning_rate (now {learning_rate})"
+            )
+    return history
+
+
+@dataclass(frozen=True)
+class PreactivationStatistics:
+    """Ensemble statistics of the preactivations of one input, layer by layer (index 0 = ℓ 1).
+
+    Attributes
+    ----------
+    K, K_err : ndarray, shape (L,)
+        E[z²] over members and neurons, and its standard error.
+    R, R_err : ndarray, shape (L,)
+        R(ℓ) = E[z⁴]/(3 E[z²]²) − 1, the normalised four-point connected correlator, and its
+        standard error (delta method over independent members).
+    n_members : int
+    member_m2, member_m4 : ndarray, shape (n_members, L)
+        Each member's mean of z² and z⁴ over the neurons of each layer.
+    """
+
+    K: np.ndarray
+    K_err: np.ndarray
+    R: np.ndarray
+    R_err: np.ndarray
+    n_members: int
+    member_m2: np.ndarray
+    member_m4: np.ndarray
+
+    def R_difference(self, layer_a: int, layer_b: int) -> tuple[float, float]:
+        """R(layer_b) − R(layer_a) (1-based layers) and its standard error, from the joint
+        covariance of the per-member moments (the two layers are measured on the same nets)."""
+        L = self.member_m2.shape[1]
+        a = check_int(layer_a, "layer_a", low=1, high=L) - 1
+        b = check_int(layer_b, "layer_b", low=1, high=L) - 1
+        cols = np.stack(
+            [self.member_m2[:, a], self.member_m4[:, a], self.member_m2[:, b], self.member_m4[:, b]]
+        )
+        mean = cols.mean(axis=1)
+        cov = np.cov(cols, ddof=1) / self.n_members
+        ra = mean[1] / (3 * mean[0] ** 2)
+        rb = mean[3] / (3 * mean[2] ** 2)
+        grad = np.array(
+            [2 * ra / mean[0], -1 / (3 * mean[0] ** 2), -2 * rb / mean[2], 1 / (3 * mean[2] ** 2)]
+        )
+        return float(rb - ra), float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+
+
+def _ratio_stats(m2: np.ndarray, m4: np.ndarray) -> tuple[float, float, float, float]:
+    """K, its error, R = ⟨m4⟩/(3⟨m2⟩²) − 1 and its error from per-member means (delta method)."""
+    e = len(m2)
+    a, b = m2.mean(), m4.mean()
+    cov = np.cov(np.stack([m2, m4]), ddof=1) / e if e > 1 else np.full((2, 2), np.nan)
+    r = b / (3 * a**2)
+    grad = np.array([-2 * b / (3 * a**3), 1 / (3 * a**2)])
+    return float(a), float(math.sqrt(cov[0, 0])), float(r - 1), float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+
+
+def preactivation_statistics(ensemble: MLPEnsemble, x: np.ndarray | torch.Tensor) -> PreactivationStatistics:
+    """Measure K^(ℓ) and R(ℓ) over an ensemble of initialised networks for one input ``x``.
+
+    Members are independent; the neurons of one member are not (their correlation is the
+    finite-width effect), so errors come from the spread of per-member averages.
+
+    Parameters
+    ----------
+    x : array, shape (n_0,)
+    """
+    dtype = ensemble.weights[0].dtype
+    x = torch.as_tensor(check_array(np.asarray(x), "x", shape=(ensemble.widths[0],)), dtype=dtype)
+    with torch.no_grad():
+        _, pre = ensemble(x.unsqueeze(0), return_preactivations=True)
+    pre = [z.to(torch.float64) for z in pre]
+    m2 = np.stack([(z[:, 0] ** 2).mean(dim=1).numpy() for z in pre], axis=1)
+    m4 = np.stack([(z[:, 0] ** 4).mean(dim=1).numpy() for z in pre], axis=1)
+    out = [_ratio_stats(m2[:, ell], m4[:, ell]) for ell in range(len(pre))]
+    K, K_err, R, R_err = (np.array(c) for c in zip(*out, strict=True))
+    return PreactivationStatistics(K, K_err, R, R_err, ensemble.n_members, m2, m4)
+
+
+def empirical_ntk(
+    ensemble: MLPEnsemble,
+    x: np.ndarray | torch.Tensor,
+    *,
+    lambda_b: float = 0.0,
+    lambda_W: float = 1.0,
+    neuron: int = 0,
+) -> np.ndarray:
+    """The diagonal NTK Θ^(ℓ)(x, x) of one neuron of every layer, per member.
+
+    Θ^(ℓ) = Σ_{layers k ≤ ℓ} [λ_W/n_{k−1} Σ (∂z^(ℓ)/∂W^(k))² + λ_b Σ (∂z^(ℓ)/∂b^(k))²],
+    the book's learning-rate convention (compare :func:`physml.nets.ntk_recursion`).
+
+    Returns
+    -------
+    ndarray, shape (n_members, L)
+    """
+    lambda_b = check_real(lambda_b, "lambda_b", low=0.0)
+    lambda_W = check_real(lambda_W, "lambda_W", low=0.0)
+    neuron = check_int(neuron, "neuron", low=0, high=min(ensemble.widths[1:]) - 1)
+    dtype = ensemble.weights[0].dtype
+    x = torch.as_tensor(check_array(np.asarray(x), "x", shape=(ensemble.widths[0],)), dtype=dtype)
+    _, pre = ensemble(x.unsqueeze(0), return_preactivations=True)
+    pairs = ensemble.parameter_pairs()
+    theta = np.zeros((ensemble.n_members, ensemble.depth))
+    for ell, z in enumerate(pre):
+        params = [p for w, b in pairs[: ell + 1] for p in (w, b) if p is not None]
+        grads = torch.autograd.grad(z[:, 0, neuron].sum(), params, retain_graph=True)
+        total = torch.zeros(ensemble.n_members, dtype=torch.float64)
+        for p, g in zip(params, grads, strict=True):
+            sq = (g**2).flatten(1).sum(dim=1)
+            total += sq.to(torch.float64) * (lambda_W / p.shape[2] if p.dim() == 3 else lambda_b)
+        theta[:, ell] = total.numpy()
+    return theta

@@ -1,0 +1,396 @@
+"""Infinite- and finite-width theory of deep MLPs at initialisation, in the conventions of
+Roberts, Yaida & Hanin, *The Principles of Deep Learning Theory* (arXiv:2106.10165).
+
+Weights W ~ N(0, C_W / n_in), biases b ~ N(0, C_b); one input x, layer ℓ preactivations
+z^(ℓ). Gaussian expectations ⟨f(z)⟩_K with z ~ N(0, K) are computed by Gauss-Hermite
+quadrature with an even number of nodes, so that no node sits on a kink at z = 0 and
+piecewise-linear activations (ReLU, leaky ReLU) are integrated exactly by symmetry.
+
+The activation and its first two derivatives come from PyTorch autograd on float64 tensors,
+so any activation known by name (:data:`physml.nets.ACTIVATIONS`) or any differentiable
+PyTorch callable can be analysed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from physml._validation import check_int, check_real
+from physml.nets._activations import Activation, get_activation
+
+__all__ = [
+    "CriticalPoint",
+    "KernelFlow",
+    "critical_initialization",
+    "gaussian_expectation",
+    "kernel_recursion",
+    "ntk_recursion",
+    "scale_invariant_variance",
+    "susceptibilities",
+    "variance_recursion",
+]
+
+_N_NODES = 128
+
+
+@lru_cache(maxsize=8)
+def _hermite(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights for E[f(u)], u ~ N(0, 1)."""
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    return x, w / math.sqrt(2.0 * math.pi)
+
+
+def _derivatives(activation: Activation, z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """σ(z), σ'(z), σ''(z) by autograd (float64)."""
+    import torch
+
+    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    s = activation(t)
+    if s.shape != t.shape:
+        raise ValueError(
+            f"the activation must act elementwise; it mapped shape {tuple(t.shape)} to {tuple(s.shape)}"
+        )
+    (d1,) = torch.autograd.grad(s.sum(), t, create_graph=True)
+    if d1.requires_grad:
+        (d2,) = torch.autograd.grad(d1.sum(), t, allow_unused=True)
+        d2 = torch.zeros_like(t) if d2 is None else d2
+    else:  # piecewise-linear activations have no second-order graph
+        d2 = torch.zeros_like(t)
+    return s.detach().numpy(), d1.detach().numpy(), d2.detach().numpy()
+
+
+class _Gauss:
+    """⟨σ^k⟩, ⟨σ'²⟩, ⟨σσ''⟩ and ⟨σ²(z² − K)⟩ under z ~ N(0, K) for one activation."""
+
+    def __init__(self, activation: str | Activation, n_nodes: int = _N_NODES):
+        n_nodes = check_int(n_nodes, "n_nodes", low=2)
+        if n_nodes % 2:
+            raise ValueError(f"n_nodes must be even (no quadrature node on z = 0), got {n_nodes}")
+        self.sigma = get_activation(activation)
+        self.u, self.w = _hermite(n_nodes)
+
+    def moments(self, K: float) -> dict[str, float]:
+        if not K >= 0:
+            raise ValueError(f"the kernel K must be >= 0, got {K}")
+        z = math.sqrt(K) * self.u
+        s, d1, d2 = _derivatives(self.sigma, z)
+        w = self.w
+        return {
+            "s2": float(w @ s**2),
+            "s4": float(w @ s**4),
+            "d1sq": float(w @ d1**2),
+            "s_d2": float(w @ (s * d2)),
+            "s2_z2mK": float(w @ (s**2 * (z**2 - K))),
+        }
+
+
+def gaussian_expectation(f, K: float, *, n_nodes: int = _N_NODES) -> float:
+    """⟨f(z)⟩ for z ~ N(0, K) by Gauss-Hermite quadrature.
+
+    Parameters
+    ----------
+    f : callable
+        Vectorised function of a numpy array.
+    K : float
+        Variance, ``>= 0``.
+    n_nodes : int
+        Even number of quadrature nodes.
+    """
+    K = check_real(K, "K", low=0.0)
+    n_nodes = check_int(n_nodes, "n_nodes", low=2)
+    if n_nodes % 2:
+        raise ValueError(f"n_nodes must be even (no quadrature node on z = 0), got {n_nodes}")
+    u, w = _hermite(n_nodes)
+    return float(w @ np.asarray(f(math.sqrt(K) * u), dtype=np.float64))
+
+
+def _check_C(C_b: float, C_W: float) -> tuple[float, float]:
+    C_b = check_real(C_b, "C_b", low=0.0)
+    C_W = check_real(C_W, "C_W", low=0.0, low_open=True)
+    return C_b, C_W
+
+
+def susceptibilities(activation: str | Activation, K: float, C_W: float) -> tuple[float, float]:
+    """The parallel and perpendicular susceptibilities at kernel ``K``.
+
+    χ∥ = (C_W / 2K²) ⟨σ(z)² (z² − K)⟩_K = C_W d⟨σ²⟩_K/dK and χ⊥ = C_W ⟨σ'(z)²⟩_K.
+    At K = 0 the limit χ∥ = C_W (σ'(0)² + σ(0)σ''(0)) is used.
+
+    Returns
+    -------
+    (chi_parallel, chi_perp) : tuple of float
+    """
+    K = check_real(K, "K", low=0.0)
+    C_W = check_real(C_W, "C_W", low=0.0, low_open=True)
+    m = _Gauss(activation).moments(K)
+    # d<σ²>/dK = <σ'² + σσ''> (Gaussian integration by parts) is exact at K = 0 too
+    return C_W * (m["d1sq"] + m["s_d2"]), C_W * m["d1sq"]
+
+
+@dataclass(frozen=True)
+class KernelFlow:
+    """The infinite-width kernel and susceptibilities layer by layer (index 0 = layer 1).
+
+    Attributes
+    ----------
+    K : ndarray, shape (depth,)
+        K^(ℓ) for ℓ = 1..depth.
+    chi_parallel, chi_perp : ndarray, shape (depth,)
+        χ∥ and χ⊥ evaluated at K^(ℓ) (they map layer ℓ to ℓ + 1).
+    behaviour : str
+        ``"exploding"``, ``"vanishing"`` or ``"bounded"``: how K flows over the depth.
+    """
+
+    K: np.ndarray
+    chi_parallel: np.ndarray
+    chi_perp: np.ndarray
+    behaviour: str
+
+
+def _input_kernel(C_b: float, C_W: float, K1: float | None, input_norm2: float | None) -> float:
+    if (K1 is None) == (input_norm2 is None):
+        raise ValueError("give exactly one of K1 (the first layer's kernel) and input_norm2 (|x|²/n_0)")
+    if K1 is not None:
+        return check_real(K1, "K1", low=0.0)
+    return C_b + C_W * check_real(input_norm2, "input_norm2", low=0.0)
+
+
+def kernel_recursion(
+    activation: str | Activation,
+    depth: int,
+    *,
+    C_b: float,
+    C_W: float,
+    K1: float | None = None,
+    input_norm2: float | None = None,
+) -> KernelFlow:
+    """Iterate K^(ℓ+1) = C_b + C_W ⟨σ(z)²⟩_{K^(ℓ)} from the first layer to ``depth``.
+
+    Parameters
+    ----------
+    activation : str or callable
+    depth : int
+        Number of layers L (>= 1); returns K^(1)..K^(L).
+    C_b, C_W : float
+        Bias variance (>= 0) and weight variance (> 0) in the book's convention.
+    K1 : float, optional
+        K^(1) directly; or
+    input_norm2 : float, optional
+        |x|²/n_0, giving K^(1) = C_b + C_W |x|²/n_0.
+    """
+    depth = check_int(depth, "depth", low=1)
+    C_b, C_W = _check_C(C_b, C_W)
+    g = _Gauss(activation)
+    K = np.empty(depth)
+    cpar = np.empty(depth)
+    cperp = np.empty(depth)
+    k = _input_kernel(C_b, C_W, K1, input_norm2)
+    for ell in range(depth):
+        K[ell] = k
+        if not math.isfinite(k):
+            K[ell:] = math.inf
+            cpar[ell:] = cperp[ell:] = math.nan
+            break
+        m = g.moments(k)
+        cpar[ell] = C_W * (m["d1sq"] + m["s_d2"])
+        cperp[ell] = C_W * m["d1sq"]
+        k = C_b + C_W * m["s2"]
+    finite = K[np.isfinite(K)]
+    if len(finite) < depth or K[-1] > 1e6 * max(K[0], 1e-300):
+        behaviour = "exploding"
+    elif K[-1] < 1e-6 * K[0] and K[-1] < 1e-12 + 1e-6:
+        behaviour = "vanishing"
+    else:
+        behaviour = "bounded"
+    return KernelFlow(K, cpar, cperp, behaviour)
+
+
+@dataclass(frozen=True)
+class CriticalPoint:
+    """A critical initialisation: χ∥ = χ⊥ = 1 at the fixed point K* of the kernel recursion.
+
+    Attributes
+    ----------
+    C_b, C_W : float
+    K_star : float
+        The fixed point (0 for the K* = 0 class, any K for scale-invariant activations, where
+        it is reported as nan).
+    universality_class : str
+        ``"scale-invariant"`` (ReLU, linear: every K is a fixed point), ``"K*=0"`` (tanh, erf:
+        K flows to 0 as a power law) or ``"K*>0"`` (a non-trivial fixed point, e.g. GELU).
+    """
+
+    C_b: float
+    C_W: float
+    K_star: float
+    universality_class: str
+
+
+def critical_initialization(activation: str | Activation, *, k_max: float = 100.0) -> CriticalPoint:
+    """Solve χ∥(K*) = χ⊥(K*) = 1 with K* = C_b + C_W ⟨σ²⟩_{K*} for (C_b, C_W).
+
+    Since χ∥ = C_W ⟨σ'² + σσ''⟩_K and χ⊥ = C_W ⟨σ'²⟩_K, criticality means ⟨σσ''⟩_{K*} = 0
+    with C_W = 1/⟨σ'²⟩_{K*} and C_b = K* − C_W ⟨σ²⟩_{K*} ≥ 0. Three cases:
+
+    * ⟨σσ''⟩_K = 0 for all K (linear, ReLU and other scale-invariant activations):
+      C_b = 0, C_W = 1/⟨σ'²⟩ (2 for ReLU, 1 for linear);
+    * σ(0) = 0, σ'(0) ≠ 0 and K decreasing under the recursion near 0 (tanh, erf): the
+      K* = 0 class, C_b = 0, C_W = 1/σ'(0)²;
+    * otherwise a root K* in (0, ``k_max``] of ⟨σσ''⟩_K with C_b ≥ 0.
+
+    Raises
+    ------
+    ValueError
+        If the activation has no critical point (e.g. sigmoid, whose σ(0) = 1/2 ≠ 0), with
+        the reason.
+    """
+    from scipy.optimize import brentq
+
+    k_max = check_real(k_max, "k_max", low=0.0, low_open=True)
+    g = _Gauss(activation)
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", "the activation")
+    grid = np.geomspace(1e-4, k_max, 160)
+    mom = [g.moments(k) for k in grid]
+    h = np.array([m["s_d2"] for m in mom])
+    scale = np.array([m["d1sq"] for m in mom])
+    if np.all(scale <= 0):
+        raise ValueError(f"{name} has no critical initialisation: its derivative vanishes (⟨σ'²⟩ = 0)")
+    if np.all(np.abs(h) <= 1e-10 * np.maximum(scale, 1e-300)):
+        d1 = scale[len(grid) // 2]
+        C_W = 1.0 / d1
+        C_b = [grid[i] - C_W * mom[i]["s2"] for i in range(len(grid))]
+        if np.all(np.abs(C_b) <= 1e-8 * grid) and np.allclose(scale, d1, rtol=1e-8):
+            return CriticalPoint(0.0, float(C_W), math.nan, "scale-invariant")
+    s0, d10, _ = _derivatives(g.sigma, np.zeros(1))
+    s0, d10 = float(s0[0]), float(d10[0])
+    if abs(s0) < 1e-12 and abs(d10) > 1e-12:
+        C_W = 1.0 / d10**2
+        small = grid[grid <= 1e-2]
+        flows_down = all(C_W * g.moments(k)["s2"] < k for k in small)
+        if flows_down:
+            return CriticalPoint(0.0, float(C_W), 0.0, "K*=0")
+    roots = []
+    for i in range(len(grid) - 1):
+        if h[i] == 0.0 or h[i] * h[i + 1] < 0:
+            k = (
+                grid[i]
+                if h[i] == 0.0
+                else brentq(lambda k: g.moments(k)["s_d2"], grid[i], grid[i + 1], xtol=1e-14)
+            )
+            m = g.moments(k)
+            C_W = 1.0 / m["d1sq"]
+            C_b = k - C_W * m["s2"]
+            if C_b >= -1e-12:
+                roots.append(CriticalPoint(max(C_b, 0.0), float(C_W), float(k), "K*>0"))
+    if roots:
+        return roots[0]
+    why = []
+    if abs(s0) >= 1e-12:
+        why.append(f"σ(0) = {s0:g} ≠ 0 rules out the K* = 0 class")
+    elif abs(d10) <= 1e-12:
+        why.append("σ'(0) = 0 rules out the K* = 0 class")
+    else:
+        why.append("K grows under the recursion near 0, so K* = 0 is not an attracting fixed point")
+    why.append(
+        f"⟨σσ''⟩_K has no zero with C_b ≥ 0 for K in (0, {k_max:g}], "
+        "so χ∥ = χ⊥ = 1 cannot hold at a fixed point"
+    )
+    raise ValueError(f"{name} has no critical initialisation: " + "; ".join(why))
+
+
+def variance_recursion(
+    activation: str | Activation,
+    widths: Sequence[int],
+    *,
+    C_b: float,
+    C_W: float,
+    K1: float | None = None,
+    input_norm2: float | None = None,
+) -> np.ndarray:
+    """The normalised ensemble variance R(ℓ) = V^(ℓ)/(n_{ℓ−1} K^(ℓ)²) at leading order in 1/n.
+
+    R(ℓ) = E[z⁴]/(3 E[z²]²) − 1 is the four-point connected correlator of one preactivation
+    over the square of its kernel. With V^(1) = 0 (the first layer is exactly Gaussian) the
+    book's single-input vertex recursion reads
+
+        V^(ℓ+1) = C_W² [⟨σ⁴⟩ − ⟨σ²⟩²]_{K^(ℓ)} + (n_ℓ / n_{ℓ−1}) χ∥(K^(ℓ))² V^(ℓ).
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Hidden widths n_1, ..., n_{L−1} (those that feed layers 2..L); L = len(widths) + 1.
+
+    Returns
+    -------
+    ndarray, shape (L,)
+        R(1) = 0, R(2), ..., R(L).
+    """
+    widths = [check_int(w, f"widths[{i}]", low=1) for i, w in enumerate(widths)]
+    C_b, C_W = _check_C(C_b, C_W)
+    depth = len(widths) + 1
+    flow = kernel_recursion(activation, depth, C_b=C_b, C_W=C_W, K1=K1, input_norm2=input_norm2)
+    g = _Gauss(activation)
+    R = np.zeros(depth)
+    for ell in range(depth - 1):
+        k = flow.K[ell]
+        m = g.moments(k)
+        fresh = C_W**2 * (m["s4"] - m["s2"] ** 2) / widths[ell]
+        # Var(K̂^(ℓ+1)) = fresh + χ∥² Var(K̂^(ℓ)), Var(K̂^(ℓ)) = R(ℓ) K^(ℓ)²
+        R[ell + 1] = (fresh + flow.chi_parallel[ell] ** 2 * R[ell] * k**2) / flow.K[ell + 1] ** 2
+    return R
+
+
+def scale_invariant_variance(activation: str | Activation, depth: int, width: int) -> np.ndarray:
+    """Exact R(ℓ) for a zero-bias network with a scale-invariant activation and equal widths.
+
+    R(ℓ) = (1 + (A₄/A₂² − 1)/n)^(ℓ−1) − 1 with A_k = E[σ(u)^k], u ~ N(0, 1); this is
+    (1 + 2/n)^(ℓ−1) − 1 for a linear network and (1 + 5/n)^(ℓ−1) − 1 for ReLU, exact at
+    any width (one input, first layer any width, hidden layers n wide).
+    """
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    g = _Gauss(activation)
+    m1, m2 = g.moments(1.0), g.moments(4.0)
+    if not math.isclose(m2["s2"], 4.0 * m1["s2"], rel_tol=1e-9) or not math.isclose(
+        m2["s4"], 16.0 * m1["s4"], rel_tol=1e-9
+    ):
+        raise ValueError("scale_invariant_variance needs a scale-invariant activation (σ(λz) = λσ(z), λ > 0)")
+    c = m1["s4"] / m1["s2"] ** 2 - 1.0
+    ell = np.arange(1, depth + 1)
+    return (1.0 + c / width) ** (ell - 1) - 1.0
+
+
+def ntk_recursion(
+    activation: str | Activation,
+    depth: int,
+    *,
+    C_b: float,
+    C_W: float,
+    lambda_b: float = 0.0,
+    lambda_W: float = 1.0,
+    input_norm2: float,
+) -> np.ndarray:
+    """The infinite-width NTK Θ^(ℓ) of one input, ℓ = 1..depth.
+
+    With learning rates λ_W/n_{ℓ−1} for weights and λ_b for biases:
+    Θ^(1) = λ_b + λ_W |x|²/n_0 and Θ^(ℓ+1) = λ_b + λ_W ⟨σ²⟩_{K^(ℓ)} + χ⊥(K^(ℓ)) Θ^(ℓ).
+    At ReLU criticality (C_W = 2, C_b = 0, λ_b = 0) Θ^(ℓ) = ℓ λ_W |x|²/n_0 grows linearly.
+    """
+    depth = check_int(depth, "depth", low=1)
+    C_b, C_W = _check_C(C_b, C_W)
+    lambda_b = check_real(lambda_b, "lambda_b", low=0.0)
+    lambda_W = check_real(lambda_W, "lambda_W", low=0.0)
+    input_norm2 = check_real(input_norm2, "input_norm2", low=0.0)
+    flow = kernel_recursion(activation, depth, C_b=C_b, C_W=C_W, input_norm2=input_norm2)
+    g = _Gauss(activation)
+    theta = np.empty(depth)
+    theta[0] = lambda_b + lambda_W * input_norm2
+    for ell in range(depth - 1):
+        m = g.moments(flow.K[ell])
+        theta[ell + 1] = lambda_b + lambda_W * m["s2"] + flow.chi_perp[ell] * theta[ell]
+    return theta

@@ -1,0 +1,41 @@
+"""The nets experiments, run end to end with their quick presets."""
+
+import json
+
+import pytest
+import torch
+
+from physml.lab import ParameterError, run_experiments
+
+NETS = ["criticality-kernel", "ensemble-variance-depth", "orthogonal-init", "ntk-depth"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_nets_quick_presets_reproduce(tmp_path):
+    results = run_experiments(NETS, tmp_path, preset="quick")
+    for r in results:
+        assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+        data = json.loads((tmp_path / r.name / "result.json").read_text())
+        assert data["figures"] and all((tmp_path / r.name / f).is_file() for f in data["figures"])
+        assert all(c["uncertainty"] >= 0 for c in data["checks"])
+    by_name = {r.name: r for r in results}
+    assert any(c.uncertainty > 0 for c in by_name["ensemble-variance-depth"].checks)
+
+
+def test_orthogonal_check_fails_for_gaussian_level_growth(tmp_path):
+    # demanding that orthogonal tanh grows at most -1 x the Gaussian growth cannot pass
+    [r] = run_experiments(["orthogonal-init"], tmp_path, preset="quick", overrides={"max_ratio": "-1.0"})
+    assert r.verdict == "not reproduced"
+
+
+def test_nets_parameters_are_validated_before_running(tmp_path):
+    with pytest.raises(ParameterError, match="n_members"):
+        run_experiments(["ntk-depth"], tmp_path / "out", preset="quick", overrides={"n_members": "1"})
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,136 @@
+"""Initialisations (Gaussian, critical, Haar-orthogonal) and vectorised ensembles."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from physml.lab import spawn_seeds
+from physml.nets import (
+    MLP,
+    MLPEnsemble,
+    empirical_ntk,
+    haar_orthogonal,
+    initialize,
+    preactivation_statistics,
+    train_ensemble,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_haar_orthogonal_is_orthogonal_and_haar():
+    g = torch.Generator().manual_seed(0)
+    tall = haar_orthogonal(7, 3, generator=g, dtype=torch.float64)
+    wide = haar_orthogonal(3, 7, generator=g, dtype=torch.float64)
+    torch.testing.assert_close(tall.T @ tall, torch.eye(3, dtype=torch.float64))
+    torch.testing.assert_close(wide @ wide.T, torch.eye(3, dtype=torch.float64))
+    # Haar moments of one entry of an n x n orthogonal matrix: E[O²] = 1/n, E[O⁴] = 3/(n(n+2)).
+    # The first entry without the sign correction would have E[O_11] ≠ 0 (QR makes R_11 > 0).
+    n, reps = 4, 20000
+    first = torch.stack([haar_orthogonal(n, n, generator=g, dtype=torch.float64)[0, 0] for _ in range(reps)])
+    se2 = math.sqrt((3 / (n * (n + 2)) - 1 / n**2) / reps)
+    assert abs(first.mean().item()) < 4 * math.sqrt(1 / n / reps)
+    assert abs((first**2).mean().item() - 1 / n) < 4 * se2
+    assert abs((first**4).mean().item() - 3 / (n * (n + 2))) < 4 * math.sqrt(
+        15 / (n * (n + 2) * (n + 4) * (n + 6)) / reps
+    )
+
+
+def test_gaussian_initialisation_variances():
+    net = initialize(MLP((200, 300, 300, 1), "tanh"), C_W=1.5, C_b=0.2, seed=3)
+    w, b = net.parameter_pairs()[1]
+    # sample variance of 90000 N(0, 1.5/300) entries: relative standard error sqrt(2/90000)
+    assert w.var().item() == pytest.approx(1.5 / 300, rel=5 * math.sqrt(2 / w.numel()))
+    assert b.var().item() == pytest.approx(0.2, rel=5 * math.sqrt(2 / b.numel()))
+    same = initialize(MLP((200, 300, 300, 1), "tanh"), C_W=1.5, C_b=0.2, seed=3)
+    torch.testing.assert_close(same.layers[0].weight, net.layers[0].weight)
+
+
+def test_critical_is_the_default_and_orthogonal_entries_have_the_gaussian_variance():
+    net = initialize(MLP((10, 50, 20), "relu"), seed=1)  # critical ReLU: C_W = 2, C_b = 0
+    assert torch.all(net.layers[0].bias == 0)
+    orth = initialize(MLP((10, 50, 20), "relu"), weights="orthogonal", C_W=2.0, C_b=0.0, seed=1)
+    w0, w1 = orth.layers[0].weight.detach().double(), orth.layers[1].weight.detach().double()
+    # 10 -> 50: orthonormal columns scaled by sqrt(C_W n_out/n_in); 50 -> 20: rows scaled by sqrt(C_W)
+    torch.testing.assert_close(
+        w0.T @ w0, 2.0 * 5.0 * torch.eye(10, dtype=torch.float64), rtol=1e-5, atol=1e-5
+    )
+    torch.testing.assert_close(w1 @ w1.T, 2.0 * torch.eye(20, dtype=torch.float64), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="sigmoid has no critical initialisation.*pass C_W and C_b"):
+        initialize(MLP((3, 4, 1), "sigmoid"))
+    with pytest.raises(ValueError, match="weights must be one of 'gaussian', 'orthogonal'"):
+        initialize(MLP((3, 4, 1)), weights="uniform")
+    with pytest.raises(ValueError, match=r"C_W must be a finite number in \(0, inf\), got -1"):
+        initialize(MLP((3, 4, 1)), C_W=-1.0, C_b=0.0)
+
+
+def test_ensemble_members_are_the_seeded_mlps():
+    ens = MLPEnsemble(3, (5, 8, 8, 2), "tanh", C_W=1.2, C_b=0.1, seed=7)
+    x = torch.randn(4, 5, generator=torch.Generator().manual_seed(0))
+    out = ens(x)
+    assert out.shape == (3, 4, 2)
+    for i, s in enumerate(spawn_seeds(7, 3)):
+        single = initialize(MLP((5, 8, 8, 2), "tanh"), C_W=1.2, C_b=0.1, seed=s)
+        torch.testing.assert_close(out[i], single(x))
+        torch.testing.assert_close(ens.member(i)(x), single(x))
+    back = MLPEnsemble.from_models([ens.member(i) for i in range(3)])
+    torch.testing.assert_close(back(x), out)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 5\)"):
+        ens(torch.zeros(4, 6))
+    with pytest.raises(ValueError, match=r"n_members must be in \[1, inf\), got 0"):
+        MLPEnsemble(0, (5, 2))
+
+
+def test_vectorised_training_is_independent_training():
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 3), torch.randn(40, 1)
+    ens = MLPEnsemble(2, (3, 16, 1), "tanh", seed=1)
+    member = ens.member(1)
+    history = train_ensemble(
+        ens, x, y, "mse", epochs=3, batch_size=16, learning_rate=0.1, momentum=0.9, seed=5
+    )
+    assert history.shape == (3, 2)
+    # the same SGD on member 1 alone, with member 1's shuffling stream
+    g = torch.Generator().manual_seed(spawn_seeds(5, 2)[1])
+    opt = torch.optim.SGD(member.parameters(), lr=0.1, momentum=0.9)
+    for _ in range(3):
+        order = torch.randperm(40, generator=g)
+        for start in range(0, 40, 16):
+            idx = order[start : start + 16]
+            loss = ((member(x[idx]) - y[idx]) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    torch.testing.assert_close(ens.member(1)(x), member(x), rtol=1e-5, atol=1e-6)
+    assert history[-1, 1] < history[0, 1]
+
+
+def test_linear_orthogonal_network_has_exact_negative_fourth_cumulant():
+    # z^(ℓ) is uniform on a sphere of radius sqrt(n K): E[z⁴]/(3E[z²]²) − 1 = −2/(n+2) exactly
+    n = 16
+    ens = MLPEnsemble(2000, (4, n, n, n), "linear", C_W=1.0, C_b=0.0, weights="orthogonal", seed=0).double()
+    st = preactivation_statistics(ens, np.ones(4))
+    np.testing.assert_allclose(st.K, 1.0, rtol=1e-6)  # norms are preserved (float32 draw)
+    assert np.all(np.abs(st.R - (-2 / (n + 2))) < 4 * st.R_err)
+    gauss = preactivation_statistics(MLPEnsemble(2000, (4, n, n, n), "linear", seed=0).double(), np.ones(4))
+    exact = (1 + 2 / n) ** np.arange(3) - 1
+    assert gauss.R[0] == pytest.approx(0.0, abs=4 * gauss.R_err[0])
+    assert np.all(np.abs(gauss.R - exact) < 4 * gauss.R_err + 1e-12)
+    diff, err = gauss.R_difference(1, 3)
+    assert abs(diff - exact[2]) < 4 * err
+
+
+def test_empirical_ntk_of_critical_relu_is_ell_on_average():
+    ens = MLPEnsemble(400, (4, 32, 32, 32), "relu", seed=2).double()
+    theta = empirical_ntk(ens, np.ones(4))
+    np.testing.assert_allclose(theta[:, 0], 1.0)  # Θ^(1) = |x|²/n0 exactly
+    mean, err = theta.mean(axis=0), theta.std(axis=0, ddof=1) / math.sqrt(400)
+    assert np.all(np.abs(mean - [1, 2, 3]) < 4 * err + 1e-12)
