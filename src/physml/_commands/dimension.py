@@ -57,8 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--centers",
         type=non_negative_int("--centers"),
-        default=50,
-        help="centres for multiscale local PCA (default 50; 0 skips it)",
+        default=None,
+        help="centres for multiscale local PCA (default 50, 20 above 100 features; 0 skips it)",
     )
     p.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -210,10 +210,14 @@ def _analyse(x: Any, args: argparse.Namespace) -> tuple[dict, dict]:
             }
     else:
         result.setdefault("skipped", {})["spectrum"] = "needs at least 4 features for a power-law fit"
-    if args.centers and x.shape[1] >= 2:
-        lp = attempt(
-            "local", lambda: MultiscaleLocalPCA(n_centers=args.centers, n_radii=16, seed=args.seed).fit(x)
-        )
+    centers = args.centers
+    if centers is None:
+        centers = 50 if x.shape[1] <= 100 else 20
+        if x.shape[1] > 100:
+            notes.append("multiscale local PCA on 20 centres (many features make balls costly; --centers)")
+    if centers and x.shape[1] >= 2:
+        local_pca = MultiscaleLocalPCA(n_centers=centers, n_radii=16, seed=args.seed)
+        lp = attempt("local", lambda: local_pca.fit(x))
         if lp is not None:
             fits["local"] = lp
             result["local"] = {
@@ -226,7 +230,7 @@ def _analyse(x: Any, args: argparse.Namespace) -> tuple[dict, dict]:
                 "fit_radii": list(lp.fit_radii_),
                 "n_centers": int(lp.centers_.size),
             }
-    elif args.centers:
+    elif centers:
         result.setdefault("skipped", {})["local"] = "needs at least 2 features"
     return result, fits
 

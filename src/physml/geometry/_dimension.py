@@ -1,8 +1,9 @@
 """Intrinsic dimension: correlation dimension (Grassberger-Procaccia), the Levina-Bickel
 maximum-likelihood estimator, TwoNN, and pointwise (local) estimates.
 
-Every estimator uses k-d trees (:class:`scipy.spatial.cKDTree`): memory is O(N), never an
-N x N distance matrix. Uncertainties come from disjoint random subsamples
+Every estimator uses k-d trees (:class:`scipy.spatial.cKDTree`), or chunked brute force
+above 16 features where trees do not help: memory is O(N), never an N x N distance
+matrix. Uncertainties come from disjoint random subsamples
 (:func:`physml.geometry._common.subsample_error`). Exact duplicate points are removed with a
 warning before fitting, since a zero distance has no scale (``n_duplicates_`` says how many).
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from physml._validation import check_choice, check_int, check_real
 from physml.geometry._common import check_points, drop_duplicates, subsample_error
+from physml.geometry._neighbors import NeighborIndex
 from physml.lab._seeding import as_generator
 from physml.scaling import PowerLawFit, fit_power_law
 
@@ -29,24 +31,17 @@ __all__ = [
 ]
 
 
-def _tree(x: np.ndarray) -> Any:
-    from scipy.spatial import cKDTree
-
-    return cKDTree(x)
-
-
-def _pair_counts(x: np.ndarray, radii: np.ndarray, tree: Any = None) -> np.ndarray:
-    """Unordered pairs ``i < j`` with ``|x_i - x_j| <= r`` for each radius (dual-tree counting)."""
-    tree = _tree(x) if tree is None else tree
-    ordered = np.asarray(tree.count_neighbors(tree, radii), dtype=np.float64)  # includes i == j
-    return (ordered - x.shape[0]) / 2.0
+def _pair_counts(x: np.ndarray, radii: np.ndarray, index: NeighborIndex | None = None) -> np.ndarray:
+    """Unordered pairs ``i < j`` with ``|x_i - x_j| <= r`` for each increasing radius."""
+    return (NeighborIndex(x) if index is None else index).pair_counts(radii)
 
 
 def correlation_sum(x: Any, radii: Any) -> np.ndarray:
     """The correlation sum ``C(r)`` of Grassberger and Procaccia (1983).
 
     ``C(r) = 2 / (N (N - 1)) * #{i < j : |x_i - x_j| <= r}``, the fraction of distinct pairs
-    closer than ``r``, counted with a dual k-d tree in O(N) memory. Duplicate points are kept
+    closer than ``r``, counted with a dual k-d tree (chunked brute force above
+    ``TREE_MAX_DIM`` = 16 features) in O(N) memory. Duplicate points are kept
     (they count at every radius).
 
     Parameters
@@ -71,11 +66,9 @@ def correlation_sum(x: Any, radii: Any) -> np.ndarray:
     return counts / (n * (n - 1) / 2.0)
 
 
-def _knn(x: np.ndarray, k: int, tree: Any = None) -> np.ndarray:
+def _knn(x: np.ndarray, k: int, index: NeighborIndex | None = None) -> np.ndarray:
     """Distances to the 1st..k-th nearest neighbours (self excluded), shape (n, k)."""
-    tree = _tree(x) if tree is None else tree
-    d, _ = tree.query(x, k=k + 1)
-    return np.asarray(d[:, 1:], dtype=np.float64)
+    return (NeighborIndex(x) if index is None else index).knn(k)
 
 
 def _random_pair_quantile(x: np.ndarray, q: float, rng: np.random.Generator, n_pairs: int = 20000) -> float:
@@ -96,7 +89,7 @@ class CorrelationDimension:
     Radii: ``n_radii`` radii spaced geometrically from the 10th percentile of the
     nearest-neighbour distances to the radius at which a fraction ``max_pair_fraction`` of all
     pairs are closer (the median distance to the ``max(k2, max_pair_fraction (N - 1))``-th
-    neighbour over up to 1000 random points). Small radii are where the scaling holds best
+    neighbour over up to 300 random points). Small radii are where the scaling holds best
     (edges and curvature bend ``C(r)`` at large radii, and at high dimension nothing else is
     left); pairs are counted at all radii in one dual-tree pass.
 
@@ -212,7 +205,7 @@ class CorrelationDimension:
         x, self.n_duplicates_ = drop_duplicates(x, what="CorrelationDimension", min_samples=need)
         rng = as_generator(self.seed)
         n = x.shape[0]
-        tree = _tree(x)
+        tree = NeighborIndex(x)
         self.range_found_ = True
         if mode == "knn":
             d = _knn(x, k2, tree)
@@ -223,8 +216,8 @@ class CorrelationDimension:
             if mode == "auto":
                 lo = float(np.quantile(_knn(x, 1, tree)[:, 0], 0.1))
                 k_hi = min(max(k2, round(frac * (n - 1))), n - 1)
-                centres = rng.choice(n, size=min(n, 1000), replace=False)
-                hi = float(np.median(tree.query(x[centres], k=k_hi + 1)[0][:, -1]))
+                centres = rng.choice(n, size=min(n, 300), replace=False)
+                hi = float(np.median(tree.query(x[centres], k_hi + 1)[:, -1]))
                 if not hi > lo:
                     raise ValueError("CorrelationDimension: cannot choose radii (the points are too few or "
                                      "all equidistant); pass scaling_range=(r_min, r_max)")
@@ -475,9 +468,8 @@ def local_dimension(x: Any, n_neighbors: int = 20, *, smooth: bool = False) -> n
     k = check_int(n_neighbors, "n_neighbors", low=3)
     x = check_points(x, "x", min_samples=k + 1, what=f"local_dimension with n_neighbors={k}")
     x, _ = drop_duplicates(x, what="local_dimension", min_samples=k + 1)
-    tree = _tree(x)
-    dist, idx = tree.query(x, k=k + 1)
-    dist = dist[:, 1:]
+    dist, idx = NeighborIndex(x).knn_indices(k)
+    idx = np.column_stack([np.arange(x.shape[0]), idx])
     m = _pointwise(np.sum(np.log(dist[:, -1:] / dist[:, :-1]), axis=1), k)
     if smooth:
         m = np.mean(m[idx], axis=1)

@@ -25,7 +25,8 @@ import numpy as np
 
 from physml._validation import check_int, check_real
 from physml.geometry._common import check_points
-from physml.geometry._dimension import _random_pair_quantile, _tree
+from physml.geometry._dimension import _random_pair_quantile
+from physml.geometry._neighbors import NeighborIndex
 from physml.lab._seeding import as_generator
 
 __all__ = ["MultiscaleLocalPCA", "local_singular_values", "sphere_curvature_constant"]
@@ -72,18 +73,20 @@ def local_singular_values(x: Any, centers: Any, radii: Any) -> tuple[np.ndarray,
     r = np.asarray(radii, dtype=np.float64)
     if r.ndim != 1 or r.size == 0 or not np.all(np.isfinite(r)) or np.any(r <= 0) or np.any(np.diff(r) <= 0):
         raise ValueError(f"radii must be a 1-D increasing array of finite numbers > 0, got {radii!r}")
-    ev, counts = _local_eigenvalues(x, c, r, _tree(x))
+    ev, counts = _local_eigenvalues(x, c, r, NeighborIndex(x))
     return np.sqrt(ev), counts
 
 
 def _local_eigenvalues(
-    x: np.ndarray, centers: np.ndarray, radii: np.ndarray, tree: Any
+    x: np.ndarray, centers: np.ndarray, radii: np.ndarray, index: NeighborIndex, n_eig: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
+    """The top ``n_eig`` (default all) local covariance eigenvalues, and the ball counts."""
     n_c, n_r, dim = centers.shape[0], radii.size, x.shape[1]
-    ev = np.full((n_c, n_r, dim), np.nan)
+    n_eig = dim if n_eig is None else n_eig
+    ev = np.full((n_c, n_r, n_eig), np.nan)
     counts = np.zeros((n_c, n_r), dtype=np.int64)
     for i, centre in enumerate(centers):
-        idx = np.asarray(tree.query_ball_point(centre, radii[-1]), dtype=np.int64)
+        idx = index.ball(centre, radii[-1])
         if idx.size == 0:
             continue
         pts = x[idx]
@@ -96,14 +99,31 @@ def _local_eigenvalues(
             if m < 2:
                 continue
             local = pts[:m] - pts[:m].mean(axis=0)
-            if m > dim:
-                e = np.linalg.eigvalsh(local.T @ local / m)[::-1]
-            else:
-                s = np.linalg.svd(local, compute_uv=False)
-                e = np.zeros(dim)
-                e[: s.size] = s**2 / m
-            ev[i, j] = np.clip(e, 0.0, None)
+            ev[i, j] = _top_eigenvalues(local, n_eig)
     return ev, counts
+
+
+def _top_eigenvalues(local: np.ndarray, n_eig: int) -> np.ndarray:
+    """The ``n_eig`` largest eigenvalues of ``local.T @ local / m`` (``local`` centred, m x D), descending.
+
+    Works in the smaller of the D x D covariance and the m x m Gram matrix (same non-zero
+    spectrum); when only a few of many eigenvalues are wanted, Lanczos iterations
+    (:func:`scipy.sparse.linalg.eigsh`, deterministic start) replace the dense solver.
+    """
+    m, dim = local.shape
+    size = min(m, dim)
+    top = min(n_eig, size)
+    e = np.zeros(n_eig)
+    gram = local.T @ local / m if dim <= m else local @ local.T / m
+    if size > 4 * top and size > 64:
+        from scipy.sparse.linalg import eigsh
+
+        start = np.random.default_rng(0).standard_normal(size)  # fixed: the same numbers every call
+        vals = eigsh(gram, k=top, which="LA", v0=start, return_eigenvectors=False)
+        e[:top] = np.sort(vals)[::-1]
+    else:
+        e[:top] = np.linalg.eigvalsh(gram)[::-1][:top]
+    return np.clip(e, 0.0, None)
 
 
 class MultiscaleLocalPCA:
@@ -140,7 +160,11 @@ class MultiscaleLocalPCA:
     n_centers : int
         Number of centres, >= 1 (all points if larger than the data).
     min_points : int, optional
-        Least points in a ball for it to count in the means; default ``n_features + 2``.
+        Least points in a ball for it to count in the means; default
+        ``min(n_features + 2, 50)``. A ball of ``m`` points shows only ``m - 1`` directions: with
+        ``min_points <= n_features`` (high-dimensional data) the analysis uses the top
+        ``min_points - 1`` eigenvalues, so the noise level and curvature describe only the
+        normal directions that are visible (an approximation, flagged by ``visible_dimensions_``).
     z : float
         Significance (standard errors) for ``resolved_``, > 0.
     seed : int or numpy.random.Generator
@@ -148,9 +172,9 @@ class MultiscaleLocalPCA:
     Attributes
     ----------
     radii_ : numpy.ndarray, shape (n_radii,)
-    singular_values_ : numpy.ndarray, shape (n_centers, n_radii, n_features)
+    singular_values_ : numpy.ndarray, shape (n_centers, n_radii, visible_dimensions_)
     counts_ : numpy.ndarray, shape (n_centers, n_radii)
-    mean_eigenvalues_ : numpy.ndarray, shape (n_radii, n_features)
+    mean_eigenvalues_ : numpy.ndarray, shape (n_radii, visible_dimensions_)
         Eigenvalues averaged over the centres with enough points (NaN where none).
     dimension_by_radius_ : numpy.ndarray of int, shape (n_radii,)
     tangent_dimension_ : int
@@ -167,6 +191,8 @@ class MultiscaleLocalPCA:
     resolvable_ : bool
     centers_ : numpy.ndarray of int
         Indices of the centres in the data.
+    visible_dimensions_ : int
+        Eigenvalues analysed: ``min(n_features, min_points - 1)``.
     """
 
     def __init__(self, radii: Any = None, *, n_radii: int = 24, n_centers: int = 200,
@@ -185,17 +211,24 @@ class MultiscaleLocalPCA:
         z = check_real(self.z, "z", low=0.0, low_open=True)
         x = check_points(x, "X", min_samples=4, what="MultiscaleLocalPCA")
         n, dim = x.shape
-        min_points = dim + 2 if self.min_points is None else check_int(self.min_points, "min_points", low=2)
+        if self.min_points is None:
+            min_points = min(dim + 2, 50)
+        else:
+            min_points = check_int(self.min_points, "min_points", low=3)
         rng = as_generator(self.seed)
-        tree = _tree(x)
+        tree = NeighborIndex(x)
         centers = np.sort(rng.choice(n, size=min(n_centers, n), replace=False))
         if self.radii is None:
             k = min(min_points, n - 1)
-            d, _ = tree.query(x[centers], k=k + 1)
+            d = tree.query(x[centers], k + 1)
             lo = float(np.median(d[:, -1]))
             hi = _random_pair_quantile(x, 0.1, rng)
             if not (lo > 0 and hi > lo):
-                raise ValueError("MultiscaleLocalPCA: cannot choose radii (all points coincide?); pass radii")
+                raise ValueError(
+                    f"MultiscaleLocalPCA: a ball holding min_points={min_points} points is already wider "
+                    f"than the radius holding 10% of all pairs ({lo:.3g} >= {hi:.3g}): too few points "
+                    "for local PCA; pass radii or a smaller min_points"
+                )
             radii = np.geomspace(lo, hi, n_radii)
         else:
             radii = np.asarray(self.radii, dtype=np.float64)
@@ -204,7 +237,8 @@ class MultiscaleLocalPCA:
                 raise ValueError(
                     f"radii must be at least 3 increasing finite numbers > 0, got {self.radii!r}"
                 )
-        ev, counts = _local_eigenvalues(x, x[centers], radii, tree)
+        self.visible_dimensions_ = min(dim, min_points - 1)
+        ev, counts = _local_eigenvalues(x, x[centers], radii, tree, self.visible_dimensions_)
         self.radii_, self.counts_, self.centers_ = radii, counts, centers
         self.singular_values_ = np.sqrt(ev)
         ok = counts >= min_points
@@ -213,7 +247,7 @@ class MultiscaleLocalPCA:
             mean = total / ok.sum(axis=0)[:, None]
         mean[ok.sum(axis=0) == 0] = np.nan
         self.mean_eigenvalues_ = mean
-        self._estimate(mean, radii, counts, dim, z)
+        self._estimate(mean, radii, counts, self.visible_dimensions_, z)
         return self
 
     def _estimate(self, mean: np.ndarray, radii: np.ndarray, counts: np.ndarray, dim: int, z: float) -> None:
