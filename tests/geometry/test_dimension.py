@@ -152,3 +152,16 @@ def test_bad_parameters(est, message):
 def test_too_few_points_for_the_neighbour_orders():
     with pytest.raises(ValueError, match="needs at least 21 points"):
         LevinaBickel(k2=20).fit(sphere(15, 2, seed=0))
+
+
+def test_high_dimensional_backend_counts_and_neighbours_exactly():
+    """Above 16 features the pair counts and neighbours come from chunked brute force."""
+    from physml.geometry._neighbors import TREE_MAX_DIM, NeighborIndex
+
+    x = np.random.default_rng(4).normal(size=(400, 40))
+    assert x.shape[1] > TREE_MAX_DIM and not NeighborIndex(x).tree_based
+    r = np.array([6.0, 8.0, 9.0, 20.0])
+    n = len(x)
+    np.testing.assert_allclose(correlation_sum(x, r) * n * (n - 1) / 2, brute_pairs(x, r))
+    d = np.linalg.norm(x[:, None, :] - x[None, :, :], axis=-1)
+    np.testing.assert_allclose(NeighborIndex(x).knn(5), np.sort(d, axis=1)[:, 1:6], rtol=1e-10)

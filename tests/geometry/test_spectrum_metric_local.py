@@ -187,3 +187,14 @@ def test_isomap_unrolls_the_swiss_roll_and_pca_does_not():
         embed(x, 2, method="isomap", max_samples=100)
     with pytest.raises(ValueError, match="method must be one of"):
         embed(x, 2, method="tsne")
+
+
+def test_top_eigenvalues_by_lanczos_equal_the_dense_ones():
+    from physml.geometry._local_pca import _top_eigenvalues
+
+    local = np.random.default_rng(3).normal(size=(300, 200)) * np.linspace(3, 0.1, 200)
+    local -= local.mean(0)
+    dense = np.linalg.eigvalsh(local.T @ local / 300)[::-1][:10]
+    np.testing.assert_allclose(_top_eigenvalues(local, 10), dense, rtol=1e-8)  # Lanczos path
+    np.testing.assert_allclose(_top_eigenvalues(local[:40], 60)[:39],
+                               np.linalg.eigvalsh(local[:40] @ local[:40].T / 40)[::-1][:39], rtol=1e-8)
