@@ -40,7 +40,7 @@ def _ensemble_stats(args: tuple[str, float, float, str, int, int, int, int]) -> 
     activation, C_b, C_W, weights, width, depth, n_members, seed = args
     torch.set_num_threads(1)
     # members in chunks keep the memory small; each chunk has its own seed
-    chunk = max(1, min(n_members, 50_000_000 // (width * width * depth + 1)))
+    chunk = max(1, min(n_members, 20_000_000 // (width * width * depth + 1)))
     m2, m4 = [], []
     for i, start in enumerate(range(0, n_members, chunk)):
         k = min(chunk, n_members - start)
@@ -379,8 +379,14 @@ def _ntk_item(args: tuple[str, int, int, int, int]) -> Any:
     act, width, depth, n_members, seed = args
     torch.set_num_threads(1)
     cb, cw = critical_parameters(act)
-    ens = MLPEnsemble(n_members, (N_INPUT,) + (width,) * depth, act, C_W=cw, C_b=cb, seed=seed).double()
-    return empirical_ntk(ens, np.ones(N_INPUT))
+    # members in chunks: the NTK needs every layer's gradients at once
+    chunk = max(1, min(n_members, 10_000_000 // (width * width * depth + 1)))
+    out = []
+    for i, start in enumerate(range(0, n_members, chunk)):
+        k = min(chunk, n_members - start)
+        ens = MLPEnsemble(k, (N_INPUT,) + (width,) * depth, act, C_W=cw, C_b=cb, seed=seed + i).double()
+        out.append(empirical_ntk(ens, np.ones(N_INPUT)))
+    return np.concatenate(out)
 
 
 @experiment(
@@ -390,7 +396,7 @@ def _ntk_item(args: tuple[str, int, int, int, int]) -> Any:
     "depth at criticality: Θ^(ℓ) = ℓ|x|²/n_0 grows linearly for ReLU and slowly decays for tanh.",
     source=f"{KAHN}, slide 'Tuning to criticality'; {PDLT}, ch. 9",
     quick=dict(width=64, depth=6, n_members=200),
-    full=dict(width=256, depth=20, n_members=1000),
+    full=dict(width=128, depth=20, n_members=1000),
     tags=("nets", "kahn", "ntk"),
     validate=_check_common,
 )

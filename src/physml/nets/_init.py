@@ -5,6 +5,7 @@ activation, and Haar-orthogonal weights (Day, Kahn & Roberts, arXiv:2310.07765).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from physml._validation import check_choice, check_real, check_seed
@@ -44,6 +45,15 @@ def critical_parameters(activation: Any) -> tuple[float, float]:
     """(C_b, C_W) of the critical initialisation of ``activation`` (see
     :func:`physml.nets.critical_initialization`): ReLU (0, 2), tanh (0, 1), linear (0, 1),
     erf (0, π/4), GELU ≈ (0.17292, 1.98306)."""
+    try:
+        return _critical_cached(activation)
+    except TypeError:  # an unhashable callable
+        point = critical_initialization(activation)
+        return point.C_b, point.C_W
+
+
+@lru_cache(maxsize=64)
+def _critical_cached(activation: Any) -> tuple[float, float]:
     point = critical_initialization(activation)
     return point.C_b, point.C_W
 
