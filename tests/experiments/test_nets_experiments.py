@@ -7,7 +7,7 @@ import torch
 
 from physml.lab import ParameterError, run_experiments
 
-NETS = ["criticality-kernel", "ensemble-variance-depth", "orthogonal-init", "ntk-depth"]
+NETS = ["criticality-kernel", "ensemble-variance-depth", "orthogonal-init", "ntk-depth", "ensemble-training"]
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ __all__ = [
     "CriticalPoint",
     "KernelFlow",
     "critical_initialization",
+    "criticality_table",
     "gaussian_expectation",
     "kernel_recursion",
     "ntk_recursion",
@@ -200,10 +201,10 @@ def kernel_recursion(
         cpar[ell] = C_W * (m["d1sq"] + m["s_d2"])
         cperp[ell] = C_W * m["d1sq"]
         k = C_b + C_W * m["s2"]
-    finite = K[np.isfinite(K)]
-    if len(finite) < depth or K[-1] > 1e6 * max(K[0], 1e-300):
+    # exponential flow shows up as a change by more than 10⁶ over the depth
+    if not np.all(np.isfinite(K)) or K[-1] > 1e6 * K[0]:
         behaviour = "exploding"
-    elif K[-1] < 1e-6 * K[0] and K[-1] < 1e-12 + 1e-6:
+    elif K[-1] < 1e-6 * K[0]:
         behaviour = "vanishing"
     else:
         behaviour = "bounded"
@@ -394,3 +395,49 @@ def ntk_recursion(
         m = g.moments(flow.K[ell])
         theta[ell + 1] = lambda_b + lambda_W * m["s2"] + flow.chi_perp[ell] * theta[ell]
     return theta
+
+
+def criticality_table(
+    activation: str | Activation,
+    *,
+    depth: int = 10,
+    width: int = 100,
+    C_b: float | None = None,
+    C_W: float | None = None,
+    input_norm2: float = 1.0,
+) -> dict:
+    """What the theory predicts layer by layer, for a report or a command line.
+
+    Uses the critical initialisation of ``activation`` unless ``C_b`` and ``C_W`` are given.
+
+    Returns
+    -------
+    dict
+        ``activation``, ``C_b``, ``C_W``, ``universality_class`` (None when (C_b, C_W) were given),
+        and ``rows``: one dict per layer ℓ = 1..depth with ``layer``, ``K``, ``chi_parallel``,
+        ``chi_perp``, ``R`` (leading order, hidden widths ``width``) and ``ntk`` (λ_W = 1, λ_b = 0).
+    """
+    if (C_b is None) != (C_W is None):
+        raise ValueError("give both C_b and C_W, or neither for the critical initialisation")
+    kind = None
+    if C_b is None:
+        point = critical_initialization(activation)
+        C_b, C_W, kind = point.C_b, point.C_W, point.universality_class
+    depth = check_int(depth, "depth", low=1)
+    width = check_int(width, "width", low=1)
+    flow = kernel_recursion(activation, depth, C_b=C_b, C_W=C_W, input_norm2=input_norm2)
+    R = variance_recursion(activation, [width] * (depth - 1), C_b=C_b, C_W=C_W, input_norm2=input_norm2)
+    theta = ntk_recursion(activation, depth, C_b=C_b, C_W=C_W, input_norm2=input_norm2)
+    rows = [
+        {
+            "layer": ell + 1,
+            "K": float(flow.K[ell]),
+            "chi_parallel": float(flow.chi_parallel[ell]),
+            "chi_perp": float(flow.chi_perp[ell]),
+            "R": float(R[ell]),
+            "ntk": float(theta[ell]),
+        }
+        for ell in range(depth)
+    ]
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
+    return {"activation": name, "C_b": C_b, "C_W": C_W, "universality_class": kind, "rows": rows}
