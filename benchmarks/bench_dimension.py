@@ -48,23 +48,30 @@ def baseline():
 
 
 _PEAK = """
-import json, resource
+import json
 import numpy as np
 import scipy.spatial  # imported before the baseline reading: modules are not data
 from physml.geometry import CorrelationDimension
 from physml.scaling import fit_power_law
 CorrelationDimension(n_subsamples=0).fit(np.random.default_rng(0).random((100, 2)))  # warm every import
 x = np.load({path!r})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+def hwm():
+    with open("/proc/self/status") as fh:
+        return int(next(line for line in fh if line.startswith("VmHWM")).split()[1])
+
+with open("/proc/self/clear_refs", "w") as fh:  # reset the peak (a fork inherits the parent's)
+    fh.write("5")
+before = hwm()
 d = CorrelationDimension(seed=0).fit(x).dimension_
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+after = hwm()
 print(json.dumps({{"before_kib": before, "after_kib": after, "dimension": d}}))
 """
 
 
 def peak_memory(n: int) -> dict:
-    """Growth of the peak resident memory of a fresh process during the fit (KiB); the points are
-    read from a file so that generating them does not set the peak."""
+    """Growth of the peak resident memory (Linux VmHWM) of a fresh process during the fit (KiB);
+    the points are read from a file so that generating them does not set the peak."""
     import numpy as np
 
     from physml.data import henon
