@@ -252,9 +252,10 @@ class CorrelationDimension:
             if sub.shape[0] < 3:
                 return math.nan
             c = _pair_counts(sub, fit_radii)
-            if np.any(c <= 0):
+            pos = c > 0  # a small part may hold no pair at the smallest radii: fit the rest
+            if pos.sum() < 2:
                 return math.nan
-            return self._fit(fit_radii, c).exponent
+            return self._fit(fit_radii[pos], c[pos]).exponent
 
         self.dimension_err_, self.subsample_dimensions_ = subsample_error(part, x, n_sub, rng)
         self.n_samples_ = n
