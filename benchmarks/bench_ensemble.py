@@ -28,12 +28,12 @@ def _compare(activation: str, repeat: int) -> None:
 
     def vectorised() -> None:
         ens = MLPEnsemble(n_models, widths, activation, seed=1)
-        train_ensemble(ens, x, y, "mse", epochs=1, batch_size=batch, learning_rate=0.05, seed=2)
+        train_ensemble(ens, x, y, "mse", epochs=1, batch_size=batch, learning_rate=0.01, seed=2)
 
     def loop() -> None:
         for i in range(n_models):
             net = initialize(MLP(widths, activation), seed=i)
-            opt = torch.optim.SGD(net.parameters(), lr=0.05)
+            opt = torch.optim.SGD(net.parameters(), lr=0.01)
             order = torch.randperm(len(x), generator=torch.Generator().manual_seed(i))
             for start in range(0, len(x), batch):
                 idx = order[start : start + batch]

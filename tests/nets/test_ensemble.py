@@ -134,3 +134,18 @@ def test_empirical_ntk_of_critical_relu_is_ell_on_average():
     np.testing.assert_allclose(theta[:, 0], 1.0)  # Θ^(1) = |x|²/n0 exactly
     mean, err = theta.mean(axis=0), theta.std(axis=0, ddof=1) / math.sqrt(400)
     assert np.all(np.abs(mean - [1, 2, 3]) < 4 * err + 1e-12)
+
+
+def test_train_ensemble_classification_and_bad_input():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 2, generator=g)
+    labels = (x[:, 0] > 0).long()
+    ens = MLPEnsemble(3, (2, 16, 2), "relu", seed=0)
+    history = train_ensemble(
+        ens, x, labels, "cross_entropy", epochs=20, batch_size=16, learning_rate=0.1, seed=1
+    )
+    assert history.shape == (20, 3) and np.all(history[-1] < history[0])
+    with pytest.raises(ValueError, match="loss must be one of 'mse', 'cross_entropy'"):
+        train_ensemble(ens, x, labels, "hinge", epochs=1, batch_size=8, learning_rate=0.1)
+    with pytest.raises(ValueError, match="different numbers of samples: 64 and 3"):
+        train_ensemble(ens, x, labels[:3], "cross_entropy", epochs=1, batch_size=8, learning_rate=0.1)

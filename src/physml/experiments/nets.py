@@ -267,7 +267,7 @@ def ensemble_variance_depth(
             slopes[act] * xs,
             "k:",
             lw=1,
-            label=f"leading order {slopes[act]:.3g}(ℓ−1)/n" if act != "tanh" else "2ℓ/3n (deep limit)",
+            label=f"leading order {slopes[act]:.3g}(ℓ−1)/n" if act != "tanh" else "slope 2/3 (deep limit)",
         )
         ax.set(xlabel="(ℓ − 1)/n", ylabel="R(ℓ)", title=f"{act} at criticality")
         ax.legend(fontsize=7)
