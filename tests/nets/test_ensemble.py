@@ -149,3 +149,18 @@ def test_train_ensemble_classification_and_bad_input():
         train_ensemble(ens, x, labels, "hinge", epochs=1, batch_size=8, learning_rate=0.1)
     with pytest.raises(ValueError, match="different numbers of samples: 64 and 3"):
         train_ensemble(ens, x, labels[:3], "cross_entropy", epochs=1, batch_size=8, learning_rate=0.1)
+
+
+def test_per_layer_learning_rates_match_between_ntk_and_recursion():
+    from physml.nets import ntk_recursion
+
+    lam_W, lam_b = [0.5, 2.0, 1.0], [0.1, 0.0, 0.3]
+    ens = MLPEnsemble(300, (4, 32, 32, 32), "relu", C_W=2.0, C_b=0.0, seed=4).double()
+    theta = empirical_ntk(ens, np.ones(4), lambda_W=lam_W, lambda_b=lam_b)
+    theory = ntk_recursion("relu", 3, C_b=0.0, C_W=2.0, lambda_W=lam_W, lambda_b=lam_b, input_norm2=1.0)
+    np.testing.assert_allclose(theory, [0.6, 0.6 + 2.0, 0.6 + 2.0 + 1.0 + 0.3])
+    np.testing.assert_allclose(theta[:, 0], theory[0])  # exact in the first layer
+    mean, err = theta.mean(axis=0), theta.std(axis=0, ddof=1) / math.sqrt(300)
+    assert np.all(np.abs(mean - theory) < 4 * err + 1e-12)
+    with pytest.raises(ValueError, match=r"lambda_W must be a number or have one entry per layer \(3\)"):
+        empirical_ntk(ens, np.ones(4), lambda_W=[1.0, 1.0])

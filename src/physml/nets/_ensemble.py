@@ -322,21 +322,24 @@ def empirical_ntk(
     ensemble: MLPEnsemble,
     x: np.ndarray | torch.Tensor,
     *,
-    lambda_b: float = 0.0,
-    lambda_W: float = 1.0,
+    lambda_b: float | Sequence[float] = 0.0,
+    lambda_W: float | Sequence[float] = 1.0,
     neuron: int = 0,
 ) -> np.ndarray:
     """The diagonal NTK Θ^(ℓ)(x, x) of one neuron of every layer, per member.
 
-    Θ^(ℓ) = Σ_{layers k ≤ ℓ} [λ_W/n_{k−1} Σ (∂z^(ℓ)/∂W^(k))² + λ_b Σ (∂z^(ℓ)/∂b^(k))²],
-    the book's learning-rate convention (compare :func:`physml.nets.ntk_recursion`).
+    Θ^(ℓ) = Σ_{layers k ≤ ℓ} [λ_W^(k)/n_{k−1} Σ (∂z^(ℓ)/∂W^(k))² + λ_b^(k) Σ (∂z^(ℓ)/∂b^(k))²],
+    the book's learning-rate convention (compare :func:`physml.nets.ntk_recursion`); ``lambda_b``
+    and ``lambda_W`` are one number or one per layer.
 
     Returns
     -------
     ndarray, shape (n_members, L)
     """
-    lambda_b = check_real(lambda_b, "lambda_b", low=0.0)
-    lambda_W = check_real(lambda_W, "lambda_W", low=0.0)
+    from physml.nets._theory import per_layer
+
+    lam_b = per_layer(lambda_b, "lambda_b", ensemble.depth)
+    lam_W = per_layer(lambda_W, "lambda_W", ensemble.depth)
     neuron = check_int(neuron, "neuron", low=0, high=min(ensemble.widths[1:]) - 1)
     dtype = ensemble.weights[0].dtype
     x = torch.as_tensor(check_array(np.asarray(x), "x", shape=(ensemble.widths[0],)), dtype=dtype)
@@ -344,11 +347,16 @@ def empirical_ntk(
     pairs = ensemble.parameter_pairs()
     theta = np.zeros((ensemble.n_members, ensemble.depth))
     for ell, z in enumerate(pre):
-        params = [p for w, b in pairs[: ell + 1] for p in (w, b) if p is not None]
+        params, factors = [], []
+        for k, (w, b) in enumerate(pairs[: ell + 1]):
+            params.append(w)
+            factors.append(lam_W[k] / w.shape[2])
+            if b is not None:
+                params.append(b)
+                factors.append(lam_b[k])
         grads = torch.autograd.grad(z[:, 0, neuron].sum(), params, retain_graph=True)
         total = torch.zeros(ensemble.n_members, dtype=torch.float64)
-        for p, g in zip(params, grads, strict=True):
-            sq = (g**2).flatten(1).sum(dim=1)
-            total += sq.to(torch.float64) * (lambda_W / p.shape[2] if p.dim() == 3 else lambda_b)
+        for factor, g in zip(factors, grads, strict=True):
+            total += (g**2).flatten(1).sum(dim=1).to(torch.float64) * factor
         theta[:, ell] = total.numpy()
     return theta

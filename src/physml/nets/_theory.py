@@ -372,29 +372,45 @@ def ntk_recursion(
     *,
     C_b: float,
     C_W: float,
-    lambda_b: float = 0.0,
-    lambda_W: float = 1.0,
+    lambda_b: float | Sequence[float] = 0.0,
+    lambda_W: float | Sequence[float] = 1.0,
     input_norm2: float,
 ) -> np.ndarray:
     """The infinite-width NTK Θ^(ℓ) of one input, ℓ = 1..depth.
 
-    With learning rates λ_W/n_{ℓ−1} for weights and λ_b for biases:
-    Θ^(1) = λ_b + λ_W |x|²/n_0 and Θ^(ℓ+1) = λ_b + λ_W ⟨σ²⟩_{K^(ℓ)} + χ⊥(K^(ℓ)) Θ^(ℓ).
+    With learning rates λ_W^(ℓ)/n_{ℓ−1} for layer ℓ's weights and λ_b^(ℓ) for its biases:
+    Θ^(1) = λ_b^(1) + λ_W^(1) |x|²/n_0 and
+    Θ^(ℓ+1) = λ_b^(ℓ+1) + λ_W^(ℓ+1) ⟨σ²⟩_{K^(ℓ)} + χ⊥(K^(ℓ)) Θ^(ℓ).
     At ReLU criticality (C_W = 2, C_b = 0, λ_b = 0) Θ^(ℓ) = ℓ λ_W |x|²/n_0 grows linearly.
+
+    Parameters
+    ----------
+    lambda_b, lambda_W : float or sequence of float
+        One learning-rate factor for every layer, or one per layer (length ``depth``).
     """
     depth = check_int(depth, "depth", low=1)
     C_b, C_W = _check_C(C_b, C_W)
-    lambda_b = check_real(lambda_b, "lambda_b", low=0.0)
-    lambda_W = check_real(lambda_W, "lambda_W", low=0.0)
+    lam_b = per_layer(lambda_b, "lambda_b", depth)
+    lam_W = per_layer(lambda_W, "lambda_W", depth)
     input_norm2 = check_real(input_norm2, "input_norm2", low=0.0)
     flow = kernel_recursion(activation, depth, C_b=C_b, C_W=C_W, input_norm2=input_norm2)
     g = _Gauss(activation)
     theta = np.empty(depth)
-    theta[0] = lambda_b + lambda_W * input_norm2
+    theta[0] = lam_b[0] + lam_W[0] * input_norm2
     for ell in range(depth - 1):
         m = g.moments(flow.K[ell])
-        theta[ell + 1] = lambda_b + lambda_W * m["s2"] + flow.chi_perp[ell] * theta[ell]
+        theta[ell + 1] = lam_b[ell + 1] + lam_W[ell + 1] * m["s2"] + flow.chi_perp[ell] * theta[ell]
     return theta
+
+
+def per_layer(value: float | Sequence[float], name: str, depth: int) -> list[float]:
+    """A learning-rate factor given once or per layer, as a list of ``depth`` values >= 0."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        return [check_real(value, name, low=0.0)] * depth
+    values = list(value)
+    if len(values) != depth:
+        raise ValueError(f"{name} must be a number or have one entry per layer ({depth}), got {len(values)}")
+    return [check_real(v, f"{name}[{i}]", low=0.0) for i, v in enumerate(values)]
 
 
 def criticality_table(
