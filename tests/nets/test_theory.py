@@ -142,3 +142,17 @@ def test_criticality_table_for_tanh():
     assert [r["ntk"] for r in relu["rows"]] == pytest.approx([0.5, 1.0, 1.5])
     with pytest.raises(ValueError, match="give both C_b and C_W"):
         criticality_table("relu", C_b=0.0)
+
+
+def test_check_criticality_says_what_happens():
+    from physml.nets import check_criticality
+
+    ok = check_criticality("tanh", 0.0, 1.0)
+    assert ok.critical and "is critical for tanh" in ok.message
+    hot = check_criticality("relu", 0.0, 2.5, depth=100)
+    assert not hot.critical and hot.behaviour == "exploding" and hot.chi_perp == pytest.approx(1.25)
+    assert "the critical point is (C_b, C_W) = (0, 2)" in hot.message and "chaotic" in hot.message
+    cold = check_criticality("tanh", 0.0, 0.5, depth=100)
+    assert cold.behaviour == "vanishing" and cold.chi_perp < 1 and "ordered" in cold.message
+    sig = check_criticality("sigmoid", 0.0, 1.0)
+    assert not sig.critical and sig.critical_point is None and "sigmoid has no critical point" in sig.message

@@ -13,8 +13,10 @@ from physml.nets._ensemble import (
 from physml.nets._init import WEIGHT_DISTRIBUTIONS, critical_parameters, haar_orthogonal, initialize
 from physml.nets._mlp import MLP, count_parameters, dense
 from physml.nets._theory import (
+    CriticalityCheck,
     CriticalPoint,
     KernelFlow,
+    check_criticality,
     critical_initialization,
     criticality_table,
     gaussian_expectation,
@@ -31,10 +33,12 @@ __all__ = [
     "MLP",
     "WEIGHT_DISTRIBUTIONS",
     "CriticalPoint",
+    "CriticalityCheck",
     "KernelFlow",
     "MLPClassifier",
     "MLPEnsemble",
     "PreactivationStatistics",
+    "check_criticality",
     "count_parameters",
     "critical_initialization",
     "critical_parameters",

@@ -25,7 +25,9 @@ from physml.nets._activations import Activation, get_activation
 
 __all__ = [
     "CriticalPoint",
+    "CriticalityCheck",
     "KernelFlow",
+    "check_criticality",
     "critical_initialization",
     "criticality_table",
     "gaussian_expectation",
@@ -457,3 +459,71 @@ def criticality_table(
     ]
     name = activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
     return {"activation": name, "C_b": C_b, "C_W": C_W, "universality_class": kind, "rows": rows}
+
+
+@dataclass(frozen=True)
+class CriticalityCheck:
+    """Whether (C_b, C_W) is a critical initialisation of an activation, and what K does instead.
+
+    Attributes
+    ----------
+    critical : bool
+        (C_b, C_W) equals the activation's critical point (relative tolerance ``rtol``).
+    critical_point : CriticalPoint or None
+        The activation's critical point (None if it has none).
+    behaviour : str
+        ``"exploding"``, ``"vanishing"`` or ``"bounded"``: K over ``depth`` layers from K^(1).
+    chi_parallel, chi_perp : float
+        The susceptibilities at the last layer's kernel: χ⊥ > 1 is the chaotic phase (nearby
+        inputs separate), χ⊥ < 1 the ordered one (they merge).
+    message : str
+        One sentence saying all this.
+    """
+
+    critical: bool
+    critical_point: CriticalPoint | None
+    behaviour: str
+    chi_parallel: float
+    chi_perp: float
+    message: str
+
+
+def check_criticality(
+    activation: str | Activation,
+    C_b: float,
+    C_W: float,
+    *,
+    depth: int = 50,
+    K1: float = 1.0,
+    rtol: float = 1e-6,
+) -> CriticalityCheck:
+    """Say whether (C_b, C_W) is critical for ``activation`` and how the kernel flows with depth."""
+    C_b, C_W = _check_C(C_b, C_W)
+    rtol = check_real(rtol, "rtol", low=0.0)
+    try:
+        point: CriticalPoint | None = critical_initialization(activation)
+    except ValueError:
+        point = None
+    flow = kernel_recursion(activation, depth, C_b=C_b, C_W=C_W, K1=K1)
+    critical = (
+        point is not None
+        and math.isclose(C_W, point.C_W, rel_tol=rtol)
+        and math.isclose(C_b, point.C_b, rel_tol=rtol, abs_tol=rtol * max(point.C_b, 1e-12))
+    )
+    last = -1 if np.isfinite(flow.K[-1]) else int(np.nonzero(np.isfinite(flow.chi_perp))[0][-1])
+    cpar, cperp = float(flow.chi_parallel[last]), float(flow.chi_perp[last])
+    name = activation if isinstance(activation, str) else getattr(activation, "__name__", "the activation")
+    if critical:
+        message = f"(C_b, C_W) = ({C_b:g}, {C_W:g}) is critical for {name}; K^({depth}) = {flow.K[-1]:.4g}"
+    else:
+        where = (
+            f"the critical point is (C_b, C_W) = ({point.C_b:.6g}, {point.C_W:.6g})"
+            if point is not None
+            else f"{name} has no critical point"
+        )
+        phase = "chaotic (χ⊥ > 1)" if cperp > 1 else "ordered (χ⊥ < 1)" if cperp < 1 else "marginal"
+        message = (
+            f"(C_b, C_W) = ({C_b:g}, {C_W:g}) is not critical for {name} ({where}): over {depth} layers "
+            f"K is {flow.behaviour}, and the last layer is {phase}, χ∥ = {cpar:.4g}, χ⊥ = {cperp:.4g}"
+        )
+    return CriticalityCheck(bool(critical), point, flow.behaviour, cpar, cperp, message)
