@@ -13,6 +13,7 @@ __all__ = [
     "non_negative_int",
     "positive_int",
     "positive_real",
+    "print_table",
     "real_list",
     "write_table",
 ]
@@ -116,3 +117,24 @@ def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
     writer.writeheader()
     writer.writerows(rows)
     atomic_write_text(path, buffer.getvalue())
+
+
+def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
+    """Print ``rows`` as aligned columns, ``value ± error`` where a ``<key>_err`` exists."""
+    from physml.lab._format import format_measurement, format_number
+
+    table = [[title for _, title in columns]]
+    for row in rows:
+        cells = []
+        for key, _ in columns:
+            value, err = row.get(key), row.get(f"{key}_err")
+            if value is None:
+                cells.append("-")
+            elif err is None:
+                cells.append(format_number(value))
+            else:
+                cells.append(format_measurement(value, err))
+        table.append(cells)
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    for r in table:
+        print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))

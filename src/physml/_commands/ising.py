@@ -19,6 +19,7 @@ from physml._commands._common import (
     check_new_file,
     non_negative_int,
     positive_int,
+    print_table,
     real_list,
     write_table,
 )
@@ -115,27 +116,6 @@ def _check_temperatures(temps: list[float]) -> list[float]:
     return temps
 
 
-def _print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
-    """Print ``rows`` as aligned columns, ``value ± error`` where a ``<key>_err`` exists."""
-    from physml.lab._format import format_measurement, format_number
-
-    table = [[title for _, title in columns]]
-    for row in rows:
-        cells = []
-        for key, _ in columns:
-            value, err = row.get(key), row.get(f"{key}_err")
-            if value is None:
-                cells.append("-")
-            elif err is None:
-                cells.append(format_number(value))
-            else:
-                cells.append(format_measurement(value, err))
-        table.append(cells)
-    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
-    for r in table:
-        print("  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)))
-
-
 def _simulate(args: argparse.Namespace) -> int:
     temps = _check_temperatures(args.T)
     if args.out is not None:
@@ -177,7 +157,7 @@ def _simulate(args: argparse.Namespace) -> int:
             row["exact_specific_heat"] = exact.specific_heat
         rows.append(row)
 
-    _print_table(
+    print_table(
         rows,
         [
             ("T", "T"),
@@ -222,7 +202,7 @@ def _exact(args: argparse.Namespace) -> int:
             )
     except (ValueError, TypeError) as exc:
         raise UsageError(f"ising exact: {exc}") from None
-    _print_table(rows, [("T", "T"), ("log_z", "ln Z"), ("energy", "e"), ("specific_heat", "c")])
+    print_table(rows, [("T", "T"), ("log_z", "ln Z"), ("energy", "e"), ("specific_heat", "c")])
     if args.out is not None:
         write_table(args.out, rows, {"L": args.L, "J": args.J, "source": "Kaufman 1949"})
         print(f"wrote {args.out}", file=sys.stderr)
