@@ -27,6 +27,13 @@ def test_nets_quick_presets_reproduce(tmp_path):
         assert all(c["uncertainty"] >= 0 for c in data["checks"])
     by_name = {r.name: r for r in results}
     assert any(c.uncertainty > 0 for c in by_name["ensemble-variance-depth"].checks)
+    # ensemble-training measures K, R and the NTK during training; at epoch 0 a zero-bias critical
+    # ReLU net has K = C_W u² = 2 (0.5)² = 0.5 at every layer
+    during = by_name["ensemble-training"].metrics["during_training"]
+    epochs = sorted({row["epoch"] for row in during})
+    assert epochs[0] == 0 and len(epochs) >= 2
+    for row in (r for r in during if r["epoch"] == 0):
+        assert abs(row["K"] - 0.5) < 5 * row["K_err"]
 
 
 def test_orthogonal_check_fails_for_gaussian_level_growth(tmp_path):

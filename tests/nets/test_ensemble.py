@@ -164,3 +164,28 @@ def test_per_layer_learning_rates_match_between_ntk_and_recursion():
     assert np.all(np.abs(mean - theory) < 4 * err + 1e-12)
     with pytest.raises(ValueError, match=r"lambda_W must be a number or have one entry per layer \(3\)"):
         empirical_ntk(ens, np.ones(4), lambda_W=[1.0, 1.0])
+
+
+def test_callback_measures_during_training_without_changing_it():
+    g = torch.Generator().manual_seed(3)
+    x, y = torch.randn(48, 3, generator=g), torch.randn(48, 1, generator=g)
+    probe = np.ones(3)
+    kwargs = dict(epochs=4, batch_size=16, learning_rate=0.05, momentum=0.9, seed=7)
+    seen = []
+
+    def record(epoch, ensemble):
+        seen.append((epoch, preactivation_statistics(ensemble, probe).K, empirical_ntk(ensemble, probe)))
+
+    ens = MLPEnsemble(4, (3, 16, 16, 1), "tanh", seed=2)
+    history = train_ensemble(ens, x, y, "mse", callback=record, **kwargs)
+    assert [e for e, _, _ in seen] == [1, 2, 3, 4]
+    # the same training without the callback: identical losses, and after 2 epochs the state
+    # the callback saw at epoch 2
+    plain = MLPEnsemble(4, (3, 16, 16, 1), "tanh", seed=2)
+    np.testing.assert_array_equal(train_ensemble(plain, x, y, "mse", **kwargs), history)
+    two = MLPEnsemble(4, (3, 16, 16, 1), "tanh", seed=2)
+    train_ensemble(two, x, y, "mse", **{**kwargs, "epochs": 2})
+    np.testing.assert_array_equal(preactivation_statistics(two, probe).K, seen[1][1])
+    np.testing.assert_array_equal(empirical_ntk(two, probe), seen[1][2])
+    # training moves the kernel: the NTK after 4 epochs differs from the one after 1
+    assert not np.allclose(seen[0][2], seen[-1][2])

@@ -478,7 +478,7 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
     import numpy as np
     import torch
 
-    from physml.nets import MLPEnsemble, empirical_ntk, train_ensemble
+    from physml.nets import MLPEnsemble, empirical_ntk, preactivation_statistics, train_ensemble
 
     width, depth, n_members, p, seed = args
     torch.set_num_threads(1)
@@ -493,6 +493,28 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
     # the output's NTK at one amplitude (u = 0.5), before and after training
     u = np.array([0.5])
     ntk0 = empirical_ntk(ens, u)[:, -1]
+    # the same quantities during training, at four checkpoints: the last hidden layer's K and R
+    # (ensemble statistics at u) and the output NTK averaged over members
+    marks = sorted({max(1, p["epochs"] * q // 4) for q in (1, 2, 3, 4)})
+    during: list[dict[str, float]] = []
+
+    def record(epoch: int, ensemble: MLPEnsemble, ntk: Any = None) -> None:
+        if epoch == 0 or epoch in marks:
+            st = preactivation_statistics(ensemble, u)
+            ntk = empirical_ntk(ensemble, u)[:, -1] if ntk is None else ntk
+            during.append(
+                {
+                    "epoch": epoch,
+                    "K": float(st.K[-2]),
+                    "K_err": float(st.K_err[-2]),
+                    "R": float(st.R[-2]),
+                    "R_err": float(st.R_err[-2]),
+                    "ntk": float(ntk.mean()),
+                }
+            )
+
+    record(0, ens, ntk0)
+
     # plain SGD sees an NTK about n·L times the book's (learning rates λ/n_in): scale the step so that
     # η Θ stays of order learning_rate whatever the width and depth
     history = train_ensemble(
@@ -505,11 +527,13 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
         learning_rate=p["learning_rate"] / (width * (depth + 1)),
         momentum=0.9,
         seed=seed + 1,
+        callback=record,
     )
     with torch.no_grad():
         f1 = ens(xt_t)[:, :, 0].double().numpy() + 1.0
     ntk1 = empirical_ntk(ens, u)[:, -1]
-    return {"init": f0, "trained": f1, "target": yt, "final_loss": history[-1], "ntk0": ntk0, "ntk1": ntk1}
+    return {"init": f0, "trained": f1, "target": yt, "final_loss": history[-1], "ntk0": ntk0, "ntk1": ntk1,
+            "during": during}
 
 
 def _check_training_params(p: dict[str, Any]) -> None:
@@ -585,6 +609,7 @@ def ensemble_training(
     table = []
     spread = {}
     ntk_change = {}
+    during_table: list[dict[str, Any]] = []
     for (w, d), res in zip(grid, results, strict=True):
         f0, f1, target = res["init"], res["trained"], res["target"]
         # at initialisation E[f(u)²] = K = C_W u² exactly (zero-bias critical ReLU, n₀ = 1; checked in
@@ -614,6 +639,8 @@ def ensemble_training(
                 "ntk_relative_change_err": ntk_change[(w, d)][1],
             }
         )
+        for row in res.get("during", []):
+            during_table.append({"width": w, "layers": d + 1, **row})
     for w in widths:
         lo, hi = spread[(w, min(depths))], spread[(w, max(depths))]
         diff, err = hi[0] - lo[0], math.hypot(hi[1], lo[1])
@@ -637,9 +664,12 @@ def ensemble_training(
             comparison="at_least",
         )
     ctx.metric("table", table)
+    # K and R of the last hidden layer and the mean output NTK at u = 0.5 during training (epoch 0 =
+    # initialisation): measured, not predicted here
+    ctx.metric("during_training", during_table)
 
-    fig = ctx.new_figure(figsize=(10.0, 4.0))
-    ax1, ax2 = fig.subplots(1, 2)
+    fig = ctx.new_figure(figsize=(15.0, 4.0))
+    ax1, ax2, ax3 = fig.subplots(1, 3)
     x = _pendulum_grid()[0]
     res = results[-1]
     ax1.plot(x, res["target"], "k-", lw=2, label="T/T₀")
@@ -662,4 +692,11 @@ def ensemble_training(
         title="trained-ensemble spread",
     )
     ax2.legend(fontsize=8)
+    for w, d in grid:
+        rows = [r for r in during_table if r["width"] == w and r["layers"] == d + 1]
+        if rows:
+            ax3.plot([r["epoch"] for r in rows], [r["ntk"] / rows[0]["ntk"] for r in rows], "o-",
+                     label=f"n={w}, L={d + 1}")
+    ax3.set(xlabel="epoch", ylabel="mean NTK(u=0.5) / its value at init", title="the NTK moves in training")
+    ax3.legend(fontsize=7)
     ctx.figure(fig, "training")

@@ -191,6 +191,7 @@ def train_ensemble(
     learning_rate: float,
     momentum: float = 0.0,
     seed: int = 0,
+    callback: Callable[[int, MLPEnsemble], None] | None = None,
 ) -> np.ndarray:
     """Train every member by minibatch SGD on its own shuffling of the data, all at once.
 
@@ -206,6 +207,10 @@ def train_ensemble(
         and returns the per-member mean loss, shape (n_members,).
     seed : int
         Member i shuffles with ``spawn_seeds(seed, n_members)[i]``.
+    callback : callable, optional
+        Called as ``callback(epoch, ensemble)`` after each epoch (epochs counted from 1), for
+        measurements during training, e.g. :func:`preactivation_statistics` or
+        :func:`empirical_ntk` of the partly trained members. It must not change the parameters.
 
     Returns
     -------
@@ -240,6 +245,8 @@ def train_ensemble(
             raise FloatingPointError(
                 f"training diverged at epoch {epoch}; lower learning_rate (now {learning_rate})"
             )
+        if callback is not None:
+            callback(epoch + 1, ensemble)
     return history
 
 
