@@ -20,6 +20,18 @@ from physml.data._images import (
     sample_images,
 )
 from physml.data._manifolds import clifford_torus, excised_sphere, flat_torus, sphere, swiss_roll, torus
+from physml.data._plummer import (
+    plummer_acceleration,
+    plummer_density,
+    plummer_df,
+    plummer_enclosed_mass,
+    plummer_escape_speed,
+    plummer_grad_log_df,
+    plummer_log_df,
+    plummer_potential,
+    plummer_sample,
+    plummer_velocity_dispersion,
+)
 
 __all__ = [
     "ARRAY_SUFFIXES",
@@ -36,6 +48,16 @@ __all__ = [
     "henon",
     "load_array",
     "lorenz",
+    "plummer_acceleration",
+    "plummer_density",
+    "plummer_df",
+    "plummer_enclosed_mass",
+    "plummer_escape_speed",
+    "plummer_grad_log_df",
+    "plummer_log_df",
+    "plummer_potential",
+    "plummer_sample",
+    "plummer_velocity_dispersion",
     "read_idx",
     "sample_images",
     "sphere",
