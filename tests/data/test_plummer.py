@@ -67,7 +67,11 @@ def _speed_cdf_from_df(r: float):
         return float(plummer_df(pos, np.array([[w, 0.0, 0.0]]))[0]) * w * w
 
     total = integrate.quad(dens, 0.0, vesc)[0]
-    return vesc, lambda q: np.array([integrate.quad(dens, 0.0, qi * vesc)[0] / total for qi in np.atleast_1d(q)])
+
+    def cdf(q):
+        return np.array([integrate.quad(dens, 0.0, qi * vesc)[0] / total for qi in np.atleast_1d(q)])
+
+    return vesc, cdf
 
 
 def test_speeds_at_fixed_radius_follow_the_distribution_function(sample):
@@ -161,7 +165,7 @@ def test_closed_forms_are_consistent(G, M, a):
         phi = float(plummer_potential(r, **kw))
         pos = np.array([[r, 0.0, 0.0]])
 
-        def integrand(w):
+        def integrand(w, pos=pos):
             return 4 * math.pi * w * w * float(plummer_df(pos, np.array([[w, 0.0, 0.0]]), **kw)[0])
 
         rho = integrate.quad(integrand, 0, math.sqrt(-2 * phi))[0]
