@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
-__all__ = ["progress"]
+__all__ = ["progress", "progress_bar"]
 
 T = TypeVar("T")
 
@@ -34,3 +34,21 @@ def progress(iterable: Iterable[T], *, total: int | None = None, desc: str | Non
 
     with tqdm(iterable, total=total, desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True) as bar:
         yield from bar
+
+
+class _SilentBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, *, desc: str | None = None):
+    """A progress bar advanced by hand with ``update(n)`` and ended with ``close()``; shown under
+    the same rule as :func:`progress`, otherwise an object whose methods do nothing."""
+    if not _enabled():
+        return _SilentBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False, file=sys.stderr, dynamic_ncols=True)
