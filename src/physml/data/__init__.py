@@ -20,6 +20,16 @@ from physml.data._images import (
     sample_images,
 )
 from physml.data._manifolds import clifford_torus, excised_sphere, flat_torus, sphere, swiss_roll, torus
+from physml.data._phasespace import (
+    four_momentum_violation,
+    invariant_mass_squared,
+    mass_shell_violation,
+    massless_phase_space_volume,
+    phase_space,
+    phase_space_to_sphere,
+    rambo,
+    sphere_to_phase_space,
+)
 from physml.data._plummer import (
     plummer_acceleration,
     plummer_density,
@@ -48,6 +58,14 @@ __all__ = [
     "henon",
     "load_array",
     "lorenz",
+    "four_momentum_violation",
+    "invariant_mass_squared",
+    "mass_shell_violation",
+    "massless_phase_space_volume",
+    "phase_space",
+    "phase_space_to_sphere",
+    "rambo",
+    "sphere_to_phase_space",
     "plummer_acceleration",
     "plummer_density",
     "plummer_df",

@@ -47,7 +47,9 @@ __all__ = [
 ]
 
 
-def _check_kinematics(n_particles: int, sqrt_s: float, masses: Sequence[float] | None) -> tuple[int, float, np.ndarray]:
+def _check_kinematics(
+    n_particles: int, sqrt_s: float, masses: Sequence[float] | None
+) -> tuple[int, float, np.ndarray]:
     n = check_int(n_particles, "n_particles", low=2)
     sqrt_s = check_real(sqrt_s, "sqrt_s", low=0.0, low_open=True)
     if masses is None:
@@ -60,8 +62,8 @@ def _check_kinematics(n_particles: int, sqrt_s: float, masses: Sequence[float] |
             raise ValueError(f"masses must be >= 0, got {m.tolist()}")
     if m.sum() >= sqrt_s:
         raise ValueError(
-            f"the masses sum to {m.sum():g}, which must be below the centre-of-mass energy sqrt_s = {sqrt_s:g} "
-            "(no phase space otherwise)"
+            f"the masses sum to {m.sum():g}, which must be below the centre-of-mass energy "
+            f"sqrt_s = {sqrt_s:g} (no phase space otherwise)"
         )
     return n, sqrt_s, m
 
@@ -123,7 +125,8 @@ def _rescale_to_masses(p: np.ndarray, sqrt_s: float, m: np.ndarray) -> tuple[np.
     k[..., 1:] *= xi[:, None, None]
     k[..., 0] = np.sqrt(m2 + (xi[:, None] * e0) ** 2)
     kabs = xi[:, None] * e0
-    factor = xi ** (2 * n - 3) * np.prod(kabs / k[..., 0], axis=1) * sqrt_s / np.sum(kabs**2 / k[..., 0], axis=1)
+    factor = xi ** (2 * n - 3) * np.prod(kabs / k[..., 0], axis=1)
+    factor = factor * sqrt_s / np.sum(kabs**2 / k[..., 0], axis=1)
     return k, factor
 
 

@@ -2,6 +2,22 @@
 finite-width theory of their statistics at initialisation, and training drivers."""
 
 from physml.nets._activations import ACTIVATIONS, get_activation
+from physml.nets._autoencoder import (
+    Autoencoder,
+    AutoencoderEnsemble,
+    AutoencoderTraining,
+    TiedAutoencoderEnsemble,
+    train_autoencoders,
+)
+from physml.nets._autoencoder_diagnostics import (
+    LossConcentration,
+    cap_fraction,
+    latent_tear,
+    loss_concentration,
+    principal_angles,
+    roc_auc,
+    winding_number,
+)
 from physml.nets._classifier import MLPClassifier
 from physml.nets._ensemble import (
     MLPEnsemble,
@@ -30,6 +46,18 @@ from physml.nets._training import sgd_train
 
 __all__ = [
     "ACTIVATIONS",
+    "Autoencoder",
+    "AutoencoderEnsemble",
+    "AutoencoderTraining",
+    "LossConcentration",
+    "TiedAutoencoderEnsemble",
+    "cap_fraction",
+    "latent_tear",
+    "loss_concentration",
+    "principal_angles",
+    "roc_auc",
+    "train_autoencoders",
+    "winding_number",
     "MLP",
     "WEIGHT_DISTRIBUTIONS",
     "CriticalPoint",

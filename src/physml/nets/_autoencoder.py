@@ -1,0 +1,542 @@
+"""Autoencoders as vectorised ensembles: the tied-weight single layer and deep MLP encoders/decoders.
+
+An autoencoder f_dec ∘ f_enc : R^N → R^d → R^N is trained to reconstruct its inputs,
+L = ||f_dec(f_enc(x)) − x||², and the reconstruction error is its anomaly score (the Walsh
+and Kahn talks, seeds/001 and seeds/003). Every model here is an ensemble of ``n_members``
+independent autoencoders stored as stacked tensors with a leading member axis, so that K
+seeds train at once (batched matrix products) and every statement about an autoencoder can
+carry its seed-to-seed spread:
+
+* :class:`TiedAutoencoderEnsemble`: one layer with tied weights (Walsh talk), encoder
+  y = f(W (x − c) + a), decoder x̂ = Wᵀ y + c, with W of shape (d, N). In the talk's
+  notation ``f(Wx + b)`` and ``Wᵀy − b``: the encoder bias is a − Wc and the decoder bias
+  is c, the centre that "removes the sample mean". With a linear f the optimum spans the top-d
+  principal subspace of the data (Baldi & Hornik 1989), with WWᵀ = 1.
+* :class:`AutoencoderEnsemble`: MLP encoder N → ... → d and decoder d → ... → N, tanh hidden
+  layers and linear outputs (latent and reconstruction), as in the backup slide of the Kahn
+  talk; built from two :class:`~physml.nets.MLPEnsemble` s.
+
+:func:`train_autoencoders` trains any of them by minibatch Adam (or SGD) with early stopping
+per member on a validation set; :class:`Autoencoder` is the scikit-learn style estimator
+around both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from physml._validation import check_array, check_choice, check_int, check_real, check_seed
+from physml.lab._seeding import derive_seed, spawn_seeds, torch_generator
+from physml.nets._activations import Activation, get_activation
+from physml.nets._ensemble import MLPEnsemble
+from physml.nets._mlp import _check_widths
+
+__all__ = [
+    "Autoencoder",
+    "AutoencoderEnsemble",
+    "AutoencoderTraining",
+    "TiedAutoencoderEnsemble",
+    "train_autoencoders",
+]
+
+
+def _as_tensor(x: np.ndarray | torch.Tensor, name: str, n_features: int, dtype: torch.dtype) -> torch.Tensor:
+    """Validate data of shape (batch, N) or (n_members, batch, N) (finite) and convert it."""
+    if isinstance(x, torch.Tensor):
+        if not torch.all(torch.isfinite(x)):
+            bad = int((~torch.isfinite(x)).sum())
+            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); remove or impute them")
+        t = x.to(dtype)
+    else:
+        t = torch.as_tensor(check_array(x, name, ndim=(2, 3)), dtype=dtype)
+    if t.dim() not in (2, 3) or t.shape[-1] != n_features:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_features}) or (n_members, n_samples, {n_features}); "
+            f"got {tuple(t.shape)}"
+        )
+    return t
+
+
+class _AutoencoderBase(torch.nn.Module):
+    """What every autoencoder ensemble shares: reconstruction and its error."""
+
+    n_members: int
+    n_features: int
+    latent_dim: int
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def decode(self, y: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def _expand(self, x: torch.Tensor, width: int, name: str) -> torch.Tensor:
+        if x.dim() == 2:
+            x = x.unsqueeze(0).expand(self.n_members, -1, -1)
+        if x.dim() != 3 or x.shape[0] != self.n_members or x.shape[2] != width:
+            raise ValueError(
+                f"{name} must have shape (batch, {width}) or ({self.n_members}, batch, {width}); "
+                f"got {tuple(x.shape)}"
+            )
+        return x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstructions, shape (n_members, batch, N), of x (batch, N) or (n_members, batch, N)."""
+        return self.decode(self.encode(x))
+
+    def reconstruction_error(self, x: np.ndarray | torch.Tensor, *, batch_size: int = 65536) -> np.ndarray:
+        """The anomaly score ||x̂ − x||² of every member for every sample (no gradients).
+
+        Parameters
+        ----------
+        x : array, shape (n_samples, N)
+
+        Returns
+        -------
+        ndarray, shape (n_members, n_samples)
+        """
+        t = _as_tensor(x, "x", self.n_features, self._dtype())
+        if t.dim() != 2:
+            raise ValueError(f"x must have shape (n_samples, {self.n_features}), got {tuple(t.shape)}")
+        out = []
+        with torch.no_grad():
+            for start in range(0, t.shape[0], batch_size):
+                xb = t[start : start + batch_size]
+                out.append(((self(xb) - xb) ** 2).sum(dim=2))
+        return torch.cat(out, dim=1).double().numpy()
+
+    def latent(self, x: np.ndarray | torch.Tensor) -> np.ndarray:
+        """Latent coordinates f_enc(x) of every member, shape (n_members, n_samples, d)."""
+        t = _as_tensor(x, "x", self.n_features, self._dtype())
+        with torch.no_grad():
+            return self.encode(t).double().numpy()
+
+
+class TiedAutoencoderEnsemble(_AutoencoderBase):
+    """``n_members`` tied-weight single-layer autoencoders x ↦ Wᵀ f(W(x − c) + a) + c.
+
+    Parameters
+    ----------
+    n_members : int
+    n_features : int
+        Input dimension N.
+    latent_dim : int
+        Latent dimension d, 1 <= d < N.
+    activation : str or callable
+        f; ``"linear"`` (the PCA case) by default.
+    seed : int
+        Member i draws W with entries N(0, 1/N) from ``spawn_seeds(seed, n_members)[i]``;
+        c and a start at zero.
+    dtype : torch.dtype
+    """
+
+    def __init__(
+        self,
+        n_members: int,
+        n_features: int,
+        latent_dim: int,
+        activation: str | Activation = "linear",
+        *,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ):
+        super().__init__()
+        self.n_members = check_int(n_members, "n_members", low=1)
+        self.n_features = check_int(n_features, "n_features", low=2)
+        self.latent_dim = check_int(latent_dim, "latent_dim", low=1)
+        if self.latent_dim >= self.n_features:
+            raise ValueError(
+                f"latent_dim must be below n_features = {self.n_features} (a bottleneck), "
+                f"got {self.latent_dim}"
+            )
+        self.activation_spec = activation
+        self.activation = get_activation(activation)
+        seed = check_seed(seed)
+        w = torch.stack(
+            [
+                torch.randn(
+                    self.latent_dim, self.n_features, generator=torch_generator(s), dtype=torch.float64
+                )
+                for s in spawn_seeds(seed, self.n_members)
+            ]
+        ) / math.sqrt(self.n_features)
+        self.weight = torch.nn.Parameter(w.to(dtype))
+        self.centre = torch.nn.Parameter(torch.zeros(self.n_members, self.n_features, dtype=dtype))
+        self.latent_bias = torch.nn.Parameter(torch.zeros(self.n_members, self.latent_dim, dtype=dtype))
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """y = f(W(x − c) + a), shape (n_members, batch, d)."""
+        x = self._expand(x, self.n_features, "x")
+        z = torch.einsum("edn,ebn->ebd", self.weight, x - self.centre.unsqueeze(1))
+        return self.activation(z + self.latent_bias.unsqueeze(1))
+
+    def decode(self, y: torch.Tensor) -> torch.Tensor:
+        """x̂ = Wᵀ y + c, shape (n_members, batch, N)."""
+        y = self._expand(y, self.latent_dim, "y")
+        return torch.einsum("edn,ebd->ebn", self.weight, y) + self.centre.unsqueeze(1)
+
+    def extra_repr(self) -> str:
+        return f"n_members={self.n_members}, n_features={self.n_features}, latent_dim={self.latent_dim}"
+
+
+class AutoencoderEnsemble(_AutoencoderBase):
+    """``n_members`` MLP autoencoders: encoder ``encoder_widths`` (N → ... → d) and decoder
+    ``decoder_widths`` (d → ... → N), hidden layers ``activation``, latent and output linear.
+
+    Parameters
+    ----------
+    n_members : int
+    encoder_widths : sequence of int
+        E.g. ``(3, 64, 64, 2)``: N = 3 inputs, two hidden layers of 64, latent d = 2 < N.
+    decoder_widths : sequence of int, optional
+        Must start at d and end at N; the mirror image of the encoder by default.
+    activation : str or callable
+        Hidden-layer activation, ``"tanh"`` by default (the Kahn talk).
+    seed : int
+        Encoder and decoder are drawn with the critical initialisation of ``activation``
+        (:func:`physml.nets.initialize`) from seeds derived from ``seed``.
+    dtype : torch.dtype
+    """
+
+    def __init__(
+        self,
+        n_members: int,
+        encoder_widths: Sequence[int],
+        decoder_widths: Sequence[int] | None = None,
+        activation: str | Activation = "tanh",
+        *,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float32,
+    ):
+        super().__init__()
+        self.n_members = check_int(n_members, "n_members", low=1)
+        enc = _check_widths(encoder_widths)
+        dec = list(reversed(enc)) if decoder_widths is None else _check_widths(decoder_widths)
+        self.n_features, self.latent_dim = enc[0], enc[-1]
+        if self.latent_dim >= self.n_features:
+            raise ValueError(
+                f"the latent dimension encoder_widths[-1] = {self.latent_dim} must be below the input "
+                f"dimension encoder_widths[0] = {self.n_features} (a bottleneck); got encoder_widths={enc}"
+            )
+        if dec[0] != self.latent_dim or dec[-1] != self.n_features:
+            raise ValueError(
+                f"decoder_widths must start at the latent dimension {self.latent_dim} and end at the input "
+                f"dimension {self.n_features}; got decoder_widths={dec} for encoder_widths={enc}"
+            )
+        seed = check_seed(seed)
+        if isinstance(seed, np.random.Generator):
+            seed = int(seed.integers(2**62))
+        self.encoder_widths, self.decoder_widths = tuple(enc), tuple(dec)
+        self.activation_spec = activation
+        self.encoder = MLPEnsemble(n_members, enc, activation, seed=derive_seed(seed, "encoder")).to(dtype)
+        self.decoder = MLPEnsemble(n_members, dec, activation, seed=derive_seed(seed, "decoder")).to(dtype)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Latent coordinates, shape (n_members, batch, d)."""
+        return self.encoder(self._expand(x, self.n_features, "x"))
+
+    def decode(self, y: torch.Tensor) -> torch.Tensor:
+        """Reconstructions, shape (n_members, batch, N)."""
+        return self.decoder(self._expand(y, self.latent_dim, "y"))
+
+    def extra_repr(self) -> str:
+        return f"n_members={self.n_members}, encoder={self.encoder_widths}, decoder={self.decoder_widths}"
+
+
+@dataclass(frozen=True)
+class AutoencoderTraining:
+    """What :func:`train_autoencoders` did.
+
+    Attributes
+    ----------
+    train_loss : ndarray, shape (n_epochs_run, n_members)
+        Mean squared reconstruction error per feature on the training set in each epoch.
+    validation_loss : ndarray, shape (n_epochs_run, n_members)
+        The same on the validation set after each epoch (NaN without validation data).
+    best_epoch : ndarray of int, shape (n_members,)
+        Epoch (from 1) whose parameters each member kept (the last one without validation data).
+    stopped_epoch : ndarray of int, shape (n_members,)
+        Epoch at which each member's patience ran out (``n_epochs_run`` if it never did).
+    """
+
+    train_loss: np.ndarray
+    validation_loss: np.ndarray
+    best_epoch: np.ndarray
+    stopped_epoch: np.ndarray
+
+    @property
+    def best_validation_loss(self) -> np.ndarray:
+        """Each member's validation loss at its best epoch, shape (n_members,)."""
+        return self.validation_loss[self.best_epoch - 1, np.arange(len(self.best_epoch))]
+
+
+def train_autoencoders(
+    model: _AutoencoderBase,
+    x: np.ndarray | torch.Tensor,
+    *,
+    validation: np.ndarray | torch.Tensor | None = None,
+    epochs: int = 200,
+    batch_size: int = 256,
+    learning_rate: float = 1e-3,
+    optimizer: str = "adam",
+    schedule: str = "constant",
+    patience: int | None = 20,
+    seed: int = 0,
+) -> AutoencoderTraining:
+    """Train every member of an autoencoder ensemble at once, with early stopping per member.
+
+    Each member minimises its own mean squared reconstruction error on its own shuffling of
+    ``x``; the summed loss has independent gradients per member and Adam and SGD act
+    elementwise, so one step on the stacked parameters is one independent step of every member.
+    After each epoch every member's validation loss is measured; a member keeps the parameters
+    of its best epoch and stops (is held there) once ``patience`` epochs pass without a new best.
+    Training ends when every member has stopped or after ``epochs``.
+
+    Parameters
+    ----------
+    model : TiedAutoencoderEnsemble or AutoencoderEnsemble
+    x : array, shape (n_samples, N)
+        Training data (finite).
+    validation : array, shape (n_val, N), optional
+        Held-out data for early stopping; without it no member stops early.
+    epochs, batch_size : int
+    learning_rate : float
+    optimizer : {"adam", "sgd"}
+    schedule : {"constant", "cosine"}
+        Constant learning rate, or cosine annealing to zero over ``epochs`` (which removes the
+        end-of-training noise of the stochastic gradient).
+    patience : int or None
+        Epochs without improvement before a member stops; ``None`` never stops.
+    seed : int
+        Member i shuffles with ``spawn_seeds(seed, n_members)[i]``.
+
+    Returns
+    -------
+    AutoencoderTraining
+    """
+    if not isinstance(model, _AutoencoderBase):
+        raise TypeError(
+            f"model must be a TiedAutoencoderEnsemble or an AutoencoderEnsemble, got {type(model).__name__}"
+        )
+    dtype = model._dtype()
+    xt = _as_tensor(x, "x", model.n_features, dtype)
+    if xt.dim() != 2 or xt.shape[0] < 1:
+        raise ValueError(f"x must have shape (n_samples, {model.n_features}), got {tuple(xt.shape)}")
+    vt = None if validation is None else _as_tensor(validation, "validation", model.n_features, dtype)
+    if vt is not None and (vt.dim() != 2 or vt.shape[0] < 1):
+        raise ValueError(f"validation must have shape (n_val, {model.n_features}), got {tuple(vt.shape)}")
+    epochs = check_int(epochs, "epochs", low=1)
+    batch_size = check_int(batch_size, "batch_size", low=1)
+    learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    check_choice(optimizer, "optimizer", ("adam", "sgd"))
+    check_choice(schedule, "schedule", ("constant", "cosine"))
+    if patience is not None:
+        patience = check_int(patience, "patience", low=1)
+    seed = check_seed(seed)
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**62))
+
+    e = model.n_members
+    n = xt.shape[0]
+    params = list(model.parameters())
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(params, lr=learning_rate)
+    generators = [torch_generator(s) for s in spawn_seeds(seed, e)]
+    best = [p.detach().clone() for p in params]
+    best_val = torch.full((e,), math.inf, dtype=torch.float64)
+    best_epoch = np.full(e, epochs, dtype=int)
+    stopped_epoch = np.full(e, 0, dtype=int)
+    since = np.zeros(e, dtype=int)
+    stopped = torch.zeros(e, dtype=torch.bool)
+    train_hist, val_hist = [], []
+    model.train()
+    for epoch in range(epochs):
+        if schedule == "cosine":
+            for group in opt.param_groups:
+                group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+        order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+        total = torch.zeros(e, dtype=torch.float64)
+        for start in range(0, n, batch_size):
+            idx = order[:, start : start + batch_size]
+            xb = xt[idx]  # (members, batch, N)
+            per_member = ((model(xb) - xb) ** 2).mean(dim=(1, 2))
+            opt.zero_grad(set_to_none=True)
+            per_member.sum().backward()
+            opt.step()
+            total += per_member.detach().double() * idx.shape[1]
+        if bool(stopped.any()):
+            with torch.no_grad():
+                for p, b in zip(params, best, strict=True):
+                    p[stopped] = b[stopped]
+        train_hist.append((total / n).numpy())
+        if not np.all(np.isfinite(train_hist[-1])):
+            raise FloatingPointError(
+                f"training diverged at epoch {epoch + 1}; lower learning_rate (now {learning_rate})"
+            )
+        if vt is None:
+            val_hist.append(np.full(e, np.nan))
+            continue
+        with torch.no_grad():
+            val = torch.from_numpy(model.reconstruction_error(vt).mean(axis=1) / model.n_features)
+        val_hist.append(val.numpy())
+        improved = (val < best_val) & ~stopped
+        if bool(improved.any()):
+            best_val = torch.where(improved, val, best_val)
+            best_epoch[improved.numpy()] = epoch + 1
+            with torch.no_grad():
+                for p, b in zip(params, best, strict=True):
+                    b[improved] = p.detach()[improved]
+        since = np.where(improved.numpy(), 0, since + 1)
+        if patience is not None:
+            newly = (since >= patience) & ~stopped.numpy()
+            stopped_epoch[newly] = epoch + 1
+            stopped |= torch.from_numpy(newly)
+            if bool(stopped.all()):
+                break
+    n_run = len(train_hist)
+    if vt is not None:
+        with torch.no_grad():
+            for p, b in zip(params, best, strict=True):
+                p.copy_(b)
+    else:
+        best_epoch[:] = n_run
+    stopped_epoch[stopped_epoch == 0] = n_run
+    model.eval()
+    return AutoencoderTraining(np.array(train_hist), np.array(val_hist), best_epoch, stopped_epoch)
+
+
+class Autoencoder:
+    """Autoencoder anomaly scores for your own data, in the scikit-learn style.
+
+    Fits ``n_members`` autoencoders (an ensemble, for the seed-to-seed spread) on the rows of
+    ``X`` and scores new rows by their reconstruction error ||x̂ − x||², the larger the more
+    anomalous. Inputs are standardised feature by feature with the training mean and standard
+    deviation before encoding (scores are in these standardised units).
+
+    Parameters
+    ----------
+    latent_dim : int
+        d, below the number of features.
+    hidden : sequence of int
+        Hidden widths of the encoder (the decoder mirrors them); ``()`` with ``tied=True`` or
+        ``activation="linear"`` gives a single layer.
+    activation : str
+        Hidden-layer activation (tanh by default); for ``tied=True`` the latent activation.
+    tied : bool
+        The tied-weight single layer (:class:`TiedAutoencoderEnsemble`) instead of an MLP.
+    n_members : int
+    epochs, batch_size, learning_rate, patience, schedule
+        As in :func:`train_autoencoders`.
+    validation_fraction : float
+        Fraction of the rows held out for early stopping, in [0, 1).
+    seed : int
+
+    Attributes
+    ----------
+    model_ : TiedAutoencoderEnsemble or AutoencoderEnsemble
+    training_ : AutoencoderTraining
+    mean_, scale_ : ndarray, shape (n_features,)
+    n_features_in_ : int
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        hidden: Sequence[int] = (64, 64),
+        *,
+        activation: str = "tanh",
+        tied: bool = False,
+        n_members: int = 1,
+        epochs: int = 300,
+        batch_size: int = 256,
+        learning_rate: float = 1e-3,
+        patience: int | None = 30,
+        schedule: str = "constant",
+        validation_fraction: float = 0.2,
+        seed: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.activation = activation
+        self.tied = tied
+        self.n_members = n_members
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.patience = patience
+        self.schedule = schedule
+        self.validation_fraction = validation_fraction
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, y: None = None) -> Autoencoder:
+        """Standardise ``X`` (n_samples, n_features), split off a validation set and train."""
+        x = check_array(X, "X", ndim=2, min_samples=2)
+        n, p = x.shape
+        d = check_int(self.latent_dim, "latent_dim", low=1)
+        if d >= p:
+            raise ValueError(f"latent_dim must be below the number of features {p}, got {d}")
+        frac = check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0)
+        if frac >= 1.0:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
+        seed = check_int(self.seed, "seed", low=0)
+        self.mean_ = x.mean(axis=0)
+        scale = x.std(axis=0)
+        self.scale_ = np.where(scale > 0, scale, 1.0)
+        z = (x - self.mean_) / self.scale_
+        perm = np.random.default_rng(derive_seed(seed, "split")).permutation(n)
+        n_val = int(round(frac * n))
+        val, train = z[perm[:n_val]], z[perm[n_val:]]
+        if len(train) == 0:
+            raise ValueError(f"validation_fraction={frac} leaves no training rows out of {n}")
+        hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(self.hidden)]
+        if self.tied:
+            if hidden:
+                raise ValueError(
+                    f"a tied autoencoder has a single layer; pass hidden=() (got {tuple(hidden)})"
+                )
+            self.model_ = TiedAutoencoderEnsemble(self.n_members, p, d, self.activation, seed=seed)
+        else:
+            widths = [p, *hidden, d]
+            self.model_ = AutoencoderEnsemble(self.n_members, widths, None, self.activation, seed=seed)
+        self.training_ = train_autoencoders(
+            self.model_,
+            train,
+            validation=val if n_val else None,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            patience=self.patience,
+            schedule=self.schedule,
+            seed=derive_seed(seed, "training"),
+        )
+        self.n_features_in_ = p
+        return self
+
+    def _standardised(self, X: np.ndarray) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise RuntimeError("this Autoencoder is not fitted yet; call fit(X) first")
+        x = check_array(X, "X", ndim=2)
+        if x.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {x.shape[1]} features, the autoencoder was fitted on {self.n_features_in_}"
+            )
+        return (x - self.mean_) / self.scale_
+
+    def member_scores(self, X: np.ndarray) -> np.ndarray:
+        """Reconstruction error of every member, shape (n_members, n_samples)."""
+        return self.model_.reconstruction_error(self._standardised(X))
+
+    def anomaly_score(self, X: np.ndarray) -> np.ndarray:
+        """Reconstruction error averaged over the members, shape (n_samples,)."""
+        return self.member_scores(X).mean(axis=0)
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Latent coordinates of every member, shape (n_members, n_samples, latent_dim)."""
+        return self.model_.latent(self._standardised(X))

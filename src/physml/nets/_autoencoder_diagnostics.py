@@ -1,0 +1,220 @@
+"""Where an autoencoder fails: the location and concentration of its loss on the data manifold,
+the latent map and where it tears, the ROC AUC of the anomaly score, winding numbers, and
+whether the latent map of a manifold is an embedding.
+
+These functions take plain arrays (points, losses, latent coordinates) so that they apply to
+any model; Batson, Haaf, Kahn & Roberts, "Topological obstructions to autoencoding",
+arXiv:2102.08380, is the physics behind them: a continuous encoder from a manifold with
+non-trivial topology into a latent space of lower or equal dimension must break somewhere,
+and there the reconstruction loss is large.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from physml._validation import check_array, check_int, check_real
+
+__all__ = [
+    "LossConcentration",
+    "cap_fraction",
+    "latent_tear",
+    "loss_concentration",
+    "principal_angles",
+    "roc_auc",
+    "winding_number",
+]
+
+
+@dataclass(frozen=True)
+class LossConcentration:
+    """How concentrated the largest losses are around one point of the manifold.
+
+    Attributes
+    ----------
+    centre : ndarray, shape (D,)
+        The top-loss point with the most top-loss points within ``radius`` of it (the mode of
+        the top losses), in the coordinates of ``points``.
+    centre_index : int
+        Its row in ``points``.
+    argmax_index : int
+        Row of the single largest loss.
+    fraction_top : float
+        Fraction of the top-loss points within ``radius`` of the centre.
+    fraction_all : float
+        Fraction of all points within ``radius`` of the centre: what ``fraction_top`` would be
+        if the top losses were scattered like the data.
+    n_top : int
+    radius : float
+    """
+
+    centre: np.ndarray
+    centre_index: int
+    argmax_index: int
+    fraction_top: float
+    fraction_all: float
+    n_top: int
+    radius: float
+
+    @property
+    def enrichment(self) -> float:
+        """fraction_top / fraction_all (1 for no concentration)."""
+        return self.fraction_top / self.fraction_all if self.fraction_all > 0 else math.inf
+
+
+def _points_losses(points: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = check_array(points, "points", ndim=2, min_samples=1)
+    loss = check_array(losses, "losses", ndim=1)
+    if loss.shape[0] != x.shape[0]:
+        raise ValueError(f"losses has {loss.shape[0]} entries for {x.shape[0]} points")
+    return x, loss
+
+
+def loss_concentration(
+    points: np.ndarray, losses: np.ndarray, *, radius: float, top_fraction: float = 0.01
+) -> LossConcentration:
+    """Fraction of the top ``top_fraction`` of losses inside a ball (a cap, on a sphere) of
+    Euclidean radius ``radius`` around their densest point.
+
+    Parameters
+    ----------
+    points : array, shape (n_points, D)
+        Where the losses were measured (e.g. test points on the manifold).
+    losses : array, shape (n_points,)
+    radius : float
+        Radius of the cap in the ambient (chordal) distance; on the unit sphere a chord r is
+        the geodesic angle 2 arcsin(r/2).
+    top_fraction : float
+        In (0, 1]; at least one point is taken.
+    """
+    x, loss = _points_losses(points, losses)
+    radius = check_real(radius, "radius", low=0.0, low_open=True)
+    top_fraction = check_real(top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
+    n_top = max(1, int(round(top_fraction * len(x))))
+    top = np.argsort(loss)[::-1][:n_top]
+    xt = x[top]
+    d2 = np.sum((xt[:, None, :] - xt[None, :, :]) ** 2, axis=2)
+    counts = np.sum(d2 <= radius * radius, axis=1)
+    c = int(top[int(np.argmax(counts))])
+    centre = x[c]
+    near_all = np.sum((x - centre) ** 2, axis=1) <= radius * radius
+    return LossConcentration(
+        centre=centre.copy(),
+        centre_index=c,
+        argmax_index=int(top[0]),
+        fraction_top=float(np.max(counts) / n_top),
+        fraction_all=float(near_all.mean()),
+        n_top=n_top,
+        radius=radius,
+    )
+
+
+def cap_fraction(dim: int, angle: float) -> float:
+    """Fraction of the area of the unit sphere S^dim within geodesic angle ``angle`` of a point.
+
+    ∫_0^angle sin^(dim−1) t dt / ∫_0^π sin^(dim−1) t dt, e.g. angle/π on the circle and
+    (1 − cos angle)/2 on the 2-sphere; the regularised incomplete beta function in general.
+    """
+    from scipy import special
+
+    dim = check_int(dim, "dim", low=1)
+    angle = check_real(angle, "angle", low=0.0, high=math.pi)
+    # t = sin²(θ/2) = (1 − cos θ)/2 is Beta(dim/2, dim/2) for a uniform point of S^dim
+    return float(special.betainc(dim / 2.0, dim / 2.0, math.sin(angle / 2.0) ** 2))
+
+
+def roc_auc(signal_scores: np.ndarray, background_scores: np.ndarray) -> tuple[float, float]:
+    """Area under the ROC curve of a score that should be larger for signal, and its error.
+
+    AUC = P(score_signal > score_background) + P(equal)/2 (the Mann-Whitney U statistic
+    divided by n_s n_b); 0.5 means the score does not separate the two. The standard error is
+    Hanley & McNeil's (Radiology 143 (1982) 29).
+
+    Returns
+    -------
+    (auc, standard_error)
+    """
+    from scipy import stats
+
+    s = check_array(signal_scores, "signal_scores", ndim=1, min_samples=1)
+    b = check_array(background_scores, "background_scores", ndim=1, min_samples=1)
+    ranks = stats.rankdata(np.concatenate([s, b]))
+    ns, nb = len(s), len(b)
+    auc = (ranks[:ns].sum() - ns * (ns + 1) / 2.0) / (ns * nb)
+    q1 = auc / (2.0 - auc)
+    q2 = 2.0 * auc * auc / (1.0 + auc)
+    var = (auc * (1 - auc) + (ns - 1) * (q1 - auc * auc) + (nb - 1) * (q2 - auc * auc)) / (ns * nb)
+    return float(auc), float(math.sqrt(max(var, 0.0)))
+
+
+def winding_number(curve: np.ndarray, centre: np.ndarray | None = None) -> float:
+    """Winding number of the closed plane curve ``curve`` (in order; the last point joins the
+    first) around ``centre`` (the curve's mean by default): Σ Δarg / 2π.
+
+    An integer (up to rounding) when consecutive points are close; the degree of a circle's
+    latent map into R² \\ {centre}.
+
+    Parameters
+    ----------
+    curve : array, shape (n_points, 2)
+    centre : array, shape (2,), optional
+    """
+    c = check_array(curve, "curve", shape=(None, 2), min_samples=3)
+    p = c.mean(axis=0) if centre is None else check_array(centre, "centre", shape=(2,))
+    angle = np.arctan2(c[:, 1] - p[1], c[:, 0] - p[0])
+    step = np.diff(np.concatenate([angle, angle[:1]]))
+    step = (step + math.pi) % (2 * math.pi) - math.pi
+    return float(step.sum() / (2 * math.pi))
+
+
+def latent_tear(angles: np.ndarray, latent: np.ndarray) -> tuple[float, float]:
+    """Where the latent map of a circle tears: the largest jump between neighbours on the circle.
+
+    Parameters
+    ----------
+    angles : array, shape (n_points,)
+        Angle of each point on the circle (radians).
+    latent : array, shape (n_points, d)
+        Latent coordinates of the points.
+
+    Returns
+    -------
+    angle : float
+        Midpoint (radians, in [−π, π)) between the two neighbouring points with the largest
+        latent distance.
+    ratio : float
+        That distance over the median neighbour distance (≫ 1 at a tear).
+    """
+    a = check_array(angles, "angles", ndim=1, min_samples=3)
+    z = check_array(latent, "latent", ndim=2)
+    if z.shape[0] != a.shape[0]:
+        raise ValueError(f"latent has {z.shape[0]} rows for {a.shape[0]} angles")
+    order = np.argsort(np.mod(a, 2 * math.pi))
+    a, z = np.mod(a[order], 2 * math.pi), z[order]
+    jumps = np.linalg.norm(np.roll(z, -1, axis=0) - z, axis=1)
+    i = int(np.argmax(jumps))
+    a_next = a[(i + 1) % len(a)] + (2 * math.pi if i == len(a) - 1 else 0.0)
+    mid = 0.5 * (a[i] + a_next)
+    mid = (mid + math.pi) % (2 * math.pi) - math.pi
+    median = float(np.median(jumps))
+    return float(mid), float(jumps[i] / median) if median > 0 else math.inf
+
+
+def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Principal angles (radians, descending) between the column spans of ``a`` and ``b``.
+
+    Parameters
+    ----------
+    a : array, shape (N, k)
+    b : array, shape (N, l)
+    """
+    from scipy import linalg
+
+    a = check_array(a, "a", ndim=2)
+    b = check_array(b, "b", ndim=2)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"a and b must have the same number of rows, got {a.shape[0]} and {b.shape[0]}")
+    return linalg.subspace_angles(a, b)
