@@ -1,8 +1,8 @@
 """Event generation with Pythia 8 and jet clustering with FastJet.
 
-Two samples, both pp at √s = 13 TeV with multiparton interactions and hadronisation on:
+Two samples, pp with multiparton interactions and hadronisation on:
 
-- :func:`generate_dijets`: the LHC Olympics 2020 R&D setting. Background: QCD 2 → 2
+- :func:`generate_dijets`: the LHC Olympics 2020 R&D setting at 13 TeV. Background: QCD 2 → 2
   (``HardQCD:all``) above a pT-hat cut. Signal: a heavy vector resonance decaying to two
   lighter bosons that decay to quarks, generated as Pythia's W' → W Z with the W and Z masses
   reset to m_X and m_Y and their decays forced to light quarks (the challenge used neutral X
@@ -11,9 +11,9 @@ Two samples, both pp at √s = 13 TeV with multiparton interactions and hadronis
   features are mjj of the two leading jets and, for the heavier (J1) and lighter (J2), the
   jet mass and τ21 = τ2/τ1 (N-subjettiness, β = 1, exclusive-kT axes with
   winner-take-all recombination).
-- :func:`generate_qg_jets`: Z(→ νν) + jet, quark-initiated (q g → Z q) and gluon-initiated
-  (q q̄ → Z g); the leading anti-kT R = 0.4 jet with 500 < pT < 550 GeV and |η| < 2; jet
-  images and engineered features.
+- :func:`generate_qg_jets`: Z(→ νν) + jet at 14 TeV, quark-initiated (q g → Z q) and
+  gluon-initiated (q q̄ → Z g); the leading anti-kT R = 0.4 jet with 500 < pT < 550 GeV and
+  |y| < 1.7; jet images and engineered features.
 
 Pythia (``pythia8mc``) and FastJet (``fastjet``) are imported here only, by the functions.
 Every event comes from the explicit seed (Pythia's ``Random:seed``).
@@ -261,10 +261,10 @@ def generate_qg_jets(
     n_jets: int,
     *,
     seed: int = 0,
-    sqrt_s: float = 13000.0,
+    sqrt_s: float = 14000.0,
     pt_min: float = 500.0,
     pt_max: float = 550.0,
-    eta_max: float = 2.0,
+    rapidity_max: float = 1.7,
     radius: float = 0.4,
     pixels: int = 33,
     max_tries: int | None = None,
@@ -274,7 +274,9 @@ def generate_qg_jets(
 
     Quark jets come from q g → Z q, gluon jets from q q̄ → Z g (generated as two runs with
     seeds derived from ``seed``); the leading anti-kT jet of radius ``radius`` must have
-    ``pt_min`` < pT < ``pt_max`` GeV and |η| < ``eta_max``.
+    ``pt_min`` < pT < ``pt_max`` GeV and rapidity |y| < ``rapidity_max``. The defaults are those
+    of the EnergyFlow quark/gluon data set (Komiske, Metodiev, Thaler, JHEP 01 (2019) 121):
+    √s = 14 TeV, R = 0.4, 500-550 GeV, |y| < 1.7.
 
     Returns
     -------
@@ -328,7 +330,7 @@ def generate_qg_jets(
                 if not jets:
                     continue
                 jet = jets[0]
-                if not (pt_min < jet.pt() < pt_max and abs(jet.eta()) < eta_max):
+                if not (pt_min < jet.pt() < pt_max and abs(jet.rap()) < rapidity_max):
                     continue
                 pt, eta, phi = _constituent_arrays(jet)
                 features.append(
