@@ -1,0 +1,107 @@
+"""The dijet fit and the bump hunt against known parameters, Wilks and an injected signal."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from physml.anomaly import (
+    FitError,
+    bump_hunt,
+    dijet_bins,
+    fit_dijet,
+    fit_dijet_histogram,
+    local_significance,
+)
+from physml.data.collider import dijet_function, dijet_toy, sample_dijet_function
+
+SHAPE = (8.0, 5.5, 0.0)
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return sample_dijet_function(200000, shape=SHAPE, mjj_min=2500.0, mjj_max=8000.0, seed=11)
+
+
+def test_fit_recovers_known_parameters(sample):
+    edges = dijet_bins(2500.0, 8000.0)
+    for n_params in (3, 4):
+        fit = fit_dijet(sample, edges, n_params=n_params)
+        assert fit.converged, fit.message
+        pulls = (fit.theta[1:] - np.array(SHAPE[: n_params - 1])) / fit.errors[1:]
+        assert np.all(np.abs(pulls) < 4), pulls
+        # the normalisation: the fitted counts sum to the observed ones (a Poisson-GLM identity)
+        assert fit.expected().sum() == pytest.approx(len(sample), rel=1e-6)
+        # p0 against the exact normalisation of the sampled density (3-parameter fit: error from cov)
+        grid = np.linspace(2500, 8000, 200001)
+        norm = len(sample) / np.trapezoid(dijet_function(grid, (1.0, *SHAPE)), grid)
+        if n_params == 3:
+            assert abs(fit.theta[0] - np.log(norm)) < 4 * fit.errors[0]
+        assert 0.001 < fit.gof_pvalue  # the function describes its own samples
+
+
+def test_weighted_fit_scales_p0_not_the_errors(sample):
+    edges = dijet_bins(2500.0, 8000.0)
+    plain = fit_dijet(sample[:50000], edges, n_params=3)
+    weighted = fit_dijet(sample[:50000], edges, n_params=3, weights=np.full(50000, 2.0))
+    assert weighted.params[0] == pytest.approx(2 * plain.params[0], rel=1e-8)
+    assert np.allclose(weighted.errors, plain.errors, rtol=1e-6)
+
+
+def test_local_significance_formulas():
+    assert local_significance(100, 100) == 0.0
+    n, b = 130.0, 100.0
+    assert local_significance(n, b) == pytest.approx(np.sqrt(2 * (n * np.log(n / b) - (n - b))))
+    assert local_significance(70, 100) < 0
+    assert 0 < local_significance(n, b, 10.0) < local_significance(n, b)
+    assert local_significance(n, b, 1e-12) == pytest.approx(local_significance(n, b))
+
+
+def test_background_only_local_z_follows_wilks():
+    edges = dijet_bins(2500.0, 7000.0)
+    # exact expected counts of a known spectrum, 60k events
+    grid = np.linspace(2500, 7000, 100001)
+    dens = dijet_function(grid, (1.0, *SHAPE))
+    cdf = np.interp(edges, grid, np.r_[0, np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(grid))])
+    mu = 60000 * np.diff(cdf) / cdf[-1]
+    rng = np.random.default_rng(5)
+    a, b = 8, 12
+    mask = np.ones(len(mu), bool)
+    mask[a:b] = False
+    z = []
+    for _ in range(200):
+        n = rng.poisson(mu).astype(float)
+        fit = fit_dijet_histogram(edges, n, mask=mask, n_params=3)
+        assert fit.converged
+        B, sB = fit.predict(edges[a], edges[b])
+        z.append(local_significance(n[a:b].sum(), B, sB))
+    z = np.array(z)
+    # under H0, Z ~ N(0, 1): P(Z > 1) = 0.159
+    assert abs(z.mean()) < 4 / np.sqrt(len(z))
+    frac = np.mean(z > 1)
+    assert abs(frac - stats.norm.sf(1)) < 4 * np.sqrt(0.159 * 0.841 / len(z))
+    assert stats.kstest(stats.norm.sf(z), "uniform").pvalue > 1e-3
+
+
+def test_hunt_finds_injected_signal_and_not_a_fake_one():
+    found = bump_hunt(dijet_toy(60000, 700, m_resonance=4000.0, seed=7)["mjj"], n_pseudo=40, seed=1)
+    assert abs(found.mass - 4000.0) < 200.0
+    assert found.p_global == pytest.approx(1 / 41)  # no pseudo-experiment reached it
+    assert found.n_signal > 3 * found.n_signal_err
+    none = bump_hunt(dijet_toy(60000, 0, seed=8)["mjj"], n_pseudo=40, seed=1)
+    assert none.p_global > 0.01
+    assert none.report()["signal_found"] is False
+
+
+def test_bad_input_errors_and_flags():
+    with pytest.raises(ValueError, match="kinematic range"):
+        bump_hunt(np.array([3000.0, 14000.0]))
+    with pytest.raises(ValueError, match="no room"):
+        bump_hunt(np.linspace(3000, 3100, 100), n_pseudo=0)
+    edges = dijet_bins(2500.0, 6000.0)
+    counts = np.zeros(len(edges) - 1)
+    counts[3] = 50.0  # an isolated spike: the maximum-likelihood dijet function does not exist
+    fit = fit_dijet_histogram(edges, counts)
+    assert not fit.converged and fit.message != "ok"
+    with pytest.raises(ValueError, match="at least"):
+        fit_dijet_histogram(edges, counts, mask=np.arange(len(counts)) < 3)
+    assert issubclass(FitError, RuntimeError)
