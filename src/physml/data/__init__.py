@@ -42,8 +42,12 @@ from physml.data._plummer import (
     plummer_sample,
     plummer_velocity_dispersion,
 )
+from physml.data._text import python_docstrings, read_text, split_text
 
 __all__ = [
+    "python_docstrings",
+    "read_text",
+    "split_text",
     "ARRAY_SUFFIXES",
     "BENCHMARK_MANIFOLDS",
     "FASHION_MNIST_CLASSES",

@@ -19,6 +19,7 @@ from physml.nets._autoencoder_diagnostics import (
     winding_number,
 )
 from physml.nets._classifier import MLPClassifier
+from physml.nets._cnn import ConvNet, equivariance_error, shift_images
 from physml.nets._ensemble import (
     MLPEnsemble,
     PreactivationStatistics,
@@ -26,8 +27,29 @@ from physml.nets._ensemble import (
     preactivation_statistics,
     train_ensemble,
 )
+from physml.nets._generative import (
+    GAN,
+    VAE,
+    SampleQuality,
+    frechet_distance,
+    interpolate_latents,
+    sample_quality,
+    train_gan,
+    train_vae,
+)
 from physml.nets._init import WEIGHT_DISTRIBUTIONS, critical_parameters, haar_orthogonal, initialize
 from physml.nets._mlp import MLP, count_parameters, dense
+from physml.nets._recurrent import (
+    CharLM,
+    NGramModel,
+    Vocabulary,
+    char_lm_perplexity,
+    memory_task,
+    memory_task_accuracy,
+    sample_text,
+    train_char_lm,
+    train_memory_task,
+)
 from physml.nets._theory import (
     CriticalityCheck,
     CriticalPoint,
@@ -45,6 +67,26 @@ from physml.nets._theory import (
 from physml.nets._training import sgd_train
 
 __all__ = [
+    "GAN",
+    "VAE",
+    "CharLM",
+    "ConvNet",
+    "NGramModel",
+    "SampleQuality",
+    "Vocabulary",
+    "char_lm_perplexity",
+    "equivariance_error",
+    "frechet_distance",
+    "interpolate_latents",
+    "memory_task",
+    "memory_task_accuracy",
+    "sample_quality",
+    "sample_text",
+    "shift_images",
+    "train_char_lm",
+    "train_gan",
+    "train_memory_task",
+    "train_vae",
     "ACTIVATIONS",
     "Autoencoder",
     "AutoencoderEnsemble",
