@@ -85,7 +85,8 @@ def test_background_only_local_z_follows_wilks():
 def test_hunt_finds_injected_signal_and_not_a_fake_one():
     found = bump_hunt(dijet_toy(60000, 700, m_resonance=4000.0, seed=7)["mjj"], n_pseudo=40, seed=1)
     assert abs(found.mass - 4000.0) < 200.0
-    assert found.p_global == pytest.approx(1 / 41)  # no pseudo-experiment reached it
+    assert found.p_global < 1 / 41  # no pseudo-experiment reached it: trials-factor extrapolation
+    assert any('extrapolated' in f for f in found.flags)
     assert found.n_signal > 3 * found.n_signal_err
     none = bump_hunt(dijet_toy(60000, 0, seed=8)["mjj"], n_pseudo=40, seed=1)
     assert none.p_global > 0.01

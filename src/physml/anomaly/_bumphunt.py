@@ -566,7 +566,17 @@ def bump_hunt(
     if n_pseudo and len(valid) < n_pseudo:
         flags.append(f"{n_pseudo - len(valid)} pseudo-experiment(s) had no converged fit (left out)")
     if len(valid):
-        p_global = float((1 + np.sum(valid >= z_max)) / (1 + len(valid)))
+        exceed = int(np.sum(valid >= z_max))
+        p_global = float((1 + exceed) / (1 + len(valid)))
+        if exceed == 0 and np.isfinite(z_max):
+            # none reached it: extrapolate with the trials factor measured at the median of Z_max
+            z_ref = float(np.median(valid))
+            trials = 0.5 / float(stats.norm.sf(z_ref))
+            p_bound = p_global
+            p_global = float(min(p_bound, trials * p_local))
+            flags.append(f"no pseudo-experiment reached Z = {z_max:.2f}: p < {p_bound:.3g} from "
+                         f"{len(valid)} pseudo-experiments; p = {p_global:.3g} extrapolated with the trials "
+                         f"factor {trials:.1f} measured at Z = {z_ref:.2f}")
         z_global = float(stats.norm.isf(p_global))
     else:
         p_global = z_global = float("nan")

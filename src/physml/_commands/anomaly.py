@@ -1,0 +1,205 @@
+"""``physml anomaly hunt FILE``: the LHC Olympics black-box answer for an events file.
+
+Reads the event columns (``mjj`` in GeV, and any used by ``--cut``; an optional ``weight``) from
+``.npz`` (named arrays), ``.csv`` (a header of column names) or ``.h5`` (named datasets), applies
+the cuts, runs the dijet bump hunt (fit of the dijet function, sliding windows, local
+significance, global p-value from background-only pseudo-experiments) and prints the report:
+whether there is a signal, its mass ± error, the background-only p-value and the number of signal
+events. ``--out FILE.json`` writes the same report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
+
+__all__ = ["register"]
+
+SUFFIXES = (".npz", ".csv", ".h5", ".hdf5")
+_CUT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("anomaly", help="anomaly detection on collider events: the black-box bump hunt",
+                       description="Anomaly detection on dijet event files.")
+    inner = p.add_subparsers(dest="anomaly_command", metavar="ACTION", required=True)
+    h = inner.add_parser(
+        "hunt",
+        help="bump hunt in mjj: resonance mass, background-only p-value, number of signal events",
+        description=(
+            "Fit the dijet function to the mjj spectrum of FILE (after --cut selections), scan sliding "
+            "signal windows for a local excess, and compute the global p-value of the largest one from "
+            "background-only pseudo-experiments. Columns: mjj (GeV) and those named in --cut; an optional "
+            "'weight' column weights the events."
+        ),
+    )
+    h.add_argument("file", type=Path, metavar="FILE", help="events: .npz, .csv (with header) or .h5")
+    h.add_argument("--cut", action="append", default=[], metavar="EXPR",
+                   help="selection such as 'tau21_j1<0.5' (repeatable; all must hold)")
+    h.add_argument("--n-pseudo", type=non_negative_int("--n-pseudo"), default=200,
+                   help="background-only pseudo-experiments for the global p-value (default 200)")
+    h.add_argument("--bin-width", type=positive_real("--bin-width"), default=0.04,
+                   help="relative bin width Δm/m (default 0.04)")
+    h.add_argument("--window-bins", type=positive_int("--window-bins"), default=4,
+                   help="signal window width in bins (default 4)")
+    h.add_argument("--mass-range", metavar="LO:HI",
+                   help="masses searched in GeV (default: above the turn-on)")
+    h.add_argument("--sqrt-s", type=positive_real("--sqrt-s"), default=13000.0,
+                   help="√s in GeV (default 13000)")
+    h.add_argument("--alpha", type=positive_real("--alpha"), default=0.01,
+                   help="global p-value below which a signal is reported (default 0.01)")
+    h.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    h.add_argument("--json", action="store_true", help="print the report as JSON")
+    h.add_argument("--out", type=Path, metavar="FILE.json", help="also write the report to this file")
+    h.add_argument("--force", action="store_true", help="overwrite --out")
+    h.set_defaults(handler=_hunt)
+
+
+def read_columns(path: Path) -> dict[str, Any]:
+    """Named 1-D columns of an events file (.npz, .csv with a header, .h5)."""
+    import numpy as np
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; accepted: {', '.join(SUFFIXES)}")
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as f:
+                return {k: np.asarray(f[k]) for k in f.files}
+        if suffix == ".csv":
+            with path.open(encoding="utf-8") as fh:
+                header = [c.strip() for c in fh.readline().split(",")]
+            if not header or any(not re.match(r"^[A-Za-z_]", c) for c in header):
+                raise UsageError(f"{path}: the first line must name the columns (e.g. mjj,mj1,...)")
+            data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+            if data.shape[1] != len(header):
+                raise UsageError(f"{path}: {len(header)} column names but {data.shape[1]} values per row")
+            return {c: data[:, i] for i, c in enumerate(header)}
+        try:
+            import h5py
+        except ImportError:
+            raise UsageError(f"{path}: reading HDF5 needs h5py (pip install h5py), or save as .npz") from None
+        out: dict[str, Any] = {}
+        with h5py.File(path, "r") as fh:
+            fh.visititems(lambda name, obj: out.__setitem__(name.split("/")[-1], obj[()])
+                          if isinstance(obj, h5py.Dataset) and obj.ndim == 1 else None)
+        return out
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+
+
+def _parse_cut(text: str) -> tuple[str, str, float]:
+    m = _CUT.match(text)
+    if not m:
+        raise UsageError(f"--cut {text!r}: expected COLUMN<VALUE, COLUMN>VALUE, <= or >= (e.g. tau21_j1<0.5)")
+    try:
+        return m.group(1), m.group(2), float(m.group(3))
+    except ValueError:
+        raise UsageError(f"--cut {text!r}: {m.group(3)!r} is not a number") from None
+
+
+def _hunt(args: argparse.Namespace) -> int:
+    import operator
+
+    import numpy as np
+
+    cuts = [_parse_cut(c) for c in args.cut]
+    mass_range = None
+    if args.mass_range:
+        try:
+            lo, hi = (float(v) for v in args.mass_range.split(":"))
+        except ValueError:
+            raise UsageError(f"--mass-range {args.mass_range!r}: expected LO:HI in GeV") from None
+        if not 0 < lo < hi < args.sqrt_s:
+            raise UsageError(f"--mass-range {args.mass_range}: need 0 < LO < HI < √s = {args.sqrt_s:g} GeV")
+        mass_range = (lo, hi)
+    if args.out is not None:
+        check_new_file(args.out, (".json",), "--out", force=args.force)
+    cols = read_columns(args.file)
+    needed = ["mjj"] + [c for c, _, _ in cuts]
+    missing = [c for c in dict.fromkeys(needed) if c not in cols]
+    if missing:
+        raise UsageError(f"{args.file}: missing column(s) {', '.join(missing)}; present: "
+                         f"{', '.join(sorted(cols)) or 'none'}")
+    n = len(cols["mjj"])
+    for c in [*needed, *(["weight"] if "weight" in cols else [])]:
+        v = np.asarray(cols[c])
+        if v.ndim != 1 or len(v) != n or v.dtype.kind not in "biuf":
+            raise UsageError(f"{args.file}: column {c!r} must be numeric and 1-D with {n} rows")
+        if not np.all(np.isfinite(v)):
+            raise UsageError(f"{args.file}: column {c!r} has non-finite values")
+    mjj = np.asarray(cols["mjj"], float)
+    weights = np.asarray(cols["weight"], float) if "weight" in cols else None
+    keep = np.ones(n, bool)
+    ops = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+    for c, op, value in cuts:
+        keep &= ops[op](np.asarray(cols[c], float), value)
+    if keep.sum() == 0:
+        raise UsageError(f"{args.file}: no events pass the cuts ({'; '.join(args.cut)}) of {n}")
+    outside = (mjj[keep] <= 0) | (mjj[keep] >= args.sqrt_s)
+    if outside.any():
+        raise UsageError(f"{args.file}: {int(outside.sum())} event(s) with mjj outside the kinematic range "
+                         f"(0, {args.sqrt_s:g}) GeV")
+    from physml.anomaly import FitError, bump_hunt
+
+    try:
+        result = bump_hunt(mjj[keep], weights=None if weights is None else weights[keep],
+                           mass_range=mass_range, relative_bin_width=args.bin_width,
+                           window_bins=args.window_bins, sqrt_s=args.sqrt_s, n_pseudo=args.n_pseudo,
+                           seed=args.seed)
+    except FitError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    report = result.report(alpha=args.alpha)
+    report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
+                  seed=args.seed, weighted=weights is not None)
+    report = {k: _finite(v) for k, v in report.items()}
+    if args.json:
+        print(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        _print(report)
+    if args.out is not None:
+        from physml.lab._io import atomic_write_text
+
+        atomic_write_text(args.out, json.dumps(report, indent=2, allow_nan=False) + "\n")
+    return 0
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    return v
+
+
+def _print(r: dict) -> None:
+    def f(v: Any, spec: str = ".4g") -> str:
+        return "n/a" if v is None else format(v, spec)
+
+    print(f"{r['file']}: {r['n_selected']} of {r['n_events']} events selected"
+          + (f" ({'; '.join(r['cuts'])})" if r["cuts"] else ""))
+    verdict = "SIGNAL" if r["signal_found"] else "no significant signal"
+    print(f"verdict: {verdict} (global p < {r['alpha']:g} required)")
+    print(f"resonance mass: {f(r['mass'], '.0f')} ± {f(r['mass_err'], '.0f')} GeV "
+          f"(window {r['window'][0]:.0f}-{r['window'][1]:.0f} GeV)")
+    print(f"p-value (background only): {f(r['p_value_background_only'])} global "
+          f"(Z = {f(r['z_global'], '.2f')}, {r['n_pseudo']} pseudo-experiments); "
+          f"local Z = {f(r['z_local'], '.2f')}")
+    print(f"signal events: {f(r['n_signal'], '.0f')} ± {f(r['n_signal_err'], '.0f')} in the window "
+          f"(observed {r['observed_in_window']:.0f}, background {r['background_in_window']:.0f} ± "
+          f"{r['background_in_window_err']:.0f})")
+    fit = r["background_fit"]
+    print(f"background fit: deviance {f(fit['deviance'], '.1f')} / {fit['ndf']} dof "
+          f"(p = {f(fit['gof_pvalue'], '.2g')})")
+    for flag in r["flags"]:
+        print(f"flag: {flag}")
