@@ -81,26 +81,53 @@ def massless_phase_space_volume(n_particles: int, sqrt_s: float) -> float:
 
 
 def _massless(rng: np.random.Generator, n_events: int, n: int, sqrt_s: float) -> np.ndarray:
-    """RAMBO's massless step: n isotropic momenta with energies ~ q e^(−q), boosted and scaled
-    so that their sum is (√s, 0⃗). Shape (n_events, n, 4)."""
+    """RAMBO's massless step: n isotropic momenta with energies ~ q e^(−q), boosted to the rest
+    frame of their sum and scaled so that the sum is (√s, 0⃗). Shape (n_events, n, 4).
+
+    The boost is written without cancellations (RAMBO's original form loses ~γ² ulp in nearly
+    collinear events, where the boost factor γ is large): the pair masses use
+    1 − cos θ_ij = |n̂_i − n̂_j|²/2, and with b̂ the boost direction, 1 + n̂·b̂ = |n̂ + b̂|²/2 and
+    1 − β = M²/(Q⁰(Q⁰ + |Q⃗|)), so that energies and momenta along b̂ are sums of non-negative terms
+    or differences of terms no larger than the result's scale.
+    For two bodies the boost's rounding still grows with γ, and RAMBO's result is known in closed
+    form, so it is drawn directly: back-to-back momenta of energy √s/2 along a uniform direction.
+    """
+    if n == 2:
+        cos = 2.0 * rng.random(n_events) - 1.0
+        sin = np.sqrt(np.clip(1.0 - cos * cos, 0.0, None))
+        phi = 2.0 * math.pi * rng.random(n_events)
+        half = 0.5 * sqrt_s
+        p = np.empty((n_events, 2, 4))
+        p[:, :, 0] = half
+        p[:, 0, 1:] = half * np.stack([sin * np.cos(phi), sin * np.sin(phi), cos], axis=1)
+        p[:, 1, 1:] = -p[:, 0, 1:]
+        return p
     u = 1.0 - rng.random((n_events, n, 4))  # in (0, 1]
     c = 2.0 * u[..., 0] - 1.0
     sin = np.sqrt(np.clip(1.0 - c * c, 0.0, None))
     phi = 2.0 * math.pi * u[..., 1]
     q0 = -np.log(u[..., 2] * u[..., 3])
-    q = np.stack([q0, q0 * sin * np.cos(phi), q0 * sin * np.sin(phi), q0 * c], axis=-1)
-    Q = q.sum(axis=1)  # (events, 4)
-    M = np.sqrt(Q[:, 0] ** 2 - np.sum(Q[:, 1:] ** 2, axis=1))
-    b = -Q[:, 1:] / M[:, None]
-    gamma = Q[:, 0] / M
-    a = 1.0 / (1.0 + gamma)
-    x = sqrt_s / M
-    bq = np.einsum("ek,eik->ei", b, q[..., 1:])
-    p = np.empty_like(q)
-    p[..., 0] = x[:, None] * (gamma[:, None] * q[..., 0] + bq)
-    p[..., 1:] = x[:, None, None] * (
-        q[..., 1:] + b[:, None, :] * q[..., :1] + (a[:, None] * bq)[..., None] * b[:, None, :]
-    )
+    nhat = np.stack([sin * np.cos(phi), sin * np.sin(phi), c], axis=-1)  # (events, n, 3)
+    big_q0 = q0.sum(axis=1)
+    big_q = np.einsum("ei,eik->ek", q0, nhat)
+    q_abs = np.linalg.norm(big_q, axis=1)
+    # M² = Σ_(i<j) 2 q_i·q_j = ½ Σ_ij q⁰_i q⁰_j |n̂_i − n̂_j|²
+    sep2 = np.sum((nhat[:, :, None, :] - nhat[:, None, :, :]) ** 2, axis=3)
+    m2 = 0.5 * np.einsum("ei,eij,ej->e", q0, sep2, q0)
+    m = np.sqrt(m2)
+    bhat = -big_q / q_abs[:, None]
+    gamma = big_q0 / m
+    beta = q_abs / big_q0
+    one_minus_beta = m2 / (big_q0 * (big_q0 + q_abs))
+    x = sqrt_s / m
+    cos_b = np.einsum("eik,ek->ei", nhat, bhat)
+    one_plus_cos = 0.5 * np.sum((nhat + bhat[:, None, :]) ** 2, axis=2)
+    scale = (x * gamma)[:, None] * q0
+    p = np.empty((n_events, n, 4))
+    p[..., 0] = scale * (beta[:, None] * one_plus_cos + one_minus_beta[:, None])
+    parallel = scale * (one_plus_cos - one_minus_beta[:, None])
+    perp = (x[:, None] * q0)[..., None] * (nhat - cos_b[..., None] * bhat[:, None, :])
+    p[..., 1:] = parallel[..., None] * bhat[:, None, :] + perp
     return p
 
 
