@@ -1,5 +1,31 @@
-"""Scaling laws: power-law fits with uncertainties (and, as issues land, sweeps over data and model size)."""
+"""Scaling laws: power-law fits with uncertainties, sweeps over data and model size, and
+teacher-student tasks on data manifolds of known dimension.
 
+* :func:`fit_power_law`: ``y = A x**p`` in log-log space.
+* :func:`fit_offset_power_law`: ``L = A T**(-α) + C`` (with an irreducible loss C);
+  :func:`fit_scaling_law`: the same fitted to losses over sizes × seeds, with bootstrap errors.
+* :func:`run_sweep`, :func:`sweep_points`: sweeps through the lab executors (inline, process
+  pool, Dask), resumable point by point.
+* :func:`teacher_student_data`, :func:`teacher_student_loss`: regression of a random smooth
+  teacher on the flat d-torus, where L ∝ n^(−4/d) is expected (Sharma & Kaplan).
+
+See ``docs/scaling.md``.
+"""
+
+from physml.scaling._laws import OffsetPowerLawFit, ScalingLawFit, fit_offset_power_law, fit_scaling_law
 from physml.scaling._powerlaw import PowerLawFit, fit_power_law
+from physml.scaling._sweep import run_sweep, sweep_points
+from physml.scaling._teacher import teacher_student_data, teacher_student_loss
 
-__all__ = ["PowerLawFit", "fit_power_law"]
+__all__ = [
+    "OffsetPowerLawFit",
+    "PowerLawFit",
+    "ScalingLawFit",
+    "fit_offset_power_law",
+    "fit_power_law",
+    "fit_scaling_law",
+    "run_sweep",
+    "sweep_points",
+    "teacher_student_data",
+    "teacher_student_loss",
+]

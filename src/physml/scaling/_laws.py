@@ -1,0 +1,291 @@
+"""Scaling laws with an irreducible loss: fits of L = A·T^(−α) + C, and their uncertainties
+from a bootstrap over independent seeds (Kaplan et al., arXiv:2001.08361; Sharma & Kaplan,
+arXiv:2004.10802)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from physml._validation import check_array, check_int, check_seed
+from physml.lab._seeding import as_generator
+
+__all__ = ["OffsetPowerLawFit", "ScalingLawFit", "fit_offset_power_law", "fit_scaling_law"]
+
+MIN_POINTS = 3
+
+
+@dataclass(frozen=True)
+class OffsetPowerLawFit:
+    """Result of :func:`fit_offset_power_law`: ``y = amplitude * x**(-exponent) + offset``.
+
+    Attributes
+    ----------
+    exponent, exponent_err : float
+        α (positive for a falling loss) and its standard error.
+    amplitude, amplitude_err : float
+        A and its standard error.
+    offset, offset_err : float
+        C, the irreducible part, and its standard error (0 and 0 for ``offset=False``).
+    covariance : numpy.ndarray, shape (3, 3) or (2, 2)
+        Covariance of ``(ln A, α, C)`` (without C when the offset is fixed at zero).
+    chi2 : float
+        Sum of squared weighted residuals.
+    dof : int
+        Points minus parameters.
+    scaled : bool
+        Whether the covariance was scaled by ``chi2 / dof`` (no ``y_err``).
+    """
+
+    exponent: float
+    exponent_err: float
+    amplitude: float
+    amplitude_err: float
+    offset: float
+    offset_err: float
+    covariance: np.ndarray
+    chi2: float
+    dof: int
+    scaled: bool
+
+    def predict(self, x: np.ndarray | float) -> np.ndarray:
+        """``amplitude * x**(-exponent) + offset``."""
+        return self.amplitude * np.asarray(x, dtype=float) ** (-self.exponent) + self.offset
+
+    @property
+    def reduced_chi2(self) -> float:
+        return self.chi2 / self.dof if self.dof > 0 else math.nan
+
+
+def _check_xy(x: np.ndarray, y: np.ndarray, y_err: np.ndarray | None, n_params: int):
+    x = check_array(x, "x", ndim=1)
+    y = check_array(y, "y", ndim=1)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    n = x.shape[0]
+    if n < MIN_POINTS:
+        raise ValueError(f"a scaling-law fit needs at least {MIN_POINTS} points (sizes), got {n}")
+    if np.any(x <= 0):
+        raise ValueError("x (sizes) must be > 0")
+    if y_err is not None:
+        y_err = check_array(y_err, "y_err", ndim=1)
+        if y_err.shape != y.shape:
+            raise ValueError(f"y_err must have the same length as y, got {y_err.shape[0]} and {n}")
+        if np.any(y_err <= 0):
+            raise ValueError("y_err must be > 0")
+    elif n <= n_params:
+        raise ValueError(
+            f"fitting {n_params} parameters to {n} points leaves no scatter to estimate errors from; "
+            f"give y_err or at least {n_params + 1} points"
+        )
+    return x, y, y_err
+
+
+def fit_offset_power_law(
+    x: np.ndarray,
+    y: np.ndarray,
+    y_err: np.ndarray | None = None,
+    *,
+    offset: bool = True,
+) -> OffsetPowerLawFit:
+    """Fit ``y = A x**(-α) + C`` by weighted nonlinear least squares.
+
+    The offset is profiled first: for 400 trial values of C below min(y), ``y − C`` is fitted
+    as a pure power law in log-log space (as :func:`physml.scaling.fit_power_law` does); the
+    best C starts
+    a Levenberg-Marquardt fit of all three parameters ``(ln A, α, C)`` to the residuals
+    ``(model − y)/y_err``. Errors are the inverse Gauss-Newton Hessian, scaled by χ²/dof when
+    no ``y_err`` is given.
+
+    Parameters
+    ----------
+    x, y : array_like, shape (n,)
+        Sizes (> 0) and losses; ``n >= 3`` (one more without ``y_err``).
+    y_err : array_like, shape (n,), optional
+        Standard errors of ``y`` (> 0).
+    offset : bool
+        Fit C (default) or fix it at zero.
+
+    Returns
+    -------
+    OffsetPowerLawFit
+    """
+    from scipy.optimize import least_squares
+
+    n_params = 3 if offset else 2
+    x, y, y_err = _check_xy(x, y, y_err, n_params)
+    sigma = np.ones_like(y) if y_err is None else y_err
+    lx = np.log(x)
+
+    def profile(c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each trial offset c (m,): χ², ln A, α of the log-log fit of y − c (vectorised)."""
+        r = y[None, :] - c[:, None]
+        ok = np.all(r > 0, axis=1)
+        r = np.where(ok[:, None], r, 1.0)
+        w = (r / sigma) ** 2  # first-order weights of ln r
+        ly = np.log(r)
+        sw, sx, sy = w.sum(1), (w * lx).sum(1), (w * ly).sum(1)
+        sxx, sxy = (w * lx * lx).sum(1), (w * lx * ly).sum(1)
+        with np.errstate(all="ignore"):
+            slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx)
+            inter = (sy - slope * sx) / sw
+            model = np.exp(inter[:, None] + slope[:, None] * lx) + c[:, None]
+            chi = np.sum(((model - y) / sigma) ** 2, axis=1)
+        chi = np.where(ok & np.isfinite(chi), chi, np.inf)
+        return chi, inter, -slope
+
+    if offset:
+        span = float(np.ptp(y)) or abs(float(y.min())) or 1.0
+        grid = float(y.min()) - span * np.geomspace(1e-6, 10.0, 400)
+        chi, la, al = profile(grid)
+        k = int(np.argmin(chi))
+        p0 = np.array([la[k], al[k], grid[k]])
+    else:
+        if np.any(y <= 0):
+            raise ValueError("y must be > 0 to fit a power law without an offset")
+        _, la, al = profile(np.zeros(1))
+        p0 = np.array([la[0], al[0]])
+
+    if not np.all(np.isfinite(p0)):
+        raise ValueError("no power law fits these points (is y falling with x?)")
+
+    def resid(p: np.ndarray) -> np.ndarray:
+        c = p[2] if offset else 0.0
+        with np.errstate(over="ignore"):
+            return (np.exp(p[0] - p[1] * lx) + c - y) / sigma
+
+    sol = least_squares(resid, p0, method="lm", x_scale="jac", max_nfev=20000)
+    p = sol.x
+    chi2 = float(np.sum(sol.fun**2))
+    dof = x.size - n_params
+    jtj = sol.jac.T @ sol.jac
+    cov = np.linalg.pinv(jtj)
+    scaled = y_err is None
+    if scaled:
+        cov = cov * (chi2 / dof)
+    amp = math.exp(p[0])
+    err = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    return OffsetPowerLawFit(
+        exponent=float(p[1]),
+        exponent_err=float(err[1]),
+        amplitude=amp,
+        amplitude_err=amp * float(err[0]),
+        offset=float(p[2]) if offset else 0.0,
+        offset_err=float(err[2]) if offset else 0.0,
+        covariance=cov,
+        chi2=chi2,
+        dof=dof,
+        scaled=scaled,
+    )
+
+
+@dataclass(frozen=True)
+class ScalingLawFit:
+    """A scaling law fitted to losses measured over sizes and seeds (:func:`fit_scaling_law`).
+
+    Attributes
+    ----------
+    sizes : ndarray, shape (n,)
+    mean_loss, sem_loss : ndarray, shape (n,)
+        Mean over seeds and its standard error (0 with one seed).
+    fit : OffsetPowerLawFit
+        Fit to the means (weighted by ``sem_loss`` when there are >= 2 seeds).
+    exponent, exponent_err : float
+        α and its error: the bootstrap standard deviation over seeds when there are >= 2
+        seeds, otherwise the fit's error.
+    offset, offset_err : float
+        C and its error (same rule).
+    bootstrap_exponents, bootstrap_offsets : ndarray, shape (n_bootstrap,)
+        Refits of seed resamples (empty with one seed; failed refits are dropped).
+    """
+
+    sizes: np.ndarray
+    mean_loss: np.ndarray
+    sem_loss: np.ndarray
+    fit: OffsetPowerLawFit
+    exponent: float
+    exponent_err: float
+    offset: float
+    offset_err: float
+    bootstrap_exponents: np.ndarray
+    bootstrap_offsets: np.ndarray
+
+
+def fit_scaling_law(
+    sizes: np.ndarray,
+    losses: np.ndarray,
+    *,
+    offset: bool = True,
+    n_bootstrap: int = 200,
+    seed: int | np.random.Generator = 0,
+) -> ScalingLawFit:
+    """Fit L = A·T^(−α) + C to losses of independent runs and bootstrap the error over seeds.
+
+    Parameters
+    ----------
+    sizes : array_like, shape (n,)
+        Training-set or model sizes T (> 0), ``n >= 3``.
+    losses : array_like, shape (n, n_seeds)
+        Loss of each independent run (seed) at each size; a 1-D array is one seed.
+    offset : bool
+        Fit the irreducible loss C (default) or fix it at zero.
+    n_bootstrap : int
+        Resamples: at each size the seeds are drawn with replacement, the means refitted.
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    ScalingLawFit
+    """
+    sizes = check_array(sizes, "sizes", ndim=1)
+    losses = check_array(losses, "losses", ndim=(1, 2))
+    if losses.ndim == 1:
+        losses = losses[:, None]
+    if losses.shape[0] != sizes.shape[0]:
+        raise ValueError(f"losses must have one row per size ({sizes.shape[0]}), got {losses.shape[0]}")
+    if sizes.shape[0] < MIN_POINTS:
+        raise ValueError(
+            f"a scaling-law fit needs a sweep of at least {MIN_POINTS} sizes, got {sizes.shape[0]}"
+        )
+    n_bootstrap = check_int(n_bootstrap, "n_bootstrap", low=0)
+    rng = as_generator(check_seed(seed))
+    n_seeds = losses.shape[1]
+    mean = losses.mean(1)
+    if n_seeds >= 2:
+        sem = losses.std(1, ddof=1) / math.sqrt(n_seeds)
+        y_err = sem if np.all(sem > 0) else None
+    else:
+        sem = np.zeros_like(mean)
+        y_err = None
+    fit = fit_offset_power_law(sizes, mean, y_err, offset=offset)
+    boot_a, boot_c = [], []
+    if n_seeds >= 2:
+        for _ in range(n_bootstrap):
+            idx = rng.integers(n_seeds, size=losses.shape)
+            sample = np.take_along_axis(losses, idx, axis=1)
+            m = sample.mean(1)
+            s = sample.std(1, ddof=1) / math.sqrt(n_seeds)
+            try:
+                b = fit_offset_power_law(sizes, m, s if np.all(s > 0) else None, offset=offset)
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+            boot_a.append(b.exponent)
+            boot_c.append(b.offset)
+    if len(boot_a) >= 2:
+        a_err, c_err = float(np.std(boot_a, ddof=1)), float(np.std(boot_c, ddof=1))
+    else:
+        a_err, c_err = fit.exponent_err, fit.offset_err
+    return ScalingLawFit(
+        sizes=sizes,
+        mean_loss=mean,
+        sem_loss=sem,
+        fit=fit,
+        exponent=fit.exponent,
+        exponent_err=a_err,
+        offset=fit.offset,
+        offset_err=c_err,
+        bootstrap_exponents=np.array(boot_a),
+        bootstrap_offsets=np.array(boot_c),
+    )
