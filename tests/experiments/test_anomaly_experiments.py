@@ -1,0 +1,38 @@
+"""The LHC Olympics experiments, end to end with their quick presets (dijet toy, seconds)."""
+
+import pytest
+import torch
+from threadpoolctl import threadpool_limits
+
+from physml.lab import ParameterError, run_experiments
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(1):
+        yield
+    torch.set_num_threads(before)
+
+
+def test_anomaly_quick_presets_reproduce(tmp_path):
+    results = run_experiments(["lhco-rnd", "lhco-blackbox"], tmp_path, preset="quick")
+    for r in results:
+        assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+        assert r.figures
+    rnd = {r.name: r for r in results}["lhco-rnd"]
+    sic = rnd.metrics["max_sic"]
+    assert sic["supervised"]["mean"] > sic["autoencoder"]["mean"]
+    assert all(len(v["per_seed"]) == 2 for v in sic.values())
+
+
+def test_blackbox_check_fails_when_the_signal_box_has_no_signal(tmp_path):
+    # with nothing injected the "signal box" cannot give a small p-value
+    [r] = run_experiments(["lhco-blackbox"], tmp_path, preset="quick", overrides={"n_signal": "0"})
+    assert r.verdict == "not reproduced"
+
+
+def test_parameters_are_validated(tmp_path):
+    with pytest.raises(ParameterError, match="n_seeds"):
+        run_experiments(["lhco-rnd"], tmp_path / "x", preset="quick", overrides={"n_seeds": "1"})
