@@ -35,7 +35,9 @@ def _docstrings(source: str) -> list[str]:
     return out
 
 
-def python_docstrings(max_chars: int | None = None, *, stdlib_dir: str | os.PathLike[str] | None = None) -> str:
+def python_docstrings(
+    max_chars: int | None = None, *, stdlib_dir: str | os.PathLike[str] | None = None
+) -> str:
     """The docstrings of the Python standard library's source files, joined by blank lines.
 
     Parameters
@@ -60,11 +62,15 @@ def python_docstrings(max_chars: int | None = None, *, stdlib_dir: str | os.Path
     if max_chars is not None:
         max_chars = check_int(max_chars, "max_chars", low=1)
     root = Path(stdlib_dir if stdlib_dir is not None else sysconfig.get_paths()["stdlib"])
-    files = sorted(
-        p for p in root.rglob("*.py") if not (_SKIP_DIRS & set(p.relative_to(root).parts[:-1]))
-    ) if root.is_dir() else []
+    files = (
+        sorted(p for p in root.rglob("*.py") if not (_SKIP_DIRS & set(p.relative_to(root).parts[:-1])))
+        if root.is_dir()
+        else []
+    )
     if not files:
-        raise FileNotFoundError(f"no Python source files in {root}; pass stdlib_dir= a directory with .py files")
+        raise FileNotFoundError(
+            f"no Python source files in {root}; pass stdlib_dir= a directory with .py files"
+        )
     parts: list[str] = []
     total = 0
     for path in files:

@@ -41,7 +41,8 @@ class ConvNet(torch.nn.Module):
     Notes
     -----
     :meth:`features` (the convolutional stack) is exactly equivariant to circular shifts;
-    pooling with window p makes the read-out invariant to shifts by multiples of p.
+    after pooling with window p, a shift of the image by p pixels shifts the pooled maps by one
+    cell (the linear read-out is not constrained further).
     """
 
     def __init__(
@@ -74,7 +75,9 @@ class ConvNet(torch.nn.Module):
                 convs.append(torch.nn.Conv2d(c_in, c, k, padding=k // 2, padding_mode="circular"))
                 c_in = c
             self.convs = torch.nn.ModuleList(convs)
-            self.readout = torch.nn.Linear(c_in * (h // p) * (w // p), check_int(n_classes, "n_classes", low=2))
+            self.readout = torch.nn.Linear(
+                c_in * (h // p) * (w // p), check_int(n_classes, "n_classes", low=2)
+            )
         self.in_channels = in_channels
 
     def _as_images(self, x: torch.Tensor) -> torch.Tensor:
@@ -136,7 +139,11 @@ def equivariance_error(
     shift : (int, int)
         (dy, dx) in pixels.
     """
-    x = torch.as_tensor(np.asarray(images, dtype=np.float32)) if not isinstance(images, torch.Tensor) else images
+    x = (
+        torch.as_tensor(np.asarray(images, dtype=np.float32))
+        if not isinstance(images, torch.Tensor)
+        else images
+    )
     if x.ndim != 4:
         raise ValueError(f"images must have shape (n, C, H, W), got {tuple(x.shape)}")
     fx = feature_map(x)

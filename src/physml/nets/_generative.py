@@ -64,8 +64,16 @@ class VAE(torch.nn.Module):
     seed : int
     """
 
-    def __init__(self, n_features: int, latent: int = 8, hidden: Sequence[int] = (256,), *,
-                 activation: str = "relu", output: str = "sigmoid", seed: int = 0):
+    def __init__(
+        self,
+        n_features: int,
+        latent: int = 8,
+        hidden: Sequence[int] = (256,),
+        *,
+        activation: str = "relu",
+        output: str = "sigmoid",
+        seed: int = 0,
+    ):
         super().__init__()
         d = check_int(n_features, "n_features", low=1)
         k = check_int(latent, "latent", low=1)
@@ -75,8 +83,11 @@ class VAE(torch.nn.Module):
         ctx = _seeded(seed)
         try:
             self.encoder = MLP((d, *hidden, 2 * k), activation)
-            self.decoder = MLP((k, *reversed(tuple(hidden)), d), activation,
-                               output_activation="sigmoid" if output == "sigmoid" else None)
+            self.decoder = MLP(
+                (k, *reversed(tuple(hidden)), d),
+                activation,
+                output_activation="sigmoid" if output == "sigmoid" else None,
+            )
             self.log_noise = torch.nn.Parameter(torch.tensor(math.log(0.1)))
         finally:
             ctx.__exit__(None, None, None)
@@ -96,7 +107,9 @@ class VAE(torch.nn.Module):
         s2 = torch.exp(2 * self.log_noise)
         return -0.5 * ((x - mean) ** 2).sum(-1) / s2 - 0.5 * d * (_LOG_2PI + 2 * self.log_noise)
 
-    def elbo(self, x: torch.Tensor, *, generator: torch.Generator | None = None, samples: int = 1) -> torch.Tensor:
+    def elbo(
+        self, x: torch.Tensor, *, generator: torch.Generator | None = None, samples: int = 1
+    ) -> torch.Tensor:
         """Per-sample ELBO (nats), shape (n,): a ``samples``-sample Monte Carlo estimate of the
         reconstruction term plus the analytic KL to the N(0, 1) prior."""
         mu, logvar = self.encode(x)
@@ -108,8 +121,9 @@ class VAE(torch.nn.Module):
         return rec / samples - kl
 
     @torch.no_grad()
-    def importance_log_likelihood(self, x: torch.Tensor, samples: int = 100, *,
-                                  generator: torch.Generator | None = None) -> torch.Tensor:
+    def importance_log_likelihood(
+        self, x: torch.Tensor, samples: int = 100, *, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """The K-sample importance-weighted bound ln (1/K) Σ_k p(x, z_k)/q(z_k|x), z_k ~ q (nats, (n,)).
 
         Equals the ELBO for K = 1 in expectation, increases with K and tends to ln p(x).
@@ -131,13 +145,16 @@ class VAE(torch.nn.Module):
         return self.decode(torch.randn((n, self.latent), generator=generator))
 
 
-def train_vae(vae: VAE, X: np.ndarray, *, epochs: int, batch_size: int = 128, learning_rate: float = 1e-3,
-              seed: int = 0) -> list[float]:
+def train_vae(
+    vae: VAE, X: np.ndarray, *, epochs: int, batch_size: int = 128, learning_rate: float = 1e-3, seed: int = 0
+) -> list[float]:
     """Maximise the mean ELBO of the rows of ``X`` (n, n_features) with Adam; returns the mean
     negative ELBO per epoch (nats per sample)."""
     X = check_array(X, "X", ndim=2, min_samples=1, dtype=np.float32)
     gen = torch_generator(seed)
-    opt = torch.optim.Adam(vae.parameters(), lr=check_real(learning_rate, "learning_rate", low=0, low_open=True))
+    opt = torch.optim.Adam(
+        vae.parameters(), lr=check_real(learning_rate, "learning_rate", low=0, low_open=True)
+    )
     data = torch.from_numpy(X)
     history = []
     vae.train()
@@ -188,8 +205,9 @@ class GAN(torch.nn.Module):
         return self.generator(z)
 
 
-def train_gan(gan: GAN, X: np.ndarray, *, steps: int, batch_size: int = 64, learning_rate: float = 2e-4,
-              seed: int = 0) -> dict[str, list[float]]:
+def train_gan(
+    gan: GAN, X: np.ndarray, *, steps: int, batch_size: int = 64, learning_rate: float = 2e-4, seed: int = 0
+) -> dict[str, list[float]]:
     """Adversarial training with the non-saturating generator loss (Goodfellow et al. 2014).
 
     D minimises −ln D(x) − ln(1 − D(G(z))); G minimises −ln D(G(z)). Adam with β₁ = 0.5.
@@ -249,18 +267,17 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     float
         ≥ 0; 0 for identical sets. For d = 1 it is (μ_a − μ_b)² + (σ_a − σ_b)².
     """
-    import scipy.linalg
-
     a = check_array(features_a, "features_a", ndim=2, min_samples=2)
     b = check_array(features_b, "features_b", ndim=2, min_samples=2)
     if a.shape[1] != b.shape[1]:
         raise ValueError(f"feature sets have different dimensions: {a.shape[1]} and {b.shape[1]}")
     mu = a.mean(0) - b.mean(0)
     ca, cb = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    root = scipy.linalg.sqrtm(ca @ cb)
-    if np.iscomplexobj(root):
-        root = root.real
-    return float(max(mu @ mu + np.trace(ca + cb - 2.0 * root), 0.0))
+    # Tr (Σ_a Σ_b)^{1/2} = Tr (Σ_a^{1/2} Σ_b Σ_a^{1/2})^{1/2}: symmetric, stable for singular Σ
+    w, U = np.linalg.eigh(ca)
+    half = (U * np.sqrt(np.clip(w, 0.0, None))) @ U.T
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(half @ cb @ half), 0.0, None)).sum()
+    return float(max(mu @ mu + np.trace(ca) + np.trace(cb) - 2.0 * cross, 0.0))
 
 
 @dataclass(frozen=True)
@@ -288,8 +305,13 @@ class SampleQuality:
 
 
 @torch.no_grad()
-def sample_quality(classifier: torch.nn.Module, samples: np.ndarray, reference: np.ndarray, *,
-                   feature_layer: str = "features") -> SampleQuality:
+def sample_quality(
+    classifier: torch.nn.Module,
+    samples: np.ndarray,
+    reference: np.ndarray,
+    *,
+    feature_layer: str = "features",
+) -> SampleQuality:
     """Score ``samples`` against ``reference`` with a classifier trained on real data.
 
     Parameters

@@ -77,9 +77,7 @@ class Vocabulary:
         bad = self.unknown(text)
         if bad:
             shown = ", ".join(repr(c) for c in bad[:10]) + (" ..." if len(bad) > 10 else "")
-            raise ValueError(
-                f"{len(bad)} character(s) not in the model's vocabulary of {len(self)}: {shown}"
-            )
+            raise ValueError(f"{len(bad)} character(s) not in the model's vocabulary of {len(self)}: {shown}")
         return np.fromiter((self._index[c] for c in text), dtype=np.int64, count=len(text))
 
     def decode(self, codes: Iterable[int]) -> str:
@@ -168,8 +166,17 @@ class CharLM(torch.nn.Module):
         Seeds the initial weights.
     """
 
-    def __init__(self, vocab_size: int, hidden: int = 128, *, cell: str = "lstm", layers: int = 1,
-                 embedding: int | None = None, timescale: float | None = None, seed: int = 0):
+    def __init__(
+        self,
+        vocab_size: int,
+        hidden: int = 128,
+        *,
+        cell: str = "lstm",
+        layers: int = 1,
+        embedding: int | None = None,
+        timescale: float | None = None,
+        seed: int = 0,
+    ):
         super().__init__()
         self.vocab_size = check_int(vocab_size, "vocab_size", low=1)
         self.hidden = check_int(hidden, "hidden", low=1)
@@ -250,9 +257,13 @@ def train_char_lm(
     batch_size = check_int(batch_size, "batch_size", low=1)
     codes_t = torch.as_tensor(np.asarray(codes, dtype=np.int64))
     if codes_t.ndim != 1 or len(codes_t) <= seq_len:
-        raise ValueError(f"codes must be 1-d and longer than seq_len={seq_len}, got shape {tuple(codes_t.shape)}")
+        raise ValueError(
+            f"codes must be 1-d and longer than seq_len={seq_len}, got shape {tuple(codes_t.shape)}"
+        )
     gen = torch_generator(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=check_real(learning_rate, "learning_rate", low=0.0, low_open=True))
+    opt = torch.optim.Adam(
+        model.parameters(), lr=check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+    )
     losses = []
     model.train()
     for _ in range(steps):
@@ -266,7 +277,9 @@ def train_char_lm(
         opt.step()
         value = loss.item()
         if not math.isfinite(value):
-            raise FloatingPointError(f"training diverged (loss {value}); lower learning_rate (now {learning_rate})")
+            raise FloatingPointError(
+                f"training diverged (loss {value}); lower learning_rate (now {learning_rate})"
+            )
         losses.append(value)
     model.eval()
     return losses
@@ -292,7 +305,9 @@ def char_lm_perplexity(model: CharLM, codes: np.ndarray, *, chunk: int = 256, st
         inp = x[:, start : min(start + chunk, length - 1)]
         tgt = x[:, start + 1 : start + 1 + inp.shape[1]]
         logits, state = model(inp, state)
-        nll = torch.nn.functional.cross_entropy(logits.reshape(-1, model.vocab_size), tgt.reshape(-1), reduction="sum")
+        nll = torch.nn.functional.cross_entropy(
+            logits.reshape(-1, model.vocab_size), tgt.reshape(-1), reduction="sum"
+        )
         total += nll.item()
         count += tgt.numel()
     return float(math.exp(total / count))
@@ -335,7 +350,9 @@ def sample_text(
     return vocab.decode(out)
 
 
-def memory_task(n: int, lag: int, n_symbols: int = 4, *, seed: int | np.random.Generator = 0) -> tuple[np.ndarray, np.ndarray]:
+def memory_task(
+    n: int, lag: int, n_symbols: int = 4, *, seed: int | np.random.Generator = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """The long-range memory ("copy after a delay") task.
 
     Each sequence starts with a symbol drawn uniformly from ``0 … n_symbols−1``, followed by ``lag``
@@ -360,7 +377,9 @@ def memory_task(n: int, lag: int, n_symbols: int = 4, *, seed: int | np.random.G
 class _MemoryNet(torch.nn.Module):
     def __init__(self, n_symbols: int, hidden: int, cell: str, timescale: float | None, seed: int):
         super().__init__()
-        self.lm = CharLM(2 * n_symbols, hidden, cell=cell, embedding=2 * n_symbols, timescale=timescale, seed=seed)
+        self.lm = CharLM(
+            2 * n_symbols, hidden, cell=cell, embedding=2 * n_symbols, timescale=timescale, seed=seed
+        )
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed + 1)
             self.head = torch.nn.Linear(hidden, n_symbols)
@@ -410,7 +429,9 @@ def train_memory_task(
 
 
 @torch.no_grad()
-def memory_task_accuracy(net: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray) -> tuple[float, float]:
+def memory_task_accuracy(
+    net: torch.nn.Module, inputs: np.ndarray, targets: np.ndarray
+) -> tuple[float, float]:
     """Accuracy on held-out memory-task sequences and its binomial standard error sqrt(p(1−p)/n)."""
     pred = net(torch.as_tensor(np.asarray(inputs, dtype=np.int64))).argmax(dim=1).numpy()
     acc = float(np.mean(pred == np.asarray(targets)))

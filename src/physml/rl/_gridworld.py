@@ -179,8 +179,9 @@ def value_iteration(
     raise RuntimeError(f"value iteration did not converge in {max_iter} sweeps (last change {delta:.3g})")
 
 
-def policy_evaluation(P: np.ndarray, R: np.ndarray, policy: np.ndarray, gamma: float,
-                      terminal: np.ndarray | None = None) -> np.ndarray:
+def policy_evaluation(
+    P: np.ndarray, R: np.ndarray, policy: np.ndarray, gamma: float, terminal: np.ndarray | None = None
+) -> np.ndarray:
     """Exact value V^π of a deterministic policy: solve (1 − γ P_π) V = R_π.
 
     Parameters

@@ -1,0 +1,151 @@
+"""``physml lm``: train a character language model on a text corpus, and sample from it.
+
+``physml lm train --out model.pt`` trains an LSTM (or ``--cell rnn``) on the docstrings of the Python
+standard library (or ``--corpus FILE``) and prints its test perplexity per character next to the
+unigram's; ``physml lm sample model.pt --prompt "Return the "`` continues a prompt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from physml._commands._common import UsageError, check_new_file, positive_int, positive_real
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "lm",
+        help="character language models: train on a corpus, sample text",
+        description="Autoregressive character language models P(c_{n+1} | c_n, ..., c_1).",
+    )
+    inner = p.add_subparsers(dest="lm_command", metavar="ACTION", required=True)
+    t = inner.add_parser(
+        "train",
+        help="train an RNN/LSTM on a text corpus and save it",
+        description="Train a character RNN or LSTM; print test perplexities per character.",
+    )
+    t.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="FILE",
+        help="a UTF-8 text file (default: the Python standard library's docstrings)",
+    )
+    t.add_argument(
+        "--max-chars",
+        type=positive_int("--max-chars"),
+        default=200_000,
+        help="use at most this many characters of the corpus (default 200000)",
+    )
+    t.add_argument("--cell", choices=("lstm", "rnn"), default="lstm")
+    t.add_argument("--hidden", type=positive_int("--hidden"), default=128)
+    t.add_argument("--steps", type=positive_int("--steps"), default=500, help="training steps (default 500)")
+    t.add_argument("--seq-len", type=positive_int("--seq-len"), default=64)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--out", type=Path, required=True, metavar="MODEL.pt", help="where to save the model")
+    t.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    t.set_defaults(handler=_train)
+    s = inner.add_parser(
+        "sample",
+        help="sample text from a trained model",
+        description="Continue a prompt character by character from a model saved by 'lm train'.",
+    )
+    s.add_argument("model", type=Path, metavar="MODEL.pt")
+    s.add_argument("--prompt", default="", help="text to continue (default: start of a paragraph)")
+    s.add_argument(
+        "--chars", type=positive_int("--chars"), default=300, help="characters to sample (default 300)"
+    )
+    s.add_argument("--temperature", type=positive_real("--temperature"), default=0.8)
+    s.add_argument("--seed", type=int, default=0)
+    s.set_defaults(handler=_sample)
+
+
+def _train(args: argparse.Namespace) -> int:
+    check_new_file(args.out, (".pt",), "--out", force=args.force)
+    from physml.data import python_docstrings, read_text, split_text
+
+    if args.corpus is not None:
+        if not args.corpus.is_file():
+            raise UsageError(f"--corpus {args.corpus}: no such file")
+        try:
+            text = read_text(args.corpus)[: args.max_chars]
+        except ValueError as exc:
+            raise UsageError(f"--corpus {exc}") from None
+        source = str(args.corpus)
+    else:
+        text, source = python_docstrings(args.max_chars), "Python standard library docstrings"
+    if len(text) < 4 * args.seq_len:
+        raise UsageError(
+            f"the corpus has {len(text)} characters; it needs at least 4 x --seq-len = {4 * args.seq_len}"
+        )
+
+    import torch
+
+    from physml.lab._io import atomic_write_bytes
+    from physml.nets import CharLM, NGramModel, Vocabulary, char_lm_perplexity, train_char_lm
+
+    train, test = split_text(text, 0.1)
+    vocab = Vocabulary(text)
+    model = CharLM(len(vocab), args.hidden, cell=args.cell, seed=args.seed)
+    print(
+        f"training a {args.cell.upper()} ({args.hidden} units) on {len(train)} characters of {source}",
+        file=sys.stderr,
+    )
+    train_char_lm(model, vocab.encode(train), steps=args.steps, seq_len=args.seq_len, seed=args.seed + 1)
+    ppl = char_lm_perplexity(model, vocab.encode(test))
+    uni = NGramModel(1, alpha=1.0, vocab_size=len(vocab)).fit(train).perplexity(test)
+    print(
+        f"test perplexity per character: {args.cell} {ppl:.3f}, unigram {uni:.3f} "
+        f"(vocabulary {len(vocab)}, {len(test)} test characters)"
+    )
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(
+        {
+            "state_dict": model.state_dict(),
+            "chars": vocab.chars,
+            "cell": args.cell,
+            "hidden": args.hidden,
+            "embedding": model.embed.embedding_dim,
+            "test_perplexity": ppl,
+        },
+        buffer,
+    )
+    atomic_write_bytes(args.out, buffer.getvalue())
+    print(f"saved {args.out}")
+    return 0
+
+
+def _sample(args: argparse.Namespace) -> int:
+    if not args.model.is_file():
+        raise UsageError(f"{args.model}: no such file")
+    import torch
+
+    from physml.nets import CharLM, Vocabulary, sample_text
+
+    try:
+        saved = torch.load(args.model, weights_only=True)
+        vocab = Vocabulary(saved["chars"])
+        model = CharLM(
+            len(vocab), int(saved["hidden"]), cell=saved["cell"], embedding=int(saved["embedding"])
+        )
+        model.load_state_dict(saved["state_dict"])
+    except Exception as exc:  # not a model written by 'lm train'
+        raise UsageError(
+            f"{args.model}: not a model saved by 'physml lm train' ({type(exc).__name__})"
+        ) from None
+    bad = vocab.unknown(args.prompt)
+    if bad:
+        shown = ", ".join(repr(c) for c in bad[:10])
+        raise UsageError(
+            f"--prompt has characters the model never saw: {shown}; use characters of its corpus"
+        )
+    text = sample_text(
+        model, vocab, prompt=args.prompt, n_chars=args.chars, temperature=args.temperature, seed=args.seed
+    )
+    print(args.prompt + text)
+    return 0
