@@ -1,0 +1,287 @@
+"""physml.flows: density estimation on zuko, ensembles, and accelerations from the CBE."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from physml.data import plummer_acceleration, plummer_grad_log_df, plummer_sample
+from physml.flows import (
+    FlowDensity,
+    FlowEnsemble,
+    cbe_acceleration,
+    load_flow,
+    local_velocities,
+    poisson_density,
+    radial_density_profile,
+    sphere_points,
+)
+
+MEAN = np.array([1.0, -2.0])
+COV = np.array([[2.0, 0.6], [0.6, 0.5]])
+SMALL = dict(transforms=2, hidden_features=(16, 16), max_epochs=60, learning_rate=3e-3, patience=10)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def gaussian():
+    rng = np.random.default_rng(0)
+    train = rng.multivariate_normal(MEAN, COV, 3000)
+    test = rng.multivariate_normal(MEAN, COV, 4000)
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def maf(gaussian):
+    torch.set_num_threads(1)
+    return FlowDensity("maf", seed=1, **SMALL).fit(gaussian[0])
+
+
+class _RunsCode:
+    """Unpickling this calls a function: what a weights_only load must refuse."""
+
+    def __reduce__(self):
+        return (print, ("this must not run",))
+
+
+def _gauss_logpdf(x, mean=MEAN, cov=COV):
+    return stats.multivariate_normal(mean=mean, cov=cov).logpdf(x)
+
+
+def _mle_error(train, test):
+    """log-density error of the Gaussian maximum-likelihood fit on the same sample: the
+    statistical yardstick for any estimator fitted to these samples."""
+    m, c = train.mean(axis=0), np.cov(train.T, bias=True)
+    return _gauss_logpdf(test, m, c) - _gauss_logpdf(test)
+
+
+def test_flow_recovers_a_gaussian_log_density(gaussian, maf):
+    train, test = gaussian
+    log_p = _gauss_logpdf(test)
+    d = log_p - maf.log_prob(test)
+    # KL(p‖q) >= 0 exactly; its held-out estimate must not be significantly negative
+    kl, se = d.mean(), d.std(ddof=1) / math.sqrt(len(d))
+    assert kl > -4 * se
+    # in the bulk (Mahalanobis distance < 2), the pointwise error is within a few times the error
+    # of the exact-family (Gaussian) maximum-likelihood fit to the same sample
+    inv = np.linalg.inv(COV)
+    bulk = np.einsum("ni,ij,nj->n", test - MEAN, inv, test - MEAN) < 4.0
+    ref = np.sqrt(np.mean(_mle_error(train, test)[bulk] ** 2))
+    err = np.sqrt(np.mean(d[bulk] ** 2))
+    assert err < 4 * ref + 0.02, (err, ref)
+    # and it fails for a wrong density: the same test on a Gaussian shifted by half a sigma
+    shifted = _gauss_logpdf(test, MEAN + [0.7, 0.0]) - maf.log_prob(test)
+    assert np.sqrt(np.mean(shifted[bulk] ** 2)) > 4 * ref + 0.02
+
+
+def test_grad_log_prob_matches_finite_differences_and_the_gaussian(gaussian, maf):
+    x = gaussian[1][:50]
+    g = maf.grad_log_prob(x)
+    h = 1e-3
+    for i in range(2):
+        e = np.zeros(2)
+        e[i] = h
+        fd = (maf.log_prob(x + e) - maf.log_prob(x - e)) / (2 * h)
+        np.testing.assert_allclose(g[:, i], fd, rtol=2e-2, atol=2e-2)  # float32 network
+    exact = -(x - MEAN) @ np.linalg.inv(COV)
+    assert np.median(np.linalg.norm(g - exact, axis=1) / np.linalg.norm(exact, axis=1)) < 0.3
+
+
+@pytest.mark.parametrize("kind", ["nsf", "cnf"])
+def test_other_architectures_fit_and_differentiate(gaussian, kind):
+    train, test = gaussian
+    epochs = 3 if kind == "cnf" else 30
+    f = FlowDensity(kind, seed=2, **{**SMALL, "max_epochs": epochs}).fit(train[:1000])
+    d = _gauss_logpdf(test[:500]) - f.log_prob(test[:500])
+    assert d.mean() > -4 * d.std(ddof=1) / math.sqrt(500)
+    assert d.mean() < 0.5
+    g = f.grad_log_prob(test[:5])
+    h = 1e-2
+    fd = np.stack(
+        [(f.log_prob(test[:5] + h * e) - f.log_prob(test[:5] - h * e)) / (2 * h) for e in np.eye(2)], axis=1
+    )
+    np.testing.assert_allclose(g, fd, rtol=5e-2, atol=5e-2)
+
+
+def test_samples_follow_the_fitted_density(gaussian, maf):
+    s = maf.sample(4000, seed=3)
+    assert s.shape == (4000, 2)
+    np.testing.assert_array_equal(s, maf.sample(4000, seed=3))
+    assert not np.allclose(s, maf.sample(4000, seed=4))
+    # the flow approximates N(MEAN, COV): moments agree to several standard errors
+    se = np.sqrt(np.diag(COV) / 4000)
+    assert np.all(np.abs(s.mean(axis=0) - MEAN) < 6 * se + 0.05)
+
+
+def test_same_seed_same_flow(gaussian):
+    a = FlowDensity("maf", seed=5, **{**SMALL, "max_epochs": 3}).fit(gaussian[0][:500])
+    b = FlowDensity("maf", seed=5, **{**SMALL, "max_epochs": 3}).fit(gaussian[0][:500])
+    c = FlowDensity("maf", seed=6, **{**SMALL, "max_epochs": 3}).fit(gaussian[0][:500])
+    x = gaussian[1][:10]
+    np.testing.assert_array_equal(a.log_prob(x), b.log_prob(x))
+    assert not np.allclose(a.log_prob(x), c.log_prob(x))
+    assert a.n_epochs_ == 3 and len(a.history_["validation"]) == 3
+
+
+def test_save_load_weights_only(tmp_path, gaussian, maf):
+    path = tmp_path / "flow.pt"
+    maf.save(path)
+    # the file holds tensors and plain values only: torch's safe loader reads it
+    raw = torch.load(path, weights_only=True)
+    assert raw["kind"] == "FlowDensity"
+    back = FlowDensity.load(path)
+    x = gaussian[1][:20]
+    np.testing.assert_array_equal(back.log_prob(x), maf.log_prob(x))
+    np.testing.assert_array_equal(back.sample(5, seed=1), maf.sample(5, seed=1))
+    # pickling (process pools) goes through the same payload
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(maf)).log_prob(x), maf.log_prob(x))
+    # a file that would run code on unpickling is refused
+    evil = tmp_path / "evil.pt"
+    torch.save({"format": "physml.flows/1", "kind": "FlowDensity", "x": _RunsCode()}, evil)
+    with pytest.raises(ValueError, match="not a physml flow file"):
+        load_flow(evil)
+    other = tmp_path / "other.pt"
+    torch.save({"a": torch.zeros(2)}, other)
+    with pytest.raises(ValueError, match="not a physml flow file"):
+        load_flow(other)
+    with pytest.raises(FileNotFoundError):
+        load_flow(tmp_path / "missing.pt")
+
+
+def test_ensemble_is_the_average_density(tmp_path, gaussian):
+    from physml.lab import ProcessExecutor
+
+    base = FlowDensity("maf", **{**SMALL, "max_epochs": 5})
+    ens = FlowEnsemble(base, n_members=3, seed=7).fit(gaussian[0][:600])
+    x = gaussian[1][:30]
+    members = ens.member_log_prob(x)
+    assert members.shape == (3, 30)
+    np.testing.assert_allclose(ens.log_prob(x), np.log(np.exp(members).mean(axis=0)), rtol=1e-10)
+    # the gradient of log of the mean density, against finite differences of it
+    g, h = ens.grad_log_prob(x), 1e-3
+    fd = np.stack([(ens.log_prob(x + h * e) - ens.log_prob(x - h * e)) / (2 * h) for e in np.eye(2)], axis=1)
+    np.testing.assert_allclose(g, fd, rtol=2e-2, atol=2e-2)
+    # members differ (independent seeds), and a process pool gives the same members
+    assert not np.allclose(members[0], members[1])
+    with ProcessExecutor(2) as ex:
+        again = FlowEnsemble(base, n_members=3, seed=7).fit(gaussian[0][:600], executor=ex)
+    np.testing.assert_array_equal(again.member_log_prob(x), members)
+    path = tmp_path / "ens.pt"
+    ens.save(path)
+    back = FlowEnsemble.load(path)
+    np.testing.assert_array_equal(back.log_prob(x), ens.log_prob(x))
+    assert ens.sample(100, seed=1).shape == (100, 2)
+    with pytest.raises(ValueError, match="not a FlowDensity"):
+        FlowDensity.load(path)
+
+
+def test_cbe_solver_with_the_exact_plummer_df_recovers_the_acceleration():
+    x, v = plummer_sample(20_000, seed=0)
+    at = sphere_points([0.1, 0.5, 1.0, 2.0, 4.0], 6, seed=1).reshape(-1, 3)
+    vel = local_velocities(x, v, at, k=32)
+
+    def exact(xv):
+        return plummer_grad_log_df(xv[:, :3], xv[:, 3:])
+
+    res = cbe_acceleration(exact, at, vel)
+    truth = plummer_acceleration(at)
+    np.testing.assert_allclose(res.acceleration, truth, rtol=1e-10, atol=1e-13)
+    assert np.all(res.residual_rms < 1e-10)
+    # shared velocities (one set for every position) work as well, if bound everywhere
+    shared = 0.1 * np.random.default_rng(2).standard_normal((16, 3))
+    np.testing.assert_allclose(
+        cbe_acceleration(exact, at, shared).acceleration, truth, rtol=1e-10, atol=1e-13
+    )
+    # a wrong potential is detected: the DF of a heavier cluster gives 2x the acceleration
+    heavy = cbe_acceleration(lambda xv: plummer_grad_log_df(xv[:, :3], xv[:, 3:], mass=2.0), at, vel)
+    np.testing.assert_allclose(heavy.acceleration, 2 * truth, rtol=1e-8)
+
+
+def test_poisson_density_from_exact_accelerations():
+    from physml.data import plummer_density
+
+    at = np.array([[0.3, 0.0, 0.0], [0.0, 0.8, 0.4], [1.0, 1.0, 0.5]])
+    vel = 0.1 * np.random.default_rng(0).standard_normal((12, 3))
+
+    def exact(xv):
+        return plummer_grad_log_df(xv[:, :3], xv[:, 3:])
+
+    rho, err = poisson_density(exact, at, vel, step=1e-3)
+    # central differences: error O(step²) ≈ 1e-6 relative
+    np.testing.assert_allclose(rho, plummer_density(np.linalg.norm(at, axis=1)), rtol=1e-5)
+    assert np.all(err < 1e-6)
+
+
+def test_flow_accelerations_from_a_phase_space_flow():
+    x, v = plummer_sample(3000, seed=0)
+    keep = np.linalg.norm(x, axis=1) < 5
+    x, v = x[keep], v[keep]
+    f = FlowDensity("maf", seed=0, transforms=3, hidden_features=(32, 32), max_epochs=30, learning_rate=3e-3)
+    f.fit(np.concatenate([x, v], axis=1))
+    at = sphere_points([0.5, 1.0], 8, seed=1).reshape(-1, 3)
+    res = cbe_acceleration(f, at, local_velocities(x, v, at, k=64))
+    truth = plummer_acceleration(at)
+    # a crude flow: the radial component points inward and has the right size to within a factor 2
+    radial = -np.sum(res.acceleration * at, axis=1) / np.linalg.norm(at, axis=1)
+    ratio = radial / np.linalg.norm(truth, axis=1)
+    assert 0.5 < np.median(ratio) < 2.0
+    assert np.all(res.standard_error > 0)
+
+
+def test_radial_density_profile_of_a_position_flow():
+    from physml.data import plummer_density, plummer_enclosed_mass
+
+    x, _ = plummer_sample(4000, seed=0)
+    x = x[np.linalg.norm(x, axis=1) < 5]
+    f = FlowDensity("maf", seed=0, transforms=3, hidden_features=(32, 32), max_epochs=40, learning_rate=3e-3)
+    f.fit(x)
+    r = np.array([0.5, 1.0, 1.5])
+    mean, err = radial_density_profile(f, r, n_directions=32, seed=1)
+    truth = plummer_density(r) / plummer_enclosed_mass(5.0)
+    assert np.all(np.abs(mean / truth - 1) < 0.35)
+    assert np.all(err > 0)
+    with pytest.raises(ValueError, match="outside the support"):
+        radial_density_profile(f, [50.0])
+
+
+def test_bad_input_gives_clear_errors(gaussian, maf):
+    with pytest.raises(ValueError, match="needs at least 60"):
+        FlowDensity().fit(np.random.default_rng(0).normal(size=(30, 6)))
+    bad = gaussian[0][:200].copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        FlowDensity().fit(bad)
+    with pytest.raises(ValueError, match="constant"):
+        FlowDensity().fit(np.c_[gaussian[0][:200, 0], np.ones(200)])
+    with pytest.raises(ValueError, match="flow must be one of"):
+        FlowDensity("realnvp").fit(gaussian[0])
+    with pytest.raises(ValueError, match="validation_fraction"):
+        FlowDensity(validation_fraction=0.9).fit(gaussian[0])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        FlowDensity().log_prob(gaussian[1])
+    with pytest.raises(ValueError, match="fitted on 2"):
+        maf.log_prob(np.zeros((3, 3)))
+    with pytest.raises(ValueError, match="outside the support"):
+        maf.log_prob(np.array([[100.0, 0.0]]), outside="raise")
+    assert np.isfinite(maf.log_prob(np.array([[100.0, 0.0]])))[0]  # a density on all of R^d
+    # accelerations need a 6-D phase-space density
+    with pytest.raises(ValueError, match="6-D phase space"):
+        cbe_acceleration(maf, np.zeros((1, 3)), np.zeros((8, 3)))
+    with pytest.raises(ValueError, match="at least 4 velocities"):
+        cbe_acceleration(lambda xv: xv, np.zeros((1, 3)), np.zeros((2, 3)))
+    with pytest.raises(TypeError, match="grad_log_prob"):
+        cbe_acceleration(42, np.zeros((1, 3)), np.zeros((8, 3)))
+    with pytest.raises(ValueError, match="a density of 3-D positions"):
+        radial_density_profile(maf, [1.0])
