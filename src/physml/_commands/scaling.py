@@ -1,0 +1,185 @@
+"""``physml scaling fit FILE``: fit a scaling law L = A·T^(−α) + C to (size, loss) results.
+
+FILE is a table with one row per run: a size column (training-set or model size) and a loss
+column (``.csv``/``.txt`` with an optional header line, ``.npy``, ``.npz`` or ``.h5``). Rows with
+the same size are independent seeds: with the same number (>= 2) at every size the error of α
+comes from a bootstrap over seeds, otherwise from the fit to the per-size means.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from physml._commands._common import (
+    UsageError,
+    check_new_file,
+    non_negative_int,
+    print_table,
+    write_table,
+)
+
+__all__ = ["register"]
+
+INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
+OUTPUT_SUFFIXES = (".csv", ".json")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "scaling",
+        help="scaling laws: fit L = A·T^(−α) + C to (size, loss) results",
+        description="Scaling laws from your own sweeps.",
+    )
+    inner = p.add_subparsers(dest="scaling_command", metavar="ACTION", required=True)
+    f = inner.add_parser(
+        "fit",
+        help="fit L = A·T^(−α) + C to a table of (size, loss) rows",
+        description=(
+            "Fit L = A·T^(−α) + C (or a pure power law with --no-offset) to the rows of FILE: one run per "
+            "row, a size column and a loss column; rows of equal size are independent seeds. Prints α, A "
+            "and C with errors (bootstrap over seeds when every size has the same number >= 2 of them), "
+            "the χ², and the table of mean losses and the fitted curve. Needs at least 3 distinct sizes."
+        ),
+    )
+    f.add_argument("file", type=Path, metavar="FILE", help="table: .csv, .txt, .npy, .npz or .h5")
+    f.add_argument("--key", help="array name inside an .npz or .h5 file holding several")
+    f.add_argument(
+        "--size-column",
+        type=non_negative_int("--size-column"),
+        default=0,
+        help="column of the sizes, counted from 0 (default 0)",
+    )
+    f.add_argument(
+        "--loss-column",
+        type=non_negative_int("--loss-column"),
+        default=1,
+        help="column of the losses (default 1)",
+    )
+    f.add_argument("--no-offset", action="store_true", help="fit L = A·T^(−α) (no irreducible loss C)")
+    f.add_argument(
+        "--bootstrap",
+        type=non_negative_int("--bootstrap"),
+        default=500,
+        help="bootstrap resamples over seeds (default 500)",
+    )
+    f.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    f.add_argument("--out", type=Path, metavar="OUT", help="write the per-size table to OUT (.csv or .json)")
+    f.add_argument("--force", action="store_true", help="overwrite OUT")
+    f.set_defaults(handler=_fit)
+
+
+def _load(args: argparse.Namespace):
+    import numpy as np
+
+    from physml.data import load_array
+
+    path: Path = args.file
+    if path.suffix.lower() not in INPUT_SUFFIXES:
+        raise UsageError(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
+        )
+    try:
+        table = load_array(path, key=args.key)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if table.dtype.kind not in "biuf" or table.ndim != 2:
+        raise UsageError(
+            f"{path}: needs a 2-D numeric table (one run per row), got {table.dtype} of shape {table.shape}"
+        )
+    for option, col in (("--size-column", args.size_column), ("--loss-column", args.loss_column)):
+        if col >= table.shape[1]:
+            raise UsageError(f"{option} {col}: {path} has only {table.shape[1]} column(s)")
+    size = table[:, args.size_column].astype(float)
+    loss = table[:, args.loss_column].astype(float)
+    ok = np.isfinite(size) & np.isfinite(loss)
+    if not ok.all():
+        raise UsageError(f"{path}: {int((~ok).sum())} row(s) with NaN or infinite size or loss")
+    if np.any(size <= 0):
+        raise UsageError(f"{path}: sizes must be > 0, found {size[size <= 0][0]:g}")
+    return size, loss
+
+
+def _fit(args: argparse.Namespace) -> int:
+    if args.out is not None:
+        check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
+    size, loss = _load(args)
+    import numpy as np
+
+    from physml.scaling import fit_offset_power_law, fit_scaling_law
+
+    sizes, counts = np.unique(size, return_counts=True)
+    if sizes.size < 3:
+        raise UsageError(
+            f"{args.file}: {sizes.size} distinct size(s); a scaling-law fit needs a sweep of at least 3"
+        )
+    groups = [loss[size == s] for s in sizes]
+    means = np.array([g.mean() for g in groups])
+    offset = not args.no_offset
+    n_params = 3 if offset else 2
+    try:
+        if counts.min() == counts.max() and counts[0] >= 2:
+            result = fit_scaling_law(
+                sizes, np.array(groups), offset=offset, n_bootstrap=args.bootstrap, seed=args.seed
+            )
+            fit, a_err, c_err = result.fit, result.exponent_err, result.offset_err
+            how = f"bootstrap over {counts[0]} seeds ({result.bootstrap_exponents.size} resamples)"
+            sem = result.sem_loss
+        else:
+            sem = np.array([g.std(ddof=1) / np.sqrt(g.size) if g.size > 1 else np.nan for g in groups])
+            y_err = sem if np.all(sem > 0) else None
+            if y_err is None and sizes.size <= n_params:
+                raise UsageError(
+                    f"{args.file}: {sizes.size} sizes with one run each leave no scatter to "
+                    f"estimate errors; give at least {n_params + 1} sizes or repeated runs"
+                )
+            fit = fit_offset_power_law(sizes, means, y_err, offset=offset)
+            a_err, c_err = fit.exponent_err, fit.offset_err
+            how = "fit to the per-size means" + (" (weighted by their errors)" if y_err is not None else "")
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    print(
+        f"L = A·T^(−α){' + C' if offset else ''} fitted to {size.size} runs at {sizes.size} sizes; "
+        f"errors: {how}"
+    )
+    summary = [
+        {
+            "alpha": fit.exponent,
+            "alpha_err": a_err,
+            "A": fit.amplitude,
+            "A_err": fit.amplitude_err,
+            "C": fit.offset,
+            "C_err": c_err if offset else None,
+            "chi2": fit.chi2,
+            "dof": fit.dof,
+        }
+    ]
+    print_table(summary, [("alpha", "α"), ("A", "A"), ("C", "C"), ("chi2", "χ²"), ("dof", "dof")])
+    rows = [
+        {
+            "size": float(s),
+            "runs": int(c),
+            "mean_loss": float(m),
+            "mean_loss_err": float(e) if np.isfinite(e) else None,
+            "fit": float(fit.predict(s)),
+        }
+        for s, c, m, e in zip(sizes, counts, means, sem, strict=True)
+    ]
+    print()
+    print_table(rows, [("size", "size"), ("runs", "runs"), ("mean_loss", "mean loss"), ("fit", "fit")])
+    if args.out is not None:
+        write_table(
+            args.out,
+            rows,
+            {
+                "alpha": fit.exponent,
+                "alpha_err": a_err,
+                "A": fit.amplitude,
+                "C": fit.offset,
+                "C_err": c_err,
+                "chi2": fit.chi2,
+                "dof": fit.dof,
+            },
+        )
+        print(f"wrote {args.out}")
+    return 0
