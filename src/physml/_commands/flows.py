@@ -1,0 +1,236 @@
+"""``physml flows fit FILE``: a normalizing flow (or an ensemble of them) on a user's samples.
+
+Reads samples (rows) from ``.npy``, ``.npz``, ``.csv``/``.txt`` or ``.h5``, fits a zuko flow
+(MAF, NSF or a continuous flow) with early stopping, or ``--members N`` of them from independent
+seeds averaged in density (trained on ``--workers`` processes), and writes to ``--out DIR``:
+``model.pt`` (tensors only; read it with ``physml.flows.load_flow``), ``summary.json`` (held-out
+log-likelihood, epochs, parameters), ``training.png`` (loss curves) and ``marginals.png`` (each
+feature's histogram against samples drawn from the flow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from physml._commands._common import UsageError, non_negative_int, positive_int, positive_real
+
+__all__ = ["register"]
+
+INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
+FLOW_KINDS = ("maf", "nsf", "cnf")
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        widths = tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--hidden expects widths like 64,64, got {text!r}") from None
+    if not widths or any(w < 1 for w in widths):
+        raise argparse.ArgumentTypeError(f"--hidden expects positive widths like 64,64, got {text!r}")
+    return widths
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "flows",
+        help="normalizing flows (zuko) on your samples: fit a flow or an ensemble",
+        description="Normalizing-flow density estimation on samples from a file.",
+    )
+    inner = p.add_subparsers(dest="flows_command", metavar="ACTION", required=True)
+    f = inner.add_parser(
+        "fit",
+        help="fit a flow (or --members N flows averaged in density) and write the model and plots",
+        description=(
+            "Fit a normalizing flow to the samples in FILE (one sample per row) by maximum likelihood "
+            "with early stopping on a held-out validation share, or --members N flows from independent "
+            "seeds averaged in density. Writes model.pt (tensors and plain values only, loaded with "
+            "torch.load(weights_only=True) by physml.flows.load_flow), summary.json, training.png and "
+            "marginals.png to --out DIR."
+        ),
+    )
+    f.add_argument("file", type=Path, metavar="FILE", help="samples: .npy, .npz, .csv, .txt or .h5 (rows)")
+    f.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory for the model and plots")
+    f.add_argument("--key", help="array name inside an .npz or .h5 file holding several")
+    f.add_argument("--flow", choices=FLOW_KINDS, default="maf", help="architecture (default maf)")
+    f.add_argument("--members", type=positive_int("--members"), default=1, help="ensemble size (default 1)")
+    f.add_argument(
+        "--transforms", type=positive_int("--transforms"), default=4, help="transforms (default 4)"
+    )
+    f.add_argument("--hidden", type=_widths, default=(64, 64), help="hidden widths (default 64,64)")
+    f.add_argument(
+        "--max-epochs", type=positive_int("--max-epochs"), default=200, help="epoch limit (default 200)"
+    )
+    f.add_argument(
+        "--learning-rate",
+        type=positive_real("--learning-rate"),
+        default=1e-3,
+        help="Adam step (default 1e-3)",
+    )
+    f.add_argument(
+        "--batch-size", type=positive_int("--batch-size"), default=256, help="mini-batch (default 256)"
+    )
+    f.add_argument(
+        "--test-fraction",
+        type=positive_real("--test-fraction"),
+        default=0.1,
+        help="share of rows held out for the reported test log-likelihood (default 0.1; < 0.5)",
+    )
+    f.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    f.add_argument(
+        "--workers", type=positive_int("--workers"), default=1, help="processes training members (default 1)"
+    )
+    f.add_argument("--force", action="store_true", help="write into --out DIR even if it is not empty")
+    f.set_defaults(handler=_fit)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    import numpy as np
+
+    from physml.data import load_array
+
+    path: Path = args.file
+    if path.suffix.lower() not in INPUT_SUFFIXES:
+        raise UsageError(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
+        )
+    try:
+        data = load_array(path, key=args.key)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if data.dtype.kind not in "biuf":
+        raise UsageError(f"{path}: holds {data.dtype} values; a flow needs numbers")
+    if data.ndim != 2:
+        raise UsageError(f"{path}: holds an array of shape {data.shape}; save samples as rows of a 2-D array")
+    x = data.astype(np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise UsageError(
+            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
+            f"column {col}; remove or impute them"
+        )
+    return x
+
+
+def _fit(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not args.force:
+        raise UsageError(f"--out {out}: directory is not empty; pass --force or choose another")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {out}: directory {out.parent} does not exist")
+    if not args.test_fraction < 0.5:
+        raise UsageError(f"--test-fraction must be below 0.5, got {args.test_fraction}")
+    x = _load(args)
+    import numpy as np
+
+    from physml.flows import FlowDensity, FlowEnsemble
+    from physml.flows._density import MIN_SAMPLES_PER_FEATURE
+    from physml.lab import make_executor
+
+    n, d = x.shape
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(n)
+    n_test = int(round(args.test_fraction * n))
+    test, train = x[order[:n_test]], x[order[n_test:]]
+    need = max(20, MIN_SAMPLES_PER_FEATURE * d)
+    if len(train) < need or n_test < 1:
+        raise UsageError(
+            f"{args.file}: {n} row(s) of {d} feature(s); a flow needs at least {need} training rows "
+            f"after holding out --test-fraction {args.test_fraction} for testing"
+        )
+    base = FlowDensity(
+        args.flow,
+        transforms=args.transforms,
+        hidden_features=args.hidden,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        max_epochs=args.max_epochs,
+        seed=args.seed,
+    )
+    try:
+        if args.members == 1:
+            model: Any = base.fit(train)
+            members = [model]
+        else:
+            with make_executor(processes=args.workers if args.workers > 1 else None) as ex:
+                model = FlowEnsemble(base, n_members=args.members, seed=args.seed).fit(train, executor=ex)
+            members = model.members_
+    except ValueError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.pt")
+    test_ll = model.log_prob(test)
+    summary = {
+        "file": str(args.file),
+        "n_samples": n,
+        "n_features": d,
+        "n_train": len(train),
+        "n_test": n_test,
+        "flow": args.flow,
+        "members": args.members,
+        "seed": args.seed,
+        "test_log_likelihood": float(test_ll.mean()),
+        "test_log_likelihood_err": float(test_ll.std(ddof=1) / math.sqrt(n_test)) if n_test > 1 else None,
+        "member_test_log_likelihood": [float(m.log_prob(test).mean()) for m in members],
+        "epochs": [m.n_epochs_ for m in members],
+        "best_epoch": [m.best_epoch_ for m in members],
+        "parameters_per_member": int(sum(p.numel() for p in members[0].flow_.parameters())),
+        "model": "model.pt",
+    }
+    from physml.lab import atomic_write_text
+
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    _plots(out, members, model, train, args.seed)
+    err = summary["test_log_likelihood_err"]
+    print(
+        f"{args.flow} x{args.members} on {len(train)} x {d}: test log-likelihood "
+        f"{summary['test_log_likelihood']:.4f}" + (f" ± {err:.4f}" if err is not None else "") + " per sample"
+    )
+    print(f"wrote {out / 'model.pt'}, summary.json, training.png, marginals.png", file=sys.stderr)
+    return 0
+
+
+def _plots(out: Path, members: list, model: Any, train: Any, seed: int) -> None:
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.0, 4.0), layout="constrained")
+    ax = fig.subplots()
+    for i, m in enumerate(members):
+        shift = float(np.sum(np.log(m.scale_)))  # back to the data's units
+        ax.plot(np.array(m.history_["train"]) + shift, color="C0", lw=0.8, label="train" if i == 0 else None)
+        ax.plot(
+            np.array(m.history_["validation"]) + shift,
+            color="C1",
+            lw=0.8,
+            label="validation" if i == 0 else None,
+        )
+        ax.axvline(m.best_epoch_, color="0.7", lw=0.5)
+    ax.set(xlabel="epoch", ylabel="negative log-likelihood per sample", title="training")
+    ax.legend()
+    fig.savefig(out / "training.png", dpi=110)
+
+    d = train.shape[1]
+    shown = min(d, 12)
+    cols = min(shown, 4)
+    rows = math.ceil(shown / cols)
+    fig = Figure(figsize=(3.0 * cols, 2.4 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
+    sample = model.sample(min(len(train), 20000), seed=seed)
+    for j in range(shown):
+        lo, hi = np.quantile(train[:, j], [0.005, 0.995])
+        bins = np.linspace(lo, hi, 50)
+        axes[j].hist(train[:, j], bins=bins, density=True, histtype="step", color="k", label="data")
+        axes[j].hist(sample[:, j], bins=bins, density=True, histtype="step", color="C3", label="flow")
+        axes[j].set_title(f"feature {j}", fontsize=8)
+    for ax in axes[shown:]:
+        ax.set_visible(False)
+    axes[0].legend(fontsize=7)
+    fig.savefig(out / "marginals.png", dpi=110)
