@@ -14,9 +14,12 @@ from physml.anomaly._bumphunt import (
 )
 from physml.anomaly._methods import (
     ANOMALY_FEATURES,
+    DEFAULT_FLOW,
+    DENSITIES,
     AnodeScorer,
     AutoencoderScorer,
     CathodeScorer,
+    ConditionalFlow,
     ConditionalGaussianMixture,
     CWoLaScorer,
     SidebandInterpolation,
@@ -34,7 +37,10 @@ __all__ = [
     "BumpHunt",
     "CWoLaScorer",
     "CathodeScorer",
+    "ConditionalFlow",
     "ConditionalGaussianMixture",
+    "DEFAULT_FLOW",
+    "DENSITIES",
     "DijetFit",
     "FitError",
     "SICCurve",

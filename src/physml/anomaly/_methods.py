@@ -11,21 +11,22 @@ arXiv:2309.13111, find them as good as neural networks for CWoLa and CATHODE), w
 on an internal 20% split; ``"mlp"`` is :class:`physml.nets.MLPClassifier` on standardised features.
 Any scikit-learn classifier instance may be passed instead (it is cloned).
 
-Densities: ANODE and CATHODE need p(x | mjj). Until ``physml.flows`` is available this module uses
-Gaussian mixtures (scikit-learn's GaussianMixture on standardised columns), not flows:
+Densities: ANODE and CATHODE need p(x | mjj), from normalizing flows as in the papers
+(``density="flow"``, :class:`physml.flows.FlowDensity`, a MAF by default) or from Gaussian mixtures
+(``density="gmm"``, scikit-learn's GaussianMixture; faster, coarser):
 
-- in the signal region, :class:`ConditionalGaussianMixture` models the joint density of
-  (x, ln mjj) and conditions it exactly: p(x | m) is again a Gaussian mixture with weights
+- the background in the signal region is :class:`SidebandInterpolation`: densities p_lo(x) and
+  p_hi(x) fitted on the lower and upper sideband (one window each), mixed linearly in mjj between
+  the sidebands' mean masses. This both evaluates and samples p(x | m), which CATHODE needs.
+  (A joint mixture fitted on both sidebands and conditioned on an SR mass is *not* used: a
+  component fitted to signal leaking into both sidebands sits in the gap between them and gets an
+  inflated weight there, which inverts the ANODE ratio.)
+- the data in the signal region (ANODE's numerator): with flows :class:`ConditionalFlow`, since
+  FlowDensity has no conditional mode: a flow of the joint (x, ln m) divided by a kernel density
+  of ln m; with mixtures :class:`ConditionalGaussianMixture`, a joint mixture of (x, ln m)
+  conditioned exactly: p(x | m) is again a Gaussian mixture with weights
   ∝ π_k N(m; μ_k^m, Σ_k^mm), means μ_k^x + Σ_k^xm (m − μ_k^m)/Σ_k^mm and covariances
-  Σ_k^xx − Σ_k^xm Σ_k^mx/Σ_k^mm;
-- the background in the signal region is :class:`SidebandInterpolation`: mixtures p_lo(x) and
-  p_hi(x) fitted on the lower and upper sideband, mixed linearly in mjj between the sidebands'
-  mean masses. (A joint mixture fitted on both sidebands and conditioned on an SR mass is *not*
-  used: a component fitted to signal leaking into both sidebands sits in the gap between them
-  and gets an inflated weight there, which inverts the ANODE ratio.)
-
-The papers use normalizing flows; mixtures are coarser density estimates, so the ANODE and
-CATHODE numbers here are a lower bound on what flows achieve.
+  Σ_k^xx − Σ_k^xm Σ_k^mx/Σ_k^mm.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._validation import check_array, check_int
 from physml.lab._seeding import spawn_seeds
 
 __all__ = [
@@ -44,7 +45,10 @@ __all__ = [
     "AutoencoderScorer",
     "CWoLaScorer",
     "CathodeScorer",
+    "ConditionalFlow",
     "ConditionalGaussianMixture",
+    "DEFAULT_FLOW",
+    "DENSITIES",
     "SidebandInterpolation",
     "SupervisedScorer",
     "anomaly_features",
@@ -228,74 +232,56 @@ class CWoLaScorer:
 
 
 class AutoencoderScorer:
-    """Reconstruction error of an MLP autoencoder (``physml.nets.MLP`` encoder and decoder) trained
-    on the data, on standardised features: events unlike the bulk reconstruct poorly.
+    """Reconstruction error of an MLP autoencoder (:class:`physml.nets.Autoencoder`, tanh hidden
+    layers, early stopping on a held-out 20%) trained on the data's standardised features: events
+    unlike the bulk reconstruct poorly.
 
     Parameters
     ----------
     latent : int
-        Bottleneck width.
+        Bottleneck width (below the number of features).
     hidden : tuple of int
         Encoder widths (the decoder mirrors them).
-    epochs, batch_size : int
+    n_members : int
+        Autoencoders trained at once from different seeds; the score is their mean.
+    epochs, batch_size, patience : int
     learning_rate : float
         Adam's step size.
     seed : int
+
+    Attributes
+    ----------
+    model_ : physml.nets.Autoencoder
     """
 
-    def __init__(self, latent: int = 2, hidden: tuple[int, ...] = (32, 32), *, epochs: int = 30,
-                 batch_size: int = 256, learning_rate: float = 3e-3, seed: int = 0):
+    def __init__(self, latent: int = 2, hidden: tuple[int, ...] = (32, 32), *, n_members: int = 1,
+                 epochs: int = 30, batch_size: int = 256, learning_rate: float = 3e-3, patience: int = 5,
+                 seed: int = 0):
         self.latent = latent
         self.hidden = hidden
+        self.n_members = n_members
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.patience = patience
         self.seed = seed
 
     def fit(self, X: np.ndarray) -> AutoencoderScorer:
-        import torch
-
-        from physml.lab._seeding import torch_generator
-        from physml.nets import MLP
+        from physml.nets import Autoencoder
 
         X = _x(X, "X")
-        latent = check_int(self.latent, "latent", low=1)
-        epochs = check_int(self.epochs, "epochs", low=1)
-        bs = check_int(self.batch_size, "batch_size", low=1)
-        lr = check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        self.mean_, self.scale_ = X.mean(axis=0), X.std(axis=0) + 1e-12
-        Z = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
-        d = X.shape[1]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(self.seed))
-            self.model_ = torch.nn.Sequential(
-                MLP((d, *self.hidden, latent), "relu"), MLP((latent, *reversed(self.hidden), d), "relu")
-            )
-        opt = torch.optim.Adam(self.model_.parameters(), lr=lr)
-        gen = torch_generator(int(self.seed) + 1)
-        self.loss_curve_ = []
-        for _ in range(epochs):
-            order = torch.randperm(len(Z), generator=gen)
-            total = 0.0
-            for i in range(0, len(Z), bs):
-                batch = Z[order[i : i + bs]]
-                loss = ((self.model_(batch) - batch) ** 2).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total += loss.item() * len(batch)
-            self.loss_curve_.append(total / len(Z))
-        self.n_features_in_ = d
+        self.model_ = Autoencoder(
+            check_int(self.latent, "latent", low=1), tuple(self.hidden), n_members=self.n_members,
+            epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+            patience=self.patience, seed=int(self.seed),
+        ).fit(X)
+        self.n_features_in_ = X.shape[1]
         return self
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        """Mean squared reconstruction error per event (standardised units)."""
-        import torch
-
+        """Squared reconstruction error per event (standardised units), averaged over members."""
         X = _x(X, "X", self.n_features_in_)
-        Z = torch.from_numpy(((X - self.mean_) / self.scale_).astype(np.float32))
-        with torch.no_grad():
-            return ((self.model_(Z) - Z) ** 2).mean(dim=1).numpy().astype(float)
+        return np.asarray(self.model_.anomaly_score(X), dtype=float)
 
 
 class ConditionalGaussianMixture:
@@ -371,43 +357,158 @@ class ConditionalGaussianMixture:
         return Z * self.scale_[:d] + self.mean_[:d]
 
 
-class SidebandInterpolation:
-    """Background density in the signal region from the sidebands: Gaussian mixtures p_lo(x) and
-    p_hi(x) fitted on the events below and above ``split``, and
-    p(x | m) = (1 − t) p_lo(x) + t p_hi(x), t = clip((m − m̄_lo)/(m̄_hi − m̄_lo), 0, 1).
+#: density estimators for ANODE and CATHODE
+DENSITIES = ("flow", "gmm")
+#: FlowDensity settings used when ``flow=None``: a MAF as in ANODE/CATHODE, early stopping
+DEFAULT_FLOW: dict[str, Any] = dict(flow="maf", transforms=4, hidden_features=(64, 64), learning_rate=1e-3,
+                                    batch_size=256, max_epochs=100, patience=10)
+
+
+def _flow_params(flow: Mapping[str, Any] | None) -> dict[str, Any]:
+    from physml.flows import FlowDensity
+
+    params = dict(DEFAULT_FLOW if flow is None else flow)
+    accepted = set(FlowDensity().get_params()) - {"seed"}
+    bad = sorted(set(params) - accepted)
+    if bad:
+        raise ValueError(f"flow: unknown or reserved FlowDensity parameter(s) {bad}; "
+                         f"accepted: {sorted(accepted)}")
+    return params
+
+
+class _Density:
+    """A density of standardised features: a Gaussian mixture or a :class:`physml.flows.FlowDensity`."""
+
+    def __init__(self, kind: str, n_components: int, flow: Mapping[str, Any] | None, seed: int):
+        self.kind, self.n_components, self.flow, self.seed = kind, n_components, flow, seed
+
+    def fit(self, Z: np.ndarray) -> _Density:
+        if self.kind == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            self.model = GaussianMixture(self.n_components, covariance_type="full", reg_covar=1e-4,
+                                         random_state=self.seed % 2**32, max_iter=300).fit(Z)
+        else:
+            from physml.flows import FlowDensity
+
+            self.model = FlowDensity(**_flow_params(self.flow), seed=self.seed).fit(Z)
+        return self
+
+    def log_prob(self, Z: np.ndarray) -> np.ndarray:
+        if self.kind == "gmm":
+            return self.model.score_samples(Z)
+        return self.model.log_prob(Z)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        if self.kind == "flow":
+            return self.model.sample(n, seed=int(rng.integers(2**62)))
+        g = self.model
+        comp = rng.choice(len(g.weights_), size=n, p=g.weights_ / g.weights_.sum())
+        chol = np.linalg.cholesky(g.covariances_)
+        eps = rng.standard_normal((n, g.means_.shape[1]))
+        return g.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)
+
+
+def _check_density(density: str, n_components: int, n_features: int) -> int:
+    """The fewest events a density of this kind accepts (and validation of its parameters)."""
+    if density not in DENSITIES:
+        raise ValueError(f"density must be one of {DENSITIES}, got {density!r}")
+    if density == "gmm":
+        return 10 * check_int(n_components, "n_components", low=1)
+    from physml.flows._density import MIN_SAMPLES_PER_FEATURE
+
+    return max(20, MIN_SAMPLES_PER_FEATURE * n_features)
+
+
+class ConditionalFlow:
+    """p(x | m) from normalizing flows: a flow of the joint (x, ln m) divided by the marginal of ln m.
+
+    :class:`physml.flows.FlowDensity` has no conditional mode, so the conditional density is
+    p(x | m) = p(x, ln m) / p(ln m), with the joint a flow and the one-dimensional marginal a
+    Gaussian kernel density estimate (Scott's bandwidth) of the same events' ln m. The marginal
+    only shifts the score by a function of m, so errors in it do not reorder events of one mass.
+    (No ``sample``: drawing from the conditional of a joint flow needs more than the flow offers;
+    CATHODE samples from :class:`SidebandInterpolation` instead.)
 
     Parameters
     ----------
-    n_components : int
+    flow : dict, optional
+        :class:`~physml.flows.FlowDensity` parameters (default :data:`DEFAULT_FLOW`).
     seed : int
     """
 
-    def __init__(self, n_components: int = 8, *, seed: int = 0):
-        self.n_components = n_components
+    def __init__(self, flow: Mapping[str, Any] | None = None, *, seed: int = 0):
+        self.flow = flow
         self.seed = seed
 
-    def fit(self, X: np.ndarray, mjj: np.ndarray, *, split: float) -> SidebandInterpolation:
-        """``X`` (n, d) and ``mjj`` (n,) of the sideband events; ``split`` (GeV) separates them."""
-        from sklearn.mixture import GaussianMixture
+    def fit(self, X: np.ndarray, mjj: np.ndarray) -> ConditionalFlow:
+        from scipy.stats import gaussian_kde
+
+        from physml.flows import FlowDensity
 
         X = _x(X, "X")
         m = check_array(mjj, "mjj", ndim=1, dtype=np.float64)
         if len(m) != len(X):
             raise ValueError(f"X and mjj have different lengths: {len(X)} and {len(m)}")
+        if (m <= 0).any():
+            raise ValueError("mjj must be positive")
+        u = np.log(m)
+        self.joint_ = FlowDensity(**_flow_params(self.flow), seed=int(self.seed)).fit(np.column_stack([X, u]))
+        self.marginal_ = gaussian_kde(u)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def log_prob(self, X: np.ndarray, mjj: np.ndarray) -> np.ndarray:
+        """ln p(x | m) per event (original units of x)."""
+        X = _x(X, "X", self.n_features_in_)
+        m = check_array(mjj, "mjj", ndim=1, dtype=np.float64)
+        if len(m) != len(X):
+            raise ValueError(f"X and mjj have different lengths: {len(X)} and {len(m)}")
+        u = np.log(m)
+        return self.joint_.log_prob(np.column_stack([X, u])) - self.marginal_.logpdf(u)
+
+
+class SidebandInterpolation:
+    """Background density in the signal region from the sidebands: densities p_lo(x) and p_hi(x)
+    fitted on the events below and above ``split`` (each sideband its own window), and
+    p(x | m) = (1 − t) p_lo(x) + t p_hi(x), t = clip((m − m̄_lo)/(m̄_hi − m̄_lo), 0, 1).
+
+    Parameters
+    ----------
+    n_components : int
+        Mixture components (``density="gmm"``).
+    density : {"flow", "gmm"}
+        :class:`physml.flows.FlowDensity` (a MAF by default) or a Gaussian mixture.
+    flow : dict, optional
+        FlowDensity parameters for ``density="flow"`` (default :data:`DEFAULT_FLOW`).
+    seed : int
+    """
+
+    def __init__(self, n_components: int = 8, *, density: str = "flow", flow: Mapping[str, Any] | None = None,
+                 seed: int = 0):
+        self.n_components = n_components
+        self.density = density
+        self.flow = flow
+        self.seed = seed
+
+    def fit(self, X: np.ndarray, mjj: np.ndarray, *, split: float) -> SidebandInterpolation:
+        """``X`` (n, d) and ``mjj`` (n,) of the sideband events; ``split`` (GeV) separates them."""
+        X = _x(X, "X")
+        m = check_array(mjj, "mjj", ndim=1, dtype=np.float64)
+        if len(m) != len(X):
+            raise ValueError(f"X and mjj have different lengths: {len(X)} and {len(m)}")
         lo, hi = m < split, m >= split
-        k = check_int(self.n_components, "n_components", low=1)
+        need = _check_density(self.density, self.n_components, X.shape[1])
         for name, mask in (("lower", lo), ("upper", hi)):
-            if mask.sum() < 10 * k:
-                raise ValueError(f"the {name} sideband holds {int(mask.sum())} events; need at least "
-                                 f"{10 * k} "
-                                 f"for {k} mixture components")
+            if mask.sum() < need:
+                raise ValueError(f"the {name} sideband holds {int(mask.sum())} events; a {self.density} "
+                                 f"density here needs at least {need}")
         self.mean_, self.scale_ = X.mean(axis=0), X.std(axis=0) + 1e-12
         Z = (X - self.mean_) / self.scale_
-        self.mixtures_ = []
-        for mask, s in zip((lo, hi), spawn_seeds(int(self.seed), 2), strict=True):
-            gm = GaussianMixture(k, covariance_type="full", reg_covar=1e-4, random_state=s % 2**32,
-                                 max_iter=300)
-            self.mixtures_.append(gm.fit(Z[mask]))
+        self.densities_ = [
+            _Density(self.density, self.n_components, self.flow, s).fit(Z[mask])
+            for mask, s in zip((lo, hi), spawn_seeds(int(self.seed), 2), strict=True)
+        ]
         self.mass_lo_, self.mass_hi_ = float(m[lo].mean()), float(m[hi].mean())
         self.n_features_in_ = X.shape[1]
         return self
@@ -420,7 +521,7 @@ class SidebandInterpolation:
         X = _x(X, "X", self.n_features_in_)
         t = self._t(check_array(mjj, "mjj", ndim=1, dtype=np.float64))
         Z = (X - self.mean_) / self.scale_
-        lo, hi = (g.score_samples(Z) for g in self.mixtures_)
+        lo, hi = (d.log_prob(Z) for d in self.densities_)
         with np.errstate(divide="ignore"):
             out = np.logaddexp(np.log1p(-t) + lo, np.log(t) + hi)
         return out - np.log(self.scale_).sum()
@@ -431,14 +532,10 @@ class SidebandInterpolation:
         t = self._t(check_array(mjj, "mjj", ndim=1, dtype=np.float64))
         upper = rng.random(len(t)) < t
         out = np.empty((len(t), self.n_features_in_))
-        for flag, g in ((False, self.mixtures_[0]), (True, self.mixtures_[1])):
+        for flag, dens in ((False, self.densities_[0]), (True, self.densities_[1])):
             rows = np.nonzero(upper == flag)[0]
-            if len(rows) == 0:
-                continue
-            comp = rng.choice(len(g.weights_), size=len(rows), p=g.weights_ / g.weights_.sum())
-            chol = np.linalg.cholesky(g.covariances_)
-            eps = rng.standard_normal((len(rows), self.n_features_in_))
-            out[rows] = g.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)
+            if len(rows):
+                out[rows] = dens.sample(len(rows), rng)
         return out * self.scale_ + self.mean_
 
 
@@ -451,17 +548,44 @@ class AnodeScorer:
     """ANODE (Nachman & Shih 2020): R(x | m) = p_data(x | m) / p_background(x | m), with the data
     density fitted in the signal region and the background density fitted on the sidebands and
     interpolated into it (:class:`SidebandInterpolation`). Score: ln R.
+
+    Parameters
+    ----------
+    n_components : int
+        Mixture components (``density="gmm"``).
+    density : {"flow", "gmm"}
+        Flows as in the paper (:class:`ConditionalFlow` in the SR) or Gaussian mixtures
+        (:class:`ConditionalGaussianMixture`, faster and coarser).
+    flow : dict, optional
+        FlowDensity parameters (default :data:`DEFAULT_FLOW`).
+    seed : int
     """
 
-    def __init__(self, n_components: int = 8, *, seed: int = 0):
+    def __init__(self, n_components: int = 8, *, density: str = "flow", flow: Mapping[str, Any] | None = None,
+                 seed: int = 0):
         self.n_components = n_components
+        self.density = density
+        self.flow = flow
         self.seed = seed
 
-    def fit(self, X_sr: np.ndarray, m_sr: np.ndarray, X_sb: np.ndarray, m_sb: np.ndarray) -> AnodeScorer:
+    def fit(self, X_sr: np.ndarray, m_sr: np.ndarray, X_sb: np.ndarray, m_sb: np.ndarray, *,
+            background_density: SidebandInterpolation | None = None) -> AnodeScorer:
+        """Fit both densities; a fitted ``background_density`` (e.g. CATHODE's) is used as it is."""
+        X_sr = _x(X_sr, "X_sr")
+        need = _check_density(self.density, self.n_components, X_sr.shape[1] + 1)
+        if len(X_sr) < need:
+            raise ValueError(f"the signal region holds {len(X_sr)} events; a {self.density} density needs "
+                             f"at least {need}")
         s1, s2 = spawn_seeds(int(self.seed), 2)
-        self.data_density_ = ConditionalGaussianMixture(self.n_components, seed=s1).fit(X_sr, m_sr)
-        self.background_density_ = SidebandInterpolation(self.n_components, seed=s2).fit(
-            X_sb, m_sb, split=_split(m_sr))
+        if self.density == "gmm":
+            self.data_density_ = ConditionalGaussianMixture(self.n_components, seed=s1).fit(X_sr, m_sr)
+        else:
+            self.data_density_ = ConditionalFlow(self.flow, seed=s1).fit(X_sr, m_sr)
+        if background_density is None:
+            background_density = SidebandInterpolation(
+                self.n_components, density=self.density, flow=self.flow, seed=s2
+            ).fit(X_sb, m_sb, split=_split(m_sr))
+        self.background_density_ = background_density
         return self
 
     def score(self, X: np.ndarray, mjj: np.ndarray) -> np.ndarray:
@@ -474,11 +598,25 @@ class CathodeScorer:
     classifier trained k-fold to tell the SR data from these background samples.
 
     ``oof_scores_`` scores the SR training events out of fold; ``score`` averages the fold models.
+
+    Parameters
+    ----------
+    n_components : int
+        Mixture components (``density="gmm"``).
+    density : {"flow", "gmm"}
+        The sideband density (:class:`SidebandInterpolation`): flows as in the paper, or mixtures.
+    flow : dict, optional
+        FlowDensity parameters (default :data:`DEFAULT_FLOW`).
+    oversample, n_folds : int
+    classifier : {"hgb", "mlp"} or scikit-learn classifier
+    seed : int
     """
 
-    def __init__(self, n_components: int = 8, *, oversample: int = 4, n_folds: int = 5,
-                 classifier: Any = "hgb", seed: int = 0):
+    def __init__(self, n_components: int = 8, *, density: str = "flow", flow: Mapping[str, Any] | None = None,
+                 oversample: int = 4, n_folds: int = 5, classifier: Any = "hgb", seed: int = 0):
         self.n_components = n_components
+        self.density = density
+        self.flow = flow
         self.oversample = oversample
         self.n_folds = n_folds
         self.classifier = classifier
@@ -489,7 +627,8 @@ class CathodeScorer:
         m_sr = check_array(m_sr, "m_sr", ndim=1, dtype=np.float64)
         oversample = check_int(self.oversample, "oversample", low=1)
         s1, s2, s3 = spawn_seeds(int(self.seed), 3)
-        self.density_ = SidebandInterpolation(self.n_components, seed=s1).fit(X_sb, m_sb, split=_split(m_sr))
+        self.density_ = SidebandInterpolation(self.n_components, density=self.density, flow=self.flow,
+                                              seed=s1).fit(X_sb, m_sb, split=_split(m_sr))
         rng = np.random.default_rng(s2)
         m_samples = np.repeat(m_sr, oversample)
         self.samples_ = self.density_.sample(m_samples, seed=rng)
