@@ -32,6 +32,7 @@ BUCKLEY = "Buckley, Lim, Putney & Shih, arXiv:2205.01129"
 GREEN = "Green, Ting & Kamdar, 'Deep Potential', ApJ 2023"
 
 K_VELOCITIES = 64
+POISSON_STEP = 0.1  # step for ∇·a by central differences (truncation error ~ step²·a‴/6)
 
 
 def _check_common(p: dict[str, Any]) -> None:
@@ -314,8 +315,8 @@ def flow_plummer_acceleration(
 ) -> None:
     import numpy as np
 
-    from physml.data import plummer_acceleration, plummer_grad_log_df
-    from physml.flows import FlowEnsemble, local_velocities, sphere_points
+    from physml.data import plummer_acceleration, plummer_density, plummer_grad_log_df
+    from physml.flows import FlowEnsemble, local_velocities, poisson_density, sphere_points
 
     x, v, _ = _stars(n_stars, r_cut, ctx.seed_for("train"))
     X = np.concatenate([x, v], axis=1)
@@ -387,9 +388,15 @@ def flow_plummer_acceleration(
     ctx.metric("single_flow_spread_by_radius", by_r(np.sqrt(var.mean(axis=0))))
     ctx.metric("epochs", [m.n_epochs_ for m in members])
     ctx.metric("n_train", len(x))
+    # Poisson's equation: ρ = −∇·a / 4πG from the ensemble's accelerations (central differences)
+    rho, rho_err = poisson_density(ens, pos, vel, step=POISSON_STEP)
+    rho_true = plummer_density(np.linalg.norm(pos, axis=1))
+    ctx.metric("poisson_step", POISSON_STEP)
+    ctx.metric("ensemble_poisson_density_by_radius", by_r(rho))
+    ctx.metric("ensemble_poisson_density_relative_error_by_radius", by_r(rho / rho_true - 1))
 
-    fig = ctx.new_figure(figsize=(10.0, 4.0))
-    ax1, ax2 = fig.subplots(1, 2)
+    fig = ctx.new_figure(figsize=(14.0, 4.0))
+    ax1, ax2, ax3 = fig.subplots(1, 3)
     rr = np.linspace(0.0, r.max() * 1.05, 200)
     ax1.plot(rr, rr / (1 + rr**2) ** 1.5, "k-", lw=2, label="analytic |∇Φ|")
     for i, row in enumerate(by_r(ar_m)):
@@ -410,6 +417,10 @@ def flow_plummer_acceleration(
     ax2.plot(r, by_r(rel_e), "C3o-", label=f"average of {n_members}")
     ax2.set(xlabel="r", ylabel="|a − (−∇Φ)| / |∇Φ|", ylim=(0, None), title="acceleration error")
     ax2.legend(fontsize=7)
+    ax3.plot(rr, plummer_density(rr), "k-", lw=2, label="analytic ρ")
+    ax3.plot(r, by_r(rho), "C3o", label=f"−∇·a/4πG, average of {n_members}")
+    ax3.set(xlabel="r", ylabel="ρ", title="density from Poisson's equation")
+    ax3.legend(fontsize=7)
     ctx.figure(fig, "acceleration")
 
 
