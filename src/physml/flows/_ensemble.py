@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from physml._validation import check_choice, check_int, check_seed
 from physml.flows._density import FORMAT, FlowDensity, _serialise, check_samples, check_support, load_flow
@@ -25,9 +24,8 @@ __all__ = ["FlowEnsemble", "fit_member"]
 
 def fit_member(item: tuple[dict[str, Any], np.ndarray]) -> FlowDensity:
     """Fit one member: ``item = (FlowDensity parameters, X)``. Module-level, so process pools
-    and Dask can run it; it uses one torch thread (members run side by side)."""
+    and Dask can run it (the lab's process workers run torch on one thread each)."""
     params, X = item
-    torch.set_num_threads(1)
     return FlowDensity(**params).fit(X)
 
 
