@@ -8,10 +8,11 @@ seeds train at once (batched matrix products) and every statement about an autoe
 carry its seed-to-seed spread:
 
 * :class:`TiedAutoencoderEnsemble`: one layer with tied weights (Walsh talk), encoder
-  y = f(W (x − c) + a), decoder x̂ = Wᵀ y + c, with W of shape (d, N). In the talk's
-  notation ``f(Wx + b)`` and ``Wᵀy − b``: the encoder bias is a − Wc and the decoder bias
-  is c, the centre that "removes the sample mean". With a linear f the optimum spans the top-d
-  principal subspace of the data (Baldi & Hornik 1989), with WWᵀ = 1.
+  y = f(Wx + a), decoder x̂ = Wᵀy + c, with W of shape (d, N) and biases a ∈ R^d, c ∈ R^N
+  (the talk writes ``f(Wx + b)`` and ``Wᵀy − b``; the two biases live in different spaces
+  unless d = N, so each has its own vector). With a linear f the optimum is PCA (Baldi &
+  Hornik 1989): W has orthonormal rows spanning the top-d principal subspace and the biases
+  remove the sample mean, x̂ = x̄ + WᵀW (x − x̄).
 * :class:`AutoencoderEnsemble`: MLP encoder N → ... → d and decoder d → ... → N, tanh hidden
   layers and linear outputs (latent and reconstruction), as in the backup slide of the Kahn
   talk; built from two :class:`~physml.nets.MLPEnsemble` s.
@@ -121,7 +122,7 @@ class _AutoencoderBase(torch.nn.Module):
 
 
 class TiedAutoencoderEnsemble(_AutoencoderBase):
-    """``n_members`` tied-weight single-layer autoencoders x ↦ Wᵀ f(W(x − c) + a) + c.
+    """``n_members`` tied-weight single-layer autoencoders x ↦ Wᵀ f(Wx + a) + c.
 
     Parameters
     ----------
@@ -134,7 +135,15 @@ class TiedAutoencoderEnsemble(_AutoencoderBase):
         f; ``"linear"`` (the PCA case) by default.
     seed : int
         Member i draws W with entries N(0, 1/N) from ``spawn_seeds(seed, n_members)[i]``;
-        c and a start at zero.
+        the biases a and c start at zero.
+
+    Attributes
+    ----------
+    weight : Parameter, shape (n_members, d, N)
+    encoder_bias : Parameter, shape (n_members, d)
+        a.
+    decoder_bias : Parameter, shape (n_members, N)
+        c.
     dtype : torch.dtype
     """
 
@@ -169,19 +178,19 @@ class TiedAutoencoderEnsemble(_AutoencoderBase):
             ]
         ) / math.sqrt(self.n_features)
         self.weight = torch.nn.Parameter(w.to(dtype))
-        self.centre = torch.nn.Parameter(torch.zeros(self.n_members, self.n_features, dtype=dtype))
-        self.latent_bias = torch.nn.Parameter(torch.zeros(self.n_members, self.latent_dim, dtype=dtype))
+        self.encoder_bias = torch.nn.Parameter(torch.zeros(self.n_members, self.latent_dim, dtype=dtype))
+        self.decoder_bias = torch.nn.Parameter(torch.zeros(self.n_members, self.n_features, dtype=dtype))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """y = f(W(x − c) + a), shape (n_members, batch, d)."""
+        """y = f(Wx + a), shape (n_members, batch, d)."""
         x = self._expand(x, self.n_features, "x")
-        z = torch.einsum("edn,ebn->ebd", self.weight, x - self.centre.unsqueeze(1))
-        return self.activation(z + self.latent_bias.unsqueeze(1))
+        z = torch.einsum("edn,ebn->ebd", self.weight, x)
+        return self.activation(z + self.encoder_bias.unsqueeze(1))
 
     def decode(self, y: torch.Tensor) -> torch.Tensor:
-        """x̂ = Wᵀ y + c, shape (n_members, batch, N)."""
+        """x̂ = Wᵀy + c, shape (n_members, batch, N)."""
         y = self._expand(y, self.latent_dim, "y")
-        return torch.einsum("edn,ebd->ebn", self.weight, y) + self.centre.unsqueeze(1)
+        return torch.einsum("edn,ebd->ebn", self.weight, y) + self.decoder_bias.unsqueeze(1)
 
     def extra_repr(self) -> str:
         return f"n_members={self.n_members}, n_features={self.n_features}, latent_dim={self.latent_dim}"
@@ -531,7 +540,8 @@ class Autoencoder:
 
     def member_scores(self, X: np.ndarray) -> np.ndarray:
         """Reconstruction error of every member, shape (n_members, n_samples)."""
-        return self.model_.reconstruction_error(self._standardised(X))
+        z = self._standardised(X)
+        return self.model_.reconstruction_error(z)
 
     def anomaly_score(self, X: np.ndarray) -> np.ndarray:
         """Reconstruction error averaged over the members, shape (n_samples,)."""
@@ -539,4 +549,5 @@ class Autoencoder:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Latent coordinates of every member, shape (n_members, n_samples, latent_dim)."""
-        return self.model_.latent(self._standardised(X))
+        z = self._standardised(X)
+        return self.model_.latent(z)

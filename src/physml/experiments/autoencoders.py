@@ -1,0 +1,944 @@
+"""Autoencoders and the topology that defeats them, measured with ensembles.
+
+The tied linear autoencoder recovers PCA (Walsh talk); a continuous encoder from a manifold
+with non-trivial topology into a latent space of its own dimension must break somewhere, so a
+random normal point gets a large loss, an excised submanifold is interpolated through, and
+uniform 3-body phase space (a 5-sphere) defeats a bump hunt (Kahn talk, after Batson, Haaf,
+Kahn & Roberts, "Topological obstructions to autoencoding", JHEP 04 (2021) 280,
+arXiv:2102.08380).
+
+Every network statement is measured on an ensemble of independently initialised and trained
+autoencoders (:class:`physml.nets.AutoencoderEnsemble`, all members in one batched training
+run), and its uncertainty is the seed-to-seed spread (standard error over members).
+Tolerances: ``z`` standard errors with ``z`` from
+:func:`physml.experiments._tolerances.sigma_multiple` for the experiment's number of
+statistical checks at a 1% family-wise false-alarm rate.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from physml.lab import Context, experiment
+
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
+WALSH = "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective' (seeds/001)"
+BHKR = "Batson, Haaf, Kahn & Roberts, 'Topological obstructions to autoencoding', arXiv:2102.08380"
+
+
+# ---------------------------------------------------------------------------------------------
+# shared pieces
+
+
+def _fit(job: dict[str, Any]) -> dict[str, Any]:
+    """Train one autoencoder ensemble and evaluate it: reconstruction errors (and optionally latent
+    coordinates) of named point sets. A module-level function so that ``ctx.map`` can ship it."""
+    import numpy as np
+    import torch
+
+    from physml.nets import AutoencoderEnsemble, train_autoencoders
+
+    torch.set_num_threads(1)
+    model = AutoencoderEnsemble(job["n_members"], job["widths"], seed=job["seed"])
+    epochs = job["epochs"]
+    history = train_autoencoders(
+        model,
+        job["train"],
+        validation=job["validation"],
+        epochs=epochs,
+        batch_size=job["batch_size"],
+        learning_rate=job["learning_rate"],
+        schedule="cosine",
+        patience=max(10, epochs // 4),
+        seed=job["seed"] + 1,
+    )
+    out: dict[str, Any] = {
+        "best_validation_loss": history.best_validation_loss,
+        "best_epoch": history.best_epoch,
+        "train_loss": history.train_loss.mean(axis=1),
+    }
+    for name, points in job["evaluate"].items():
+        out[f"loss:{name}"] = model.reconstruction_error(points)
+    for name in job.get("latent", ()):
+        out[f"latent:{name}"] = model.latent(job["evaluate"][name]).astype(np.float32)
+    return out
+
+
+def _mean_se(values: Any) -> tuple[float, float]:
+    """Mean over members and its standard error (seed-to-seed spread / sqrt(K))."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=float)
+    if len(v) < 2:
+        return float(v.mean()), math.inf
+    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
+
+
+def _check_training(p: dict[str, Any]) -> None:
+    from physml._validation import check_int, check_real
+
+    check_int(p["n_members"], "n_members", low=2)
+    check_int(p["epochs"], "epochs", low=1)
+    check_int(p["batch_size"], "batch_size", low=1)
+    check_real(p["learning_rate"], "learning_rate", low=0.0, low_open=True)
+    if "hidden" in p:
+        if not p["hidden"]:
+            raise ValueError("hidden must list at least one hidden width")
+        for i, h in enumerate(p["hidden"]):
+            check_int(h, f"hidden[{i}]", low=1)
+    for key in ("top_fraction", "cap_area"):
+        if key in p:
+            check_real(p[key], key, low=0.0, high=0.5, low_open=True)
+
+
+def _null_fraction(points: Any, losses: Any, radius: float, top_fraction: float, rng: Any) -> float:
+    """The cap fraction of :func:`loss_concentration` for the same losses shuffled over the points:
+    what the statistic gives when the large losses are not concentrated anywhere."""
+    from physml.nets import loss_concentration
+
+    return loss_concentration(
+        points, rng.permutation(losses), radius=radius, top_fraction=top_fraction
+    ).fraction_top
+
+
+def _rayleigh(directions: Any) -> float:
+    """Rayleigh statistic D K |mean unit vector|² of K directions in R^D: ~ χ²_D if they are uniform
+    on the sphere (the position changes at random from seed to seed), ≈ D K if they coincide."""
+    import numpy as np
+
+    u = np.asarray(directions, dtype=float)
+    u = u / np.linalg.norm(u, axis=1, keepdims=True)
+    k, d = u.shape
+    return float(d * k * np.sum(u.mean(axis=0) ** 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# ae-linear-pca
+
+
+def _check_pca(p: dict[str, Any]) -> None:
+    from physml._validation import check_int, check_real
+
+    _check_training(p)
+    n = check_int(p["n_features"], "n_features", low=2)
+    check_int(p["latent_dim"], "latent_dim", low=1, high=n - 1)
+    check_int(p["n_samples"], "n_samples", low=n + 1)
+    check_real(p["max_angle"], "max_angle", low=0.0, low_open=True)
+
+
+@experiment(
+    "ae-linear-pca",
+    claim="A tied-weight linear autoencoder x → Wᵀ(Wx + a) + c, trained to minimise the reconstruction "
+    "error, recovers PCA: its weights span the top principal subspace (principal angles below 1e-2 rad), "
+    "with orthonormal rows, and the bias removes the sample mean.",
+    source=f"{WALSH}, slide 'Autoencoders: simplest autoencoder'; Baldi & Hornik, Neural Netw. 2 (1989) 53",
+    quick=dict(
+        n_features=8,
+        latent_dim=3,
+        n_samples=1000,
+        n_members=6,
+        epochs=600,
+        batch_size=1000,
+        learning_rate=0.1,
+        max_angle=1e-2,
+    ),
+    full=dict(
+        n_features=16,
+        latent_dim=5,
+        n_samples=20000,
+        n_members=32,
+        epochs=3000,
+        batch_size=20000,
+        learning_rate=0.1,
+        max_angle=1e-2,
+    ),
+    tags=("nets", "autoencoder", "walsh"),
+    validate=_check_pca,
+)
+def ae_linear_pca(
+    ctx: Context,
+    n_features: int,
+    latent_dim: int,
+    n_samples: int,
+    n_members: int,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    max_angle: float,
+) -> None:
+    import numpy as np
+    import torch
+
+    from physml.nets import TiedAutoencoderEnsemble, principal_angles, train_autoencoders
+
+    torch.set_num_threads(1)
+    rng = ctx.rng("data")
+    # a Gaussian cloud with variances 2^-k along a random orthonormal frame, centred at a random point
+    # (offsets much larger than the spread make gradient descent slow: the uncentred second moment then
+    # dominates the weights' gradient; standardise such data first)
+    variances = 2.0 ** -np.arange(n_features)
+    frame, _ = np.linalg.qr(rng.standard_normal((n_features, n_features)))
+    offset = rng.standard_normal(n_features)
+    x = (rng.standard_normal((n_samples, n_features)) * np.sqrt(variances)) @ frame.T + offset
+    mean = x.mean(axis=0)
+    cov = np.cov(x - mean, rowvar=False, bias=True)
+    evals, evecs = np.linalg.eigh(cov)
+    evals, evecs = evals[::-1], evecs[:, ::-1]
+    pca_loss = float(evals[latent_dim:].sum() / n_features)  # per-feature mean squared error of PCA
+
+    model = TiedAutoencoderEnsemble(
+        n_members, n_features, latent_dim, "linear", seed=ctx.seed_for("init"), dtype=torch.float64
+    )
+    history = train_autoencoders(
+        model,
+        x,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        schedule="cosine",
+        patience=None,
+        seed=ctx.seed_for("shuffle"),
+    )
+    w = model.weight.detach().numpy()  # (K, d, N)
+    a = model.encoder_bias.detach().numpy()
+    c = model.decoder_bias.detach().numpy()
+    angles = np.array([principal_angles(wi.T, evecs[:, :latent_dim]).max() for wi in w])
+    ortho = np.array([np.abs(wi @ wi.T - np.eye(latent_dim)).max() for wi in w])
+    loss = model.reconstruction_error(x).mean(axis=1) / n_features
+    excess = loss / pca_loss - 1.0
+    # x̂ = WᵀW x + Wᵀa + c should be x̄ + WᵀW(x − x̄): the biases remove the mean, Wᵀa + c = (1 − WᵀW) x̄
+    centre_err = np.array(
+        [
+            np.linalg.norm(wi.T @ ai + ci - (np.eye(n_features) - wi.T @ wi) @ mean)
+            for wi, ai, ci in zip(w, a, c, strict=True)
+        ]
+    ) / math.sqrt(variances.sum())
+
+    ctx.check(
+        "largest principal angle to the top PCA subspace, worst member (rad)",
+        float(angles.max()),
+        max_angle,
+        uncertainty=float(angles.std(ddof=1)),
+        comparison="at_most",
+    )
+    ctx.check(
+        "max |WWᵀ − 1|, worst member (rows orthonormal)",
+        float(ortho.max()),
+        max_angle,
+        uncertainty=float(ortho.std(ddof=1)),
+        comparison="at_most",
+    )
+    ctx.check(
+        "loss / PCA loss − 1, best member (Eckart-Young: never below 0)",
+        float(excess.min()),
+        -1e-9,
+        uncertainty=float(excess.std(ddof=1)),
+        comparison="at_least",
+    )
+    ctx.check(
+        "loss / PCA loss − 1, worst member",
+        float(excess.max()),
+        max_angle,
+        uncertainty=float(excess.std(ddof=1)),
+        comparison="at_most",
+    )
+    ctx.check(
+        "|Wᵀa + c − (1 − WᵀW) mean| / data scale, worst member (the biases remove the mean)",
+        float(centre_err.max()),
+        max_angle,
+        uncertainty=float(centre_err.std(ddof=1)),
+        comparison="at_most",
+    )
+    ctx.metric("principal_angles_rad", angles.tolist())
+    ctx.metric("orthonormality_error", ortho.tolist())
+    ctx.metric("loss_excess_over_pca", excess.tolist())
+    ctx.metric("pca_loss_per_feature", pca_loss)
+    ctx.metric("eigenvalues", evals.tolist())
+
+    fig = ctx.new_figure(figsize=(9.0, 3.6))
+    a, b = fig.subplots(1, 2)
+    a.semilogy(np.maximum(history.train_loss / pca_loss - 1.0, 1e-16), lw=0.8)
+    a.set(xlabel="epoch", ylabel="loss / PCA loss − 1", title=f"{n_members} tied linear autoencoders")
+    b.semilogy(np.arange(n_members), angles, "o")
+    b.axhline(max_angle, color="k", ls="--", lw=0.8)
+    b.set(xlabel="member", ylabel="largest principal angle (rad)", title="angle to the PCA subspace")
+    ctx.figure(fig, "pca")
+
+
+# ---------------------------------------------------------------------------------------------
+# ae-sphere-deadzone
+
+# The "tear" of a circle's latent map is a steep stretch of the (continuous) encoder, a few tenths of
+# a radian wide, where the latent coordinate sweeps its whole range; the loss maximum lies inside it.
+TEAR_ARC = math.pi / 10
+
+
+def _check_sphere(p: dict[str, Any]) -> None:
+    from physml._validation import check_int
+
+    _check_training(p)
+    check_int(p["n_train"], "n_train", low=10)
+    check_int(p["n_test"], "n_test", low=200)
+
+
+@experiment(
+    "ae-sphere-deadzone",
+    claim="An autoencoder with latent dimension d trained on the uniformly sampled d-sphere (circle, sphere) "
+    "must break its latent map somewhere: some perfectly normal points are reconstructed at least one "
+    "radius away, the top-1% losses crowd into a small cap (far above a shuffled-loss baseline) whose "
+    "position "
+    "changes at random from seed to seed; on the circle the loss sits where the latent map tears. Without "
+    "the "
+    "obstruction (a circle with latent dimension 2) the latent map winds once and nothing is torn.",
+    source=f"{KAHN}, slides 'Can an autoencoder learn a 2-sphere?'; {BHKR}",
+    quick=dict(
+        n_members=8,
+        n_train=1500,
+        n_test=6000,
+        hidden=(32,),
+        epochs=60,
+        batch_size=100,
+        learning_rate=1e-2,
+        top_fraction=0.01,
+        cap_area=0.02,
+    ),
+    full=dict(
+        n_members=32,
+        n_train=4000,
+        n_test=40000,
+        hidden=(128,),
+        epochs=400,
+        batch_size=128,
+        learning_rate=3e-3,
+        top_fraction=0.01,
+        cap_area=0.02,
+    ),
+    tags=("nets", "autoencoder", "topology", "kahn"),
+    validate=_check_sphere,
+)
+def ae_sphere_deadzone(
+    ctx: Context,
+    n_members: int,
+    n_train: int,
+    n_test: int,
+    hidden: tuple[int, ...],
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    top_fraction: float,
+    cap_area: float,
+) -> None:
+    import numpy as np
+    from scipy import optimize, stats
+
+    from physml.data import sphere
+    from physml.experiments._tolerances import sigma_multiple
+    from physml.nets import cap_fraction, latent_tear, loss_concentration, winding_number
+
+    configs = (
+        # name, sphere dimension, ambient dimension, latent dimension
+        ("circle", 1, 2, 1),
+        ("2-sphere", 2, 3, 2),
+        ("circle, latent 2 (control)", 1, 3, 2),
+    )
+    # the control circle lies in one random plane of R³, the same for training, validation and test
+    rot = np.linalg.qr(ctx.rng("control-plane").standard_normal((3, 3)))[0][:, :2]
+
+    def points(n: int, dim: int, ambient: int, key: str, name: str) -> Any:
+        x = sphere(n, dim, seed=ctx.seed_for(key, name))
+        return x if ambient == dim + 1 else x @ rot.T
+
+    jobs = [
+        dict(
+            n_members=n_members,
+            widths=(ambient, *hidden, latent),
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            seed=ctx.seed_for("init", name),
+            train=points(n_train, dim, ambient, "train", name),
+            validation=points(max(200, n_train // 5), dim, ambient, "val", name),
+            evaluate={"test": points(n_test, dim, ambient, "test", name)},
+            latent=("test",),
+        )
+        for name, dim, ambient, latent in configs
+    ]
+    results = ctx.map(_fit, jobs, desc="ae-sphere-deadzone ensembles")
+    z = sigma_multiple(7)
+    summary: dict[str, Any] = {}
+    fig = ctx.new_figure(figsize=(12.0, 3.6))
+    axes = fig.subplots(1, 3)
+    for (name, dim, _amb, latent), job, res in zip(configs, jobs, results, strict=True):
+        test = job["evaluate"]["test"]
+        losses = res["loss:test"]
+        if name.startswith("circle, latent 2"):
+            plane = test @ rot  # back to the plane of the circle
+            angles = np.arctan2(plane[:, 1], plane[:, 0])
+            order = np.argsort(angles)
+            winding = np.array([winding_number(zl[order]) for zl in res["latent:test"]])
+            ok = np.abs(np.round(winding)) == 1
+            summary[name] = {"winding": winding.tolist(), "max_loss": losses.max(axis=1).tolist()}
+            ctx.check(
+                f"{name}: fraction of members whose latent circle winds once",
+                float(ok.mean()),
+                1.0,
+                uncertainty=float(math.sqrt(max(ok.mean() * (1 - ok.mean()), 0) / n_members)),
+                comparison="at_least",
+            )
+            m, se = _mean_se(losses.max(axis=1))
+            ctx.check(
+                f"{name}: worst-point loss ||x̂ − x||² (no tear: far below a radius², 1)",
+                m,
+                0.25,
+                uncertainty=se,
+                tolerance=z * se,
+                comparison="at_most",
+            )
+            axes[2].plot(*res["latent:test"][0][order].T, lw=0.6)
+            axes[2].set(title=f"{name}: latent circle of member 0", xlabel="y₁", ylabel="y₂")
+            continue
+        angle = optimize.brentq(lambda a, d=dim: cap_fraction(d, a) - cap_area, 1e-9, math.pi)
+        radius = 2 * math.sin(angle / 2)
+        rng = ctx.rng("null", name)
+        conc = [loss_concentration(test, lm, radius=radius, top_fraction=top_fraction) for lm in losses]
+        frac = np.array([c.fraction_top for c in conc])
+        null = np.array([_null_fraction(test, lm, radius, top_fraction, rng) for lm in losses])
+        worst = losses.max(axis=1)
+        centres = np.array([c.centre for c in conc])
+        rayleigh = _rayleigh(centres)
+        m, se = _mean_se(worst)
+        ctx.check(
+            f"{name}: worst-point loss ||x̂ − x||² on uniform data (≥ 1: reconstructed a radius away)",
+            m,
+            1.0,
+            uncertainty=se,
+            tolerance=z * se,
+            comparison="at_least",
+        )
+        m, se = _mean_se(frac - null)
+        ctx.check(
+            f"{name}: top-{top_fraction:.0%} losses in a {cap_area:.0%}-area cap minus the shuffled baseline "
+            f"(> {z:.1f} standard errors)",
+            m,
+            z * se,
+            uncertainty=se,
+            comparison="at_least",
+        )
+        q = float(stats.chi2.isf(1e-3, dim + 1))
+        ctx.check(
+            f"{name}: Rayleigh statistic of the loss-maximum positions over seeds (≤ χ²_{dim + 1} 99.9%: "
+            "uniformly scattered)",
+            rayleigh,
+            q,
+            comparison="at_most",
+        )
+        entry = {
+            "cap_angle_rad": angle,
+            "fraction_top_in_cap": frac.tolist(),
+            "fraction_shuffled": null.tolist(),
+            "fraction_all_in_cap": [c.fraction_all for c in conc],
+            "point_like_members": int(np.sum(frac >= 0.5)),
+            "worst_loss": worst.tolist(),
+            "median_loss": np.median(losses, axis=1).tolist(),
+            "loss_max_positions": centres.tolist(),
+            "rayleigh": rayleigh,
+        }
+        if dim == 1:
+            angles = np.arctan2(test[:, 1], test[:, 0])
+            tears, hits = [], []
+            for lm, zl in zip(losses, res["latent:test"], strict=True):
+                tear, ratio = latent_tear(angles, zl)
+                top = np.argsort(lm)[::-1][: max(1, int(round(top_fraction * len(lm))))]
+                gap = np.abs((angles[top] - tear + math.pi) % (2 * math.pi) - math.pi).min()
+                tears.append((tear, ratio))
+                hits.append(gap <= TEAR_ARC)
+            hits = np.array(hits, dtype=float)
+            entry["tear_angle_and_jump_ratio"] = tears
+            ctx.check(
+                f"{name}: fraction of members whose latent tear lies within π/10 rad of a top-loss point "
+                "(by chance: ~0.2)",
+                float(hits.mean()),
+                1.0,
+                uncertainty=float(math.sqrt(hits.mean() * (1 - hits.mean()) / n_members)),
+                tolerance=0.25,
+                comparison="at_least",
+            )
+        summary[name] = entry
+        ax = axes[dim - 1]
+        ax.hist(np.log10(losses.ravel() + 1e-12), bins=60, histtype="step", color="k")
+        ax.set(
+            yscale="log",
+            xlabel="log₁₀ reconstruction error",
+            ylabel="test points (all members)",
+            title=f"{name}, latent {latent}: top-1% in cap {frac.mean():.2f} (shuffled {null.mean():.2f})",
+        )
+    ctx.metric("configurations", summary)
+    ctx.metric("sigma_multiple", z)
+    ctx.figure(fig, "deadzone")
+
+
+# ---------------------------------------------------------------------------------------------
+# ae-excised-equator
+
+
+def _check_equator(p: dict[str, Any]) -> None:
+    from physml._validation import check_real
+
+    _check_sphere(p)
+    check_real(p["band"], "band", low=0.0, high=0.9, low_open=True)
+    check_real(p["max_auc"], "max_auc", low=0.5, high=1.0)
+
+
+@experiment(
+    "ae-excised-equator",
+    claim="An autoencoder (latent dimension 2) trained on the 2-sphere without its equatorial band "
+    "interpolates through the band: the ROC AUC of the reconstruction error for equator points against "
+    "held-out normal "
+    "points "
+    "stays near 0.5, far from a useful anomaly tag, and the few equator points it does flag crowd near one "
+    "point.",
+    source=f"{KAHN}, slides '\"Anomalous\" submanifolds: unit sphere, excised equator'; {BHKR}",
+    quick=dict(
+        n_members=8,
+        n_train=1500,
+        n_test=4000,
+        hidden=(32,),
+        epochs=60,
+        batch_size=100,
+        learning_rate=1e-2,
+        band=0.2,
+        top_fraction=0.05,
+        cap_area=0.05,
+        max_auc=0.75,
+    ),
+    full=dict(
+        n_members=32,
+        n_train=4000,
+        n_test=20000,
+        hidden=(128,),
+        epochs=400,
+        batch_size=128,
+        learning_rate=3e-3,
+        band=0.2,
+        top_fraction=0.05,
+        cap_area=0.05,
+        max_auc=0.75,
+    ),
+    tags=("nets", "autoencoder", "topology", "anomaly", "kahn"),
+    validate=_check_equator,
+)
+def ae_excised_equator(
+    ctx: Context,
+    n_members: int,
+    n_train: int,
+    n_test: int,
+    hidden: tuple[int, ...],
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    band: float,
+    top_fraction: float,
+    cap_area: float,
+    max_auc: float,
+) -> None:
+    import numpy as np
+
+    from physml.data import excised_sphere
+    from physml.experiments._tolerances import sigma_multiple
+    from physml.nets import roc_auc
+
+    t = 2 * math.pi * ctx.rng("equator").random(n_test)
+    equator = np.column_stack([np.cos(t), np.sin(t), np.zeros(n_test)])
+    job = dict(
+        n_members=n_members,
+        widths=(3, *hidden, 2),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=ctx.seed_for("init"),
+        train=excised_sphere(n_train, 2, band=band, seed=ctx.seed_for("train")),
+        validation=excised_sphere(max(200, n_train // 5), 2, band=band, seed=ctx.seed_for("val")),
+        evaluate={
+            "normal": excised_sphere(n_test, 2, band=band, seed=ctx.seed_for("test")),
+            "equator": equator,
+        },
+    )
+    [res] = ctx.map(_fit, [job], desc="ae-excised-equator ensemble")
+    z = sigma_multiple(2)
+    aucs = np.array([roc_auc(e, n)[0] for e, n in zip(res["loss:equator"], res["loss:normal"], strict=True)])
+    m, se = _mean_se(aucs)
+    ctx.check(
+        f"ROC AUC of the loss, equator vs held-out normal points (mean over seeds; ≤ {max_auc}: not flagged)",
+        m,
+        max_auc,
+        uncertainty=se,
+        tolerance=z * se,
+        comparison="at_most",
+    )
+    # the flagged equator points: the top losses along the equator, concentrated in one arc?
+    arc = math.pi * cap_area  # half-width of an arc holding cap_area of the circle
+    fracs = []
+    for le in res["loss:equator"]:
+        top = np.argsort(le)[::-1][: max(1, int(round(top_fraction * n_test)))]
+        d = np.abs((t[top][:, None] - t[top][None, :] + math.pi) % (2 * math.pi) - math.pi)
+        fracs.append(float(np.max(np.sum(d <= arc, axis=1)) / len(top)))
+    fracs = np.array(fracs)
+    m, se = _mean_se(fracs)
+    ctx.check(
+        f"top-{top_fraction:.0%} equator losses within one arc holding {cap_area:.0%} of the equator "
+        f"(minus {2 * cap_area:.0%}, the most a scattered set could reach by chance; > 0 means one isolated "
+        "spot)",
+        m - 2 * cap_area,
+        z * se,
+        uncertainty=se,
+        comparison="at_least",
+    )
+    ctx.metric("auc_per_member", aucs.tolist())
+    ctx.metric("top_equator_fraction_in_arc", fracs.tolist())
+    ctx.metric("median_loss_normal", np.median(res["loss:normal"], axis=1).tolist())
+    ctx.metric("median_loss_equator", np.median(res["loss:equator"], axis=1).tolist())
+    ctx.metric("sigma_multiple", z)
+
+    fig = ctx.new_figure(figsize=(10.0, 3.6))
+    a, b = fig.subplots(1, 2)
+    bins = np.linspace(-7, 1, 60)
+    a.hist(np.log10(res["loss:normal"][0] + 1e-12), bins=bins, density=True, histtype="step", label="normal")
+    a.hist(
+        np.log10(res["loss:equator"][0] + 1e-12), bins=bins, density=True, histtype="step", label="equator"
+    )
+    a.set(xlabel="log₁₀ reconstruction error", ylabel="density", title="member 0")
+    a.legend()
+    order = np.argsort(t)
+    for le in res["loss:equator"][:4]:
+        b.semilogy(t[order], le[order], lw=0.6)
+    b.set(
+        xlabel="azimuth on the equator (rad)", ylabel="reconstruction error", title="loss along the equator"
+    )
+    ctx.figure(fig, "equator")
+
+
+# ---------------------------------------------------------------------------------------------
+# ae-phase-space
+
+
+def _check_phase_space(p: dict[str, Any]) -> None:
+    from physml._validation import check_int, check_real
+
+    _check_sphere(p)
+    check_int(p["latent_dim"], "latent_dim", low=1, high=11)
+    lo = check_real(p["signal_low"], "signal_low", low=0.0, high=1.0)
+    hi = check_real(p["signal_high"], "signal_high", low=0.0, high=1.0)
+    if hi <= lo:
+        raise ValueError(f"signal_high must exceed signal_low, got {lo} and {hi}")
+    check_real(p["max_auc"], "max_auc", low=0.5, high=1.0)
+
+
+def _boundary_quantile(x: Any) -> Any:
+    """For massless 3-body events with energy fractions x_i = 2E_i/√s (Σ x_i = 2), the distance to the
+    Dalitz boundary t = min_i(1 − x_i) and its CDF under uniform phase space, 1 − (1 − 3t)²
+    ((1 − x_i) is uniform on the 2-simplex): a generic point has a uniform quantile, a boundary point 0."""
+    import numpy as np
+
+    t = np.clip(np.min(1.0 - x, axis=-1), 0.0, 1.0 / 3.0)
+    return 1.0 - (1.0 - 3.0 * t) ** 2
+
+
+@experiment(
+    "ae-phase-space",
+    claim="An autoencoder with latent dimension 5 trained on the four-vectors of uniform massless 3-body "
+    "phase space (a 5-sphere) puts its loss maximum at a generic interior point of the Dalitz plot, at a "
+    "position "
+    "that "
+    "changes from seed to seed, though nothing there is anomalous; in the bump-hunt cartoon (a signal band "
+    "of "
+    "m₁₂² excised from training) pure signal is not separated from background.",
+    source=f"{KAHN}, slides 'Autoencoding phase space', 'Failure of a bump hunt'; {BHKR}",
+    quick=dict(
+        n_members=8,
+        n_train=3000,
+        n_test=6000,
+        hidden=(48,),
+        latent_dim=5,
+        epochs=40,
+        batch_size=100,
+        learning_rate=1e-2,
+        top_fraction=0.01,
+        signal_low=0.3,
+        signal_high=0.4,
+        max_auc=0.75,
+    ),
+    full=dict(
+        n_members=32,
+        n_train=20000,
+        n_test=40000,
+        hidden=(128, 128),
+        latent_dim=5,
+        epochs=300,
+        batch_size=256,
+        learning_rate=3e-3,
+        top_fraction=0.01,
+        signal_low=0.3,
+        signal_high=0.4,
+        max_auc=0.75,
+    ),
+    tags=("nets", "autoencoder", "topology", "anomaly", "phase-space", "kahn"),
+    validate=_check_phase_space,
+)
+def ae_phase_space(
+    ctx: Context,
+    n_members: int,
+    n_train: int,
+    n_test: int,
+    hidden: tuple[int, ...],
+    latent_dim: int,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    top_fraction: float,
+    signal_low: float,
+    signal_high: float,
+    max_auc: float,
+) -> None:
+    import numpy as np
+    from scipy import stats
+
+    from physml.data import invariant_mass_squared, phase_space, phase_space_to_sphere
+    from physml.experiments._tolerances import sigma_multiple
+    from physml.nets import roc_auc
+
+    def events(n: int, key: str) -> Any:
+        p = phase_space(n, 3, 1.0, seed=ctx.seed_for(key))
+        return p.reshape(n, 12), p
+
+    def split(n: int, key: str) -> tuple[Any, Any]:
+        """n events outside and n inside the signal band (uniform phase space restricted to each)."""
+        flat, p = events(int(n / min(signal_high - signal_low, 0.5)) * 3 + 100, key)
+        m12 = invariant_mass_squared(p, (0, 1))
+        inside = (m12 >= signal_low) & (m12 < signal_high)
+        return flat[~inside][:n], flat[inside][:n]
+
+    x_train, _ = events(n_train, "train")
+    x_val, _ = events(max(500, n_train // 5), "val")
+    x_test, p_test = events(n_test, "test")
+    side_train, _ = split(n_train, "bump-train")
+    side_val, _ = split(max(500, n_train // 5), "bump-val")
+    background, signal = split(n_test // 2, "bump-test")
+    common = dict(
+        n_members=n_members,
+        widths=(12, *hidden, latent_dim),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
+    jobs = [
+        dict(
+            common,
+            seed=ctx.seed_for("init", "uniform"),
+            train=x_train,
+            validation=x_val,
+            evaluate={"test": x_test},
+        ),
+        dict(
+            common,
+            seed=ctx.seed_for("init", "bump"),
+            train=side_train,
+            validation=side_val,
+            evaluate={"signal": signal, "background": background},
+        ),
+    ]
+    uniform, bump = ctx.map(_fit, jobs, desc="ae-phase-space ensembles")
+    z = sigma_multiple(3)
+
+    # where is the loss maximum? Dalitz position of each member's worst event
+    x_frac = 2.0 * p_test[..., 0]  # energy fractions (√s = 1)
+    n_top = max(1, int(round(top_fraction * n_test)))
+    worst = np.argmax(uniform["loss:test"], axis=1)
+    quantile = _boundary_quantile(x_frac[worst])
+    top_quantiles = np.array(
+        [_boundary_quantile(x_frac[np.argsort(lm)[::-1][:n_top]]).mean() for lm in uniform["loss:test"]]
+    )
+    m, se = _mean_se(quantile)
+    se_null = 1.0 / math.sqrt(12.0 * n_members)  # a uniform quantile has variance 1/12
+    ctx.check(
+        "boundary-distance quantile of the loss maximum in the Dalitz plot (0.5: a generic point; 0: the "
+        "edge)",
+        m,
+        0.5,
+        uncertainty=se,
+        tolerance=z * max(se, se_null),
+    )
+    centres = phase_space_to_sphere(p_test[worst])
+    rayleigh = _rayleigh(centres)
+    q = float(stats.chi2.isf(1e-3, centres.shape[1]))
+    ctx.check(
+        "Rayleigh statistic of the loss-maximum positions on S⁵ over seeds (≤ χ²_6 99.9%: scattered)",
+        rayleigh,
+        q,
+        comparison="at_most",
+    )
+    aucs = np.array(
+        [roc_auc(s, b)[0] for s, b in zip(bump["loss:signal"], bump["loss:background"], strict=True)]
+    )
+    m, se = _mean_se(aucs)
+    ctx.check(
+        f"bump hunt: ROC AUC of the loss, signal band ({signal_low} ≤ m₁₂²/s < {signal_high}) vs sidebands "
+        f"(≤ {max_auc}: not separated)",
+        m,
+        max_auc,
+        uncertainty=se,
+        tolerance=z * se,
+        comparison="at_most",
+    )
+    ctx.metric("loss_max_boundary_quantile", quantile.tolist())
+    ctx.metric("top_losses_mean_boundary_quantile", top_quantiles.tolist())
+    ctx.metric("loss_max_energy_fractions", x_frac[worst].tolist())
+    ctx.metric("worst_loss", uniform["loss:test"].max(axis=1).tolist())
+    ctx.metric("median_loss", np.median(uniform["loss:test"], axis=1).tolist())
+    ctx.metric("bump_auc_per_member", aucs.tolist())
+    ctx.metric("rayleigh", rayleigh)
+    ctx.metric("sigma_multiple", z)
+
+    fig = ctx.new_figure(figsize=(10.0, 3.8))
+    a, b = fig.subplots(1, 2)
+    lm = uniform["loss:test"][0]
+    sc = a.scatter(x_frac[:, 0], x_frac[:, 1], c=np.log10(lm), s=1, cmap="viridis")
+    a.plot(x_frac[worst, 0], x_frac[worst, 1], "r+", ms=8, label="loss maximum of each seed")
+    a.set(xlabel="x₁ = 2E₁/√s", ylabel="x₂ = 2E₂/√s", title="log₁₀ loss over the Dalitz plot (member 0)")
+    a.legend(fontsize=7)
+    fig.colorbar(sc, ax=a)
+    bins = np.linspace(
+        np.log10(bump["loss:background"].min() + 1e-12), np.log10(bump["loss:background"].max()), 50
+    )
+    b.hist(
+        np.log10(bump["loss:background"].ravel()), bins=bins, density=True, histtype="step", label="sidebands"
+    )
+    b.hist(np.log10(bump["loss:signal"].ravel()), bins=bins, density=True, histtype="step", label="signal")
+    b.set(
+        yscale="log",
+        xlabel="log₁₀ reconstruction error",
+        ylabel="density (all members)",
+        title=f"bump hunt: AUC {aucs.mean():.2f} ± {aucs.std(ddof=1) / math.sqrt(n_members):.2f}",
+    )
+    b.legend()
+    ctx.figure(fig, "phase-space")
+
+
+# ---------------------------------------------------------------------------------------------
+# ae-clifford-torus
+
+
+def _check_torus(p: dict[str, Any]) -> None:
+    from physml._validation import check_int, check_real
+
+    _check_training(p)
+    check_int(p["n_train"], "n_train", low=10)
+    check_int(p["grid"], "grid", low=8)
+    check_real(p["tear_threshold"], "tear_threshold", low=0.0, low_open=True)
+    check_real(p["max_found_fraction"], "max_found_fraction", low=0.0, high=1.0)
+
+
+@experiment(
+    "ae-clifford-torus",
+    claim="Autoencoders with a 3-dimensional latent space trained on the Clifford torus in R⁴ rarely find "
+    "the donut embedding that exists: most seeds end in a poor minimum whose latent map folds the torus, "
+    "leaving "
+    "points reconstructed far away (the fraction of seeds that find it is below one half).",
+    source=f"{KAHN}, slides 'Can an autoencoder learn the correct \"donut\" embedding in R³?'; {BHKR}",
+    quick=dict(
+        n_members=8,
+        n_train=2000,
+        hidden=(32, 32),
+        epochs=60,
+        batch_size=100,
+        learning_rate=1e-2,
+        grid=40,
+        tear_threshold=0.05,
+        max_found_fraction=0.5,
+    ),
+    full=dict(
+        n_members=64,
+        n_train=8000,
+        hidden=(64, 64),
+        epochs=500,
+        batch_size=128,
+        learning_rate=3e-3,
+        grid=100,
+        tear_threshold=0.05,
+        max_found_fraction=0.5,
+    ),
+    tags=("nets", "autoencoder", "topology", "kahn"),
+    validate=_check_torus,
+)
+def ae_clifford_torus(
+    ctx: Context,
+    n_members: int,
+    n_train: int,
+    hidden: tuple[int, ...],
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    grid: int,
+    tear_threshold: float,
+    max_found_fraction: float,
+) -> None:
+    import numpy as np
+
+    from physml.data import clifford_torus
+
+    # (cos θ, sin θ, cos φ, sin φ)/√2 on a grid that covers the whole torus
+    th, ph = np.meshgrid(
+        np.linspace(0, 2 * math.pi, grid, endpoint=False),
+        np.linspace(0, 2 * math.pi, grid, endpoint=False),
+        indexing="ij",
+    )
+    on_grid = np.column_stack(
+        [np.cos(th.ravel()), np.sin(th.ravel()), np.cos(ph.ravel()), np.sin(ph.ravel())]
+    )
+    on_grid /= math.sqrt(2.0)
+    job = dict(
+        n_members=n_members,
+        widths=(4, *hidden, 3),
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        seed=ctx.seed_for("init"),
+        train=clifford_torus(n_train, 2, seed=ctx.seed_for("train")),
+        validation=clifford_torus(max(200, n_train // 5), 2, seed=ctx.seed_for("val")),
+        evaluate={"grid": on_grid},
+        latent=("grid",),
+    )
+    [res] = ctx.map(_fit, [job], desc="ae-clifford-torus ensemble")
+    # The test: decoder ∘ encoder = identity on the torus forces the encoder to be injective, i.e. an
+    # embedding of T² in R³ (the donut). A member "finds the donut" when every grid point of the torus is
+    # reconstructed to within tear_threshold (squared distance; the torus has diameter² 2): a fold or tear
+    # of the latent map conflates distant points and reconstructs some of them far away.
+    worst = res["loss:grid"].max(axis=1)
+    found = worst < tear_threshold
+    f = float(found.mean())
+    se = math.sqrt(max(f * (1 - f), 1.0 / n_members) / n_members)
+    ctx.check(
+        "fraction of seeds that find the donut embedding (every torus point reconstructed within the "
+        "threshold)",
+        f,
+        max_found_fraction,
+        uncertainty=se,
+        comparison="at_most",
+    )
+    ctx.metric("worst_grid_loss", worst.tolist())
+    ctx.metric("found", found.tolist())
+    ctx.metric("median_grid_loss", np.median(res["loss:grid"], axis=1).tolist())
+    ctx.metric("best_validation_loss", res["best_validation_loss"].tolist())
+
+    fig = ctx.new_figure(figsize=(12.0, 3.8))
+    a, b, c = fig.subplots(1, 3)
+    a.semilogy(np.sort(worst), "o")
+    a.axhline(tear_threshold, color="k", ls="--", lw=0.8)
+    a.set(
+        xlabel="member (sorted)", ylabel="worst grid loss", title=f"donut found by {found.sum()}/{n_members}"
+    )
+    for ax, k, label in ((b, int(np.argmin(worst)), "best"), (c, int(np.argmax(worst)), "worst")):
+        lat = res["latent:grid"][k]
+        ax.scatter(lat[:, 0], lat[:, 1], c=np.log10(res["loss:grid"][k] + 1e-12), s=2, cmap="viridis")
+        ax.set(xlabel="y₁", ylabel="y₂", title=f"{label} member: latent (y₁, y₂), colour log₁₀ loss")
+    ctx.figure(fig, "clifford")

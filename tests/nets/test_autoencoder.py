@@ -1,0 +1,192 @@
+"""Autoencoder ensembles: the tied linear optimum is PCA, members train independently, early
+stopping keeps each member's best epoch, and bad input fails clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from physml.nets import (
+    Autoencoder,
+    AutoencoderEnsemble,
+    TiedAutoencoderEnsemble,
+    principal_angles,
+    train_autoencoders,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def gaussian_cloud(n, variances, seed, offset_scale=1.0):
+    rng = np.random.default_rng(seed)
+    k = len(variances)
+    frame, _ = np.linalg.qr(rng.standard_normal((k, k)))
+    x = (rng.standard_normal((n, k)) * np.sqrt(variances)) @ frame.T + offset_scale * rng.standard_normal(k)
+    return x
+
+
+def test_tied_linear_autoencoder_spans_the_pca_subspace():
+    variances = 2.0 ** -np.arange(6)
+    x = gaussian_cloud(400, variances, seed=0)
+    d = 2
+    model = TiedAutoencoderEnsemble(2, 6, d, "linear", seed=1, dtype=torch.float64)
+    train_autoencoders(
+        model, x, epochs=600, batch_size=400, learning_rate=0.1, schedule="cosine", patience=None
+    )
+    mean = x.mean(axis=0)
+    evals, evecs = np.linalg.eigh(np.cov(x, rowvar=False, bias=True))
+    top = evecs[:, ::-1][:, :d]
+    # Eckart-Young: the best rank-d reconstruction leaves the sum of the other eigenvalues
+    pca_loss = evals[::-1][d:].sum()
+    loss = model.reconstruction_error(x).mean(axis=1)
+    for i, w in enumerate(model.weight.detach().numpy()):
+        assert principal_angles(w.T, top).max() < 1e-3
+        np.testing.assert_allclose(w @ w.T, np.eye(d), atol=1e-3)
+        a = model.encoder_bias.detach().numpy()[i]
+        c = model.decoder_bias.detach().numpy()[i]
+        # biases remove the mean: x̂ = x̄ + P (x − x̄)
+        np.testing.assert_allclose(w.T @ a + c, (np.eye(6) - w.T @ w) @ mean, atol=1e-3)
+    assert np.all(loss >= pca_loss * (1 - 1e-12))
+    np.testing.assert_allclose(loss, pca_loss, rtol=1e-5)
+
+
+def test_tied_linear_pca_test_sees_a_wrong_subspace():
+    # the comparison has power: an autoencoder stopped early is far from the PCA subspace
+    variances = 2.0 ** -np.arange(6)
+    x = gaussian_cloud(800, variances, seed=0)
+    model = TiedAutoencoderEnsemble(2, 6, 2, "linear", seed=1, dtype=torch.float64)
+    train_autoencoders(model, x, epochs=3, batch_size=800, learning_rate=0.01, patience=None)
+    top = np.linalg.eigh(np.cov(x, rowvar=False))[1][:, ::-1][:, :2]
+    assert max(principal_angles(w.T, top).max() for w in model.weight.detach().numpy()) > 0.1
+
+
+def test_members_train_independently():
+    # member 0 of an ensemble is the one-member ensemble with the same seed: same initialisation
+    # (spawned seed 0) and same shuffling, and its gradients do not see the other members
+    x = np.random.default_rng(2).standard_normal((300, 4))
+    big = AutoencoderEnsemble(3, (4, 8, 2), seed=5, dtype=torch.float64)
+    one = AutoencoderEnsemble(1, (4, 8, 2), seed=5, dtype=torch.float64)
+    for m in (big, one):
+        train_autoencoders(m, x, epochs=3, batch_size=50, learning_rate=1e-2, patience=None, seed=7)
+    np.testing.assert_allclose(big.reconstruction_error(x)[0], one.reconstruction_error(x)[0], rtol=1e-10)
+    assert not np.allclose(big.reconstruction_error(x)[1], big.reconstruction_error(x)[0])
+
+
+def test_mlp_autoencoder_shapes_and_linear_outputs():
+    m = AutoencoderEnsemble(5, (6, 16, 16, 3), seed=0)
+    x = torch.randn(7, 6)
+    assert m.encode(x).shape == (5, 7, 3)
+    assert m(x).shape == (5, 7, 6)
+    assert m.decoder_widths == (3, 16, 16, 6)
+    # latent and output layers are linear: scaling the last layer's weights and bias scales the output
+    y = m.encode(x)
+    with torch.no_grad():
+        m.encoder.weights[-1].mul_(10.0)
+        m.encoder.biases[-1].mul_(10.0)
+    torch.testing.assert_close(m.encode(x), 10 * y, rtol=1e-5, atol=1e-5)
+    assert m.latent(x.numpy()).shape == (5, 7, 3)
+    assert m.reconstruction_error(x.numpy()).shape == (5, 7)
+
+
+def test_early_stopping_keeps_each_members_best_epoch():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((200, 5))
+    val = rng.standard_normal((100, 5))
+    m = AutoencoderEnsemble(4, (5, 32, 2), seed=1, dtype=torch.float64)
+    h = train_autoencoders(
+        m, x, validation=val, epochs=200, batch_size=20, learning_rate=3e-2, patience=5, seed=2
+    )
+    n_run = len(h.train_loss)
+    assert np.all(h.best_epoch <= h.stopped_epoch) and np.all(h.stopped_epoch <= n_run)
+    assert np.all(h.stopped_epoch - h.best_epoch <= 5)
+    # the parameters kept are those of the best epoch: their validation loss is the recorded minimum
+    now = m.reconstruction_error(val).mean(axis=1) / 5
+    np.testing.assert_allclose(now, h.best_validation_loss, rtol=1e-12)
+    np.testing.assert_allclose(h.best_validation_loss, np.nanmin(h.validation_loss, axis=0), rtol=1e-12)
+
+
+def test_estimator_scores_off_manifold_points_higher():
+    from physml.data import sphere
+
+    x = sphere(800, 1, ambient_dim=3, seed=0)  # a circle in a random plane of R³, latent 2 suffices
+    est = Autoencoder(
+        2, hidden=(32,), n_members=2, epochs=40, batch_size=100, learning_rate=1e-2, seed=0
+    ).fit(x)
+    assert est.n_features_in_ == 3 and est.training_.train_loss.shape[1] == 2
+    on = sphere(200, 1, ambient_dim=3, seed=0)[:200]
+    off = 2.0 * on  # points off the circle, in its plane's cone
+    assert np.median(est.anomaly_score(off)) > 10 * np.median(est.anomaly_score(on))
+    assert est.member_scores(on).shape == (2, 200)
+    assert est.transform(on).shape == (2, 200, 2)
+    tied = Autoencoder(1, hidden=(), tied=True, activation="linear", epochs=5, seed=0).fit(x)
+    assert tied.anomaly_score(x).shape == (800,)
+
+
+def test_same_seed_same_training():
+    x = np.random.default_rng(4).standard_normal((100, 3))
+    out = []
+    for _ in range(2):
+        m = AutoencoderEnsemble(2, (3, 8, 1), seed=3)
+        train_autoencoders(m, x, epochs=2, batch_size=10, seed=9, patience=None)
+        out.append(m.reconstruction_error(x))
+    np.testing.assert_array_equal(out[0], out[1])
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+def test_latent_dimension_must_be_a_bottleneck():
+    with pytest.raises(ValueError, match="latent dimension encoder_widths"):
+        AutoencoderEnsemble(2, (3, 8, 3))
+    with pytest.raises(ValueError, match="latent_dim must be below n_features"):
+        TiedAutoencoderEnsemble(2, 3, 4)
+    with pytest.raises(ValueError, match="latent_dim must be below the number of features 3"):
+        Autoencoder(3).fit(np.zeros((10, 3)))
+
+
+def test_mismatched_widths_are_rejected():
+    with pytest.raises(ValueError, match="decoder_widths must start at the latent dimension 2"):
+        AutoencoderEnsemble(2, (4, 8, 2), (3, 8, 4))
+    with pytest.raises(ValueError, match="end at the input dimension 4"):
+        AutoencoderEnsemble(2, (4, 8, 2), (2, 8, 5))
+    with pytest.raises(ValueError, match="widths"):
+        AutoencoderEnsemble(2, (4,))
+    m = AutoencoderEnsemble(2, (4, 8, 2))
+    with pytest.raises(ValueError, match=r"x must have shape \(n_samples, 4\)"):
+        train_autoencoders(m, np.zeros((10, 5)), epochs=1)
+    with pytest.raises(ValueError, match="hidden=()"):
+        Autoencoder(1, hidden=(4,), tied=True).fit(np.zeros((10, 3)))
+
+
+def test_nan_data_is_rejected():
+    x = np.zeros((10, 3))
+    x[4, 1] = np.nan
+    m = AutoencoderEnsemble(2, (3, 4, 1))
+    with pytest.raises(ValueError, match="non-finite"):
+        train_autoencoders(m, x, epochs=1)
+    with pytest.raises(ValueError, match="validation contains .* non-finite"):
+        train_autoencoders(m, np.zeros((10, 3)), validation=torch.tensor(x), epochs=1)
+    with pytest.raises(ValueError, match="non-finite"):
+        m.reconstruction_error(x)
+    with pytest.raises(ValueError, match="non-finite"):
+        Autoencoder(1).fit(x)
+
+
+def test_training_arguments_are_checked():
+    m = AutoencoderEnsemble(2, (3, 4, 1))
+    x = np.zeros((10, 3))
+    with pytest.raises(ValueError, match="optimizer"):
+        train_autoencoders(m, x, epochs=1, optimizer="lbfgs")
+    with pytest.raises(ValueError, match="learning_rate"):
+        train_autoencoders(m, x, epochs=1, learning_rate=0.0)
+    with pytest.raises(TypeError, match="model must be"):
+        train_autoencoders(torch.nn.Linear(3, 3), x, epochs=1)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        Autoencoder(1).anomaly_score(x)
