@@ -560,3 +560,37 @@ def test_device_auto_and_float32_model():
     # visible biases start at the data's base-rate log-odds (Hinton's guide)
     start = RBM(3, n_iter=0).fit(np.eye(4))
     np.testing.assert_allclose(start.intercept_visible_, logits, rtol=1e-6)
+
+
+def test_bfloat16_training_matches_full_precision_statistically():
+    # mixed precision changes the rounding of every conditional and update; the trained models'
+    # exact log-likelihoods must agree with full-precision training within the seed-to-seed spread
+    patterns = bars_and_stripes()
+    data = np.tile(patterns, (10, 1))
+    settings = dict(method="pcd", learning_rate=0.1, n_chains=100, n_iter=300, batch_size=14, momentum=0.0)
+    scores = {}
+    for precision in ("full", "bfloat16"):
+        fits = [RBM(8, train_precision=precision, seed=s, **settings).fit(data) for s in range(3)]
+        assert all(f.model_.matmul_dtype is None for f in fits)  # evaluation runs in float32
+        scores[precision] = np.array([f.score(patterns) for f in fits])
+    full, half = scores["full"], scores["bfloat16"]
+    assert np.all(half > -9 * math.log(2) + 2.0)  # it learns (uniform is -6.24 nats, perfect -2.64)
+    se = math.sqrt(full.var(ddof=1) / 3 + half.var(ddof=1) / 3)
+    assert abs(full.mean() - half.mean()) < 4 * se + 0.05
+    with pytest.raises(ValueError, match="train_precision must be one of 'full', 'bfloat16'"):
+        RBM(4, train_precision="half").fit(data)
+
+
+def test_matmul_weights_follow_in_place_updates():
+    model = random_model(5, 3, seed=2, scale=0.5)
+    model.matmul_dtype = torch.bfloat16
+    first = model.matmul_weights()
+    assert first.dtype == torch.bfloat16
+    model.weights.add_(1.0)
+    second = model.matmul_weights()
+    torch.testing.assert_close(second.float(), model.weights.float(), rtol=2**-7, atol=0)
+    v = torch.ones(2, 5, dtype=model.dtype)
+    x = model.hidden_input(v)
+    assert x.dtype == model.dtype
+    model.matmul_dtype = None
+    torch.testing.assert_close(x, model.hidden_input(v), rtol=2e-2, atol=2e-2)

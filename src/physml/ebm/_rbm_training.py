@@ -306,6 +306,11 @@ class RBMTrainer:
     decay_updates : int, optional
         Decay the learning rate linearly to zero over this many updates,
         ε_u = ε max(0, 1 − u / decay_updates) (Tieleman 2008 for PCD); constant if None.
+    matmul_dtype : torch.dtype, optional
+        Mixed precision: the matrix products of each update (conditionals, sampling, the
+        weight gradient) take operands of this dtype (e.g. ``torch.bfloat16``) with the
+        parameters and their updates kept in the model's dtype. The model's own
+        ``matmul_dtype`` is restored after every update.
 
     Attributes
     ----------
@@ -314,8 +319,10 @@ class RBMTrainer:
 
     def __init__(self, model: RBMModel, sampler: Any, *, learning_rate: float, batch_size: int,
                  weight_decay: float = 0.0, momentum: float = 0.0, learn_sigma: bool = False,
-                 generator: torch.Generator, decay_updates: int | None = None):
+                 generator: torch.Generator, decay_updates: int | None = None,
+                 matmul_dtype: torch.dtype | None = None):
         self.model = model
+        self.matmul_dtype = matmul_dtype
         self.sampler = sampler
         self.learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
         self.batch_size = check_int(batch_size, "batch_size", low=1)
@@ -339,6 +346,17 @@ class RBMTrainer:
     @torch.no_grad()
     def step(self, v_pos: torch.Tensor) -> None:
         """One parameter update from the data batch ``v_pos`` (n, n_visible)."""
+        if self.matmul_dtype is None:
+            self._step(v_pos)
+            return
+        previous = self.model.matmul_dtype
+        self.model.matmul_dtype = self.matmul_dtype
+        try:
+            self._step(v_pos)
+        finally:
+            self.model.matmul_dtype = previous
+
+    def _step(self, v_pos: torch.Tensor) -> None:
         model, lr, sampler = self.model, self.current_learning_rate(), self.sampler
         self.updates_done += 1
         if isinstance(sampler, PCDSampler) and sampler.started(model):
@@ -357,7 +375,12 @@ class RBMTrainer:
             w = params["weights"]
             if self.weight_decay:
                 w.mul_(1.0 - lr * self.weight_decay)
-            w.addmm_(h_pos.T, v_pos, alpha=lr / n).addmm_(h_neg.T, v_neg, alpha=-lr / m)
+            if model.matmul_dtype is None or model.matmul_dtype == w.dtype:
+                w.addmm_(h_pos.T, v_pos, alpha=lr / n).addmm_(h_neg.T, v_neg, alpha=-lr / m)
+            else:  # one low-precision product for both phases, accumulated into W in full precision
+                md = model.matmul_dtype
+                h = torch.cat([h_pos * (lr / n), h_neg * (-lr / m)]).to(md)
+                w.add_(h.T @ torch.cat([v_pos, v_neg]).to(md))
             params["visible_bias"].add_(v_pos.sum(0), alpha=lr / n).add_(v_neg.sum(0), alpha=-lr / m)
             params["hidden_bias"].add_(h_pos.sum(0), alpha=lr / n).add_(h_neg.sum(0), alpha=-lr / m)
             return
