@@ -42,9 +42,25 @@ from physml.data._plummer import (
     plummer_sample,
     plummer_velocity_dispersion,
 )
+from physml.data._symmetric import (
+    SKETCHES,
+    SYMMETRY_CLASSES,
+    SymmetricTemplate,
+    pixel_grid,
+    symmetric_template,
+    symmetric_templates,
+    symmetry_sketch,
+)
 from physml.data._text import python_docstrings, read_text, split_text
 
 __all__ = [
+    "SKETCHES",
+    "SYMMETRY_CLASSES",
+    "SymmetricTemplate",
+    "pixel_grid",
+    "symmetric_template",
+    "symmetric_templates",
+    "symmetry_sketch",
     "python_docstrings",
     "read_text",
     "split_text",

@@ -1,0 +1,60 @@
+"""Symmetry detection: does a network learn the symmetry of an image, and how symmetric is a picture?
+
+The pipeline of Barenboim, Hirn & Sanz, "Symmetry meets AI" (SciPost Phys. 11, 014 (2021),
+arXiv:2103.06115): decoy FCNNs reproduce two-colour images from their pixel coordinates, the
+last hidden layer's first two principal components form a PCA image, and a CNN trained on the
+PCA images of templates with known symmetry (:func:`physml.data.symmetric_templates`) scores any
+picture. Beside it, the direct invariance measures (overlap of an image with its rotations,
+reflections and translations) say how much each symmetry holds and where (order, axis, period).
+"""
+
+from physml.symmetry._cnn import SymmetryCNN, train_cnn
+from physml.symmetry._decoy import DecoyResult, decoy_pca_images, pca_image
+from physml.symmetry._images import MIN_IMAGE_SIZE, binarize, load_image, otsu_threshold, prepare_image
+from physml.symmetry._invariance import (
+    DIRECT_CLASSES,
+    InvarianceMeasures,
+    ReflectionInvariance,
+    RotationInvariance,
+    TranslationInvariance,
+    direct_class,
+    invariance_measures,
+    reflection_invariance,
+    rotation_invariance,
+    translation_invariance,
+)
+from physml.symmetry._score import (
+    SymmetryClassifier,
+    SymmetryScore,
+    dihedral_augment,
+    symmetry_score,
+    train_on_templates,
+)
+
+__all__ = [
+    "DIRECT_CLASSES",
+    "MIN_IMAGE_SIZE",
+    "DecoyResult",
+    "InvarianceMeasures",
+    "ReflectionInvariance",
+    "RotationInvariance",
+    "SymmetryCNN",
+    "SymmetryClassifier",
+    "SymmetryScore",
+    "TranslationInvariance",
+    "binarize",
+    "decoy_pca_images",
+    "dihedral_augment",
+    "direct_class",
+    "invariance_measures",
+    "load_image",
+    "otsu_threshold",
+    "pca_image",
+    "prepare_image",
+    "reflection_invariance",
+    "rotation_invariance",
+    "symmetry_score",
+    "train_cnn",
+    "train_on_templates",
+    "translation_invariance",
+]
