@@ -238,6 +238,8 @@ def test_flow_accelerations_from_a_phase_space_flow():
     ratio = radial / np.linalg.norm(truth, axis=1)
     assert 0.5 < np.median(ratio) < 2.0
     assert np.all(res.standard_error > 0)
+    with pytest.raises(ValueError, match="outside the support"):
+        cbe_acceleration(f, np.array([[50.0, 0.0, 0.0]]), local_velocities(x, v, at[:1], k=8)[0])
 
 
 def test_radial_density_profile_of_a_position_flow():

@@ -421,8 +421,8 @@ class FlowDensity:
         """
         self._check_fitted()
         n = check_int(n, "n", low=1)
-        check_seed(seed)
-        with torch.no_grad(), _seeded(derive_seed(int(seed), "sample"), self.device):
+        seed = check_int(seed, "seed", low=0)
+        with torch.no_grad(), _seeded(derive_seed(seed, "sample"), self.device):
             parts = [self.flow_().sample((min(self._chunk(), n - i),)) for i in range(0, n, self._chunk())]
         U = torch.cat(parts).double().cpu().numpy()
         return U * self.scale_ + self.mean_

@@ -174,7 +174,8 @@ class FlowEnsemble:
         """Draw ``n`` samples from the mixture (a member per sample, uniformly)."""
         self._check_fitted()
         n = check_int(n, "n", low=1)
-        rng = np.random.default_rng(derive_seed(int(check_seed(seed)), "mixture"))
+        seed = check_int(seed, "seed", low=0)
+        rng = np.random.default_rng(derive_seed(seed, "mixture"))
         counts = rng.multinomial(n, np.full(len(self.members_), 1.0 / len(self.members_)))
         parts = [
             m.sample(int(c), seed=derive_seed(int(seed), "member", i))
