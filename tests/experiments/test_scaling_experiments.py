@@ -1,0 +1,31 @@
+"""The scaling-law experiments, run end to end with their quick presets."""
+
+import json
+
+import pytest
+import torch
+
+from physml.lab import ParameterError, run_experiments
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name", ["scaling-dimension", "scaling-fashion"])
+def test_scaling_quick_presets_reproduce(tmp_path, name):
+    [r] = run_experiments([name], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+    data = json.loads((tmp_path / r.name / "result.json").read_text())
+    assert data["figures"] and all(c["uncertainty"] >= 0 for c in data["checks"])
+
+
+def test_sweeps_with_too_few_sizes_are_refused(tmp_path):
+    for name in ("scaling-dimension", "scaling-fashion"):
+        with pytest.raises(ParameterError, match="at least 4"):
+            run_experiments([name], tmp_path / "out", preset="quick", overrides={"sizes": "100,200"})
+    assert not (tmp_path / "out").exists()
