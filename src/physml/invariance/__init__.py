@@ -1,0 +1,66 @@
+"""Invariance, relevance and compression: groups acting on data and what quotienting them buys.
+
+* Groups acting on point sets and vectors (:class:`Group`: translations, Haar rotations,
+  scalings, reflections, permutations and their products), orbit sampling, canonicalisation.
+* Invariant features (:func:`invariant_features`; for triangles :func:`triangle_angles`,
+  :func:`triangle_side_ratios`).
+* A learned invariant embedding (:class:`InvariantEmbedding`, a siamese/contrastive MLP) and
+  the invariance measure :func:`orbit_variance` (variance along orbits / across orbits).
+* Relevance and compression: :func:`quotient_dimensions` (intrinsic dimension before and after
+  quotienting, with the :mod:`physml.geometry` estimators) and :func:`learning_curve`
+  (sample efficiency of a classifier on raw coordinates versus invariants).
+
+Importing this package loads numpy only; torch and scipy are imported by the functions that use them.
+
+See ``docs/invariance.md``.
+"""
+
+from physml.invariance._embedding import InvariantEmbedding, OrbitVariance, orbit_variance
+from physml.invariance._features import (
+    DegenerateTriangleError,
+    invariant_features,
+    is_obtuse,
+    random_point_sets,
+    triangle_angles,
+    triangle_side_ratios,
+    triangle_sides,
+)
+from physml.invariance._groups import (
+    GROUP_NAMES,
+    Group,
+    GroupElements,
+    as_point_sets,
+    haar_rotations,
+    make_group,
+)
+from physml.invariance._relevance import (
+    DIMENSION_ESTIMATORS,
+    LearningCurve,
+    QuotientDimension,
+    learning_curve,
+    quotient_dimensions,
+)
+
+__all__ = [
+    "DIMENSION_ESTIMATORS",
+    "GROUP_NAMES",
+    "InvariantEmbedding",
+    "LearningCurve",
+    "OrbitVariance",
+    "QuotientDimension",
+    "learning_curve",
+    "orbit_variance",
+    "quotient_dimensions",
+    "DegenerateTriangleError",
+    "Group",
+    "GroupElements",
+    "as_point_sets",
+    "haar_rotations",
+    "invariant_features",
+    "is_obtuse",
+    "make_group",
+    "random_point_sets",
+    "triangle_angles",
+    "triangle_side_ratios",
+    "triangle_sides",
+]

@@ -1,0 +1,275 @@
+"""A learned invariant representation, and how invariant a map is.
+
+:class:`InvariantEmbedding` trains a :class:`physml.nets.MLP` as a siamese network with the
+contrastive loss of Hadsell, Chopra & LeCun (CVPR 2006, "DrLIM"): two random elements of the
+group applied to the same sample form a positive pair, pulled together; views of two different
+samples form a negative pair, pushed at least ``margin`` apart. An exactly invariant map factors
+through the quotient (data / group), so its image has at most the quotient's dimension.
+
+:func:`orbit_variance` measures invariance: the variance of ``f`` along orbits against its
+variance across orbits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from physml._validation import check_int, check_real, check_seed
+from physml.invariance._groups import Group, as_point_sets, make_group
+from physml.lab._seeding import as_generator, derive_seed
+
+__all__ = ["InvariantEmbedding", "OrbitVariance", "orbit_variance"]
+
+
+@dataclass(frozen=True)
+class OrbitVariance:
+    """Variance of a map along orbits versus across them.
+
+    Attributes
+    ----------
+    within : float
+        Mean over samples of the variance (trace of the covariance) of ``f(g·x)`` over ``g``.
+    across : float
+        Variance (trace of the covariance) across samples of the orbit means of ``f``.
+    ratio, ratio_err : float
+        ``within / across`` (0 for an exactly invariant map, about ``k/(k-1)``·... of order 1 for a
+        map that ignores the group) and its bootstrap standard error over samples.
+    """
+
+    within: float
+    across: float
+    ratio: float
+    ratio_err: float
+
+
+def orbit_variance(
+    f: Callable[[np.ndarray], np.ndarray],
+    x: Any,
+    group: str | Group,
+    *,
+    n_per_orbit: int = 16,
+    elements: Any = None,
+    n_boot: int = 200,
+    seed: int = 0,
+) -> OrbitVariance:
+    """How invariant ``f`` is under ``group`` on the samples ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        Maps an array shaped like ``x`` (n, n_points, dim) to features (n, k).
+    x : array, shape (n_samples, n_points, dim) or (n_samples, dim)
+        At least 2 samples.
+    group : str or Group
+    n_per_orbit : int
+        Random group elements per sample (>= 2).
+    elements : GroupElements, optional
+        A pool to draw the elements from (e.g. elements seen in training) instead of fresh ones.
+    n_boot : int
+        Bootstrap resamplings of the samples for ``ratio_err``.
+    seed : int
+
+    Returns
+    -------
+    OrbitVariance
+    """
+    pts, vectors = as_point_sets(x)
+    if len(pts) < 2:
+        raise ValueError(f"x needs at least 2 samples to compare orbits, got {len(pts)}")
+    g = make_group(group, pts.shape[2])
+    k = check_int(n_per_orbit, "n_per_orbit", low=2)
+    seed = check_int(seed, "seed", low=0)
+    n, p, d = pts.shape
+    rep = np.repeat(pts, k, axis=0)
+    if elements is None:
+        els = g.sample(n * k, p, derive_seed(seed, "orbit"))
+    else:
+        idx = as_generator(derive_seed(seed, "pool")).integers(0, len(elements), n * k)
+        els = elements.take(idx)
+    moved = g.act(rep, els)
+    feats = np.asarray(f(moved[:, 0, :] if vectors else moved), dtype=np.float64).reshape(n, k, -1)
+    var_within = feats.var(axis=1, ddof=1).sum(axis=1)  # (n,)
+    means = feats.mean(axis=1)  # (n, m)
+
+    def ratio(i: np.ndarray) -> float:
+        across = float(means[i].var(axis=0, ddof=1).sum())
+        return float(var_within[i].mean()) / across if across > 0 else math.inf
+
+    all_idx = np.arange(n)
+    rng = as_generator(derive_seed(seed, "boot"))
+    boots = [ratio(rng.integers(0, n, n)) for _ in range(check_int(n_boot, "n_boot", low=2))]
+    across = float(means.var(axis=0, ddof=1).sum())
+    return OrbitVariance(float(var_within.mean()), across, ratio(all_idx), float(np.std(boots, ddof=1)))
+
+
+class InvariantEmbedding:
+    """A network ``f: point set -> R^n_components`` trained to be invariant under a group.
+
+    Scikit-learn style: ``InvariantEmbedding(group="similarity").fit(X).transform(X)``.
+
+    Parameters
+    ----------
+    group : str or Group
+        The transformations that should not change the representation.
+    n_components : int
+        Output dimension.
+    hidden : sequence of int
+        Hidden widths of the :class:`physml.nets.MLP` (input: the flattened point set).
+    activation : str
+    margin : float
+        Negative pairs closer than this (in embedding units) are pushed apart.
+    steps, batch_size : int
+        Adam steps and pairs per step.
+    learning_rate : float
+    n_group_elements : int, optional
+        Train with elements drawn from a fixed pool of this many group elements (to test
+        generalisation to elements never seen); fresh random elements every step by default.
+    seed : int
+        Seeds the initial weights, the pairs and the group elements.
+
+    Attributes
+    ----------
+    network_ : physml.nets.MLP
+    group_ : Group
+    mean_, scale_ : ndarray, shape (n_points·dim,)
+        Input standardisation (from orbit samples of the training data).
+    elements_ : GroupElements or None
+        The training pool (when ``n_group_elements`` is set).
+    loss_curve_ : ndarray, shape (steps,)
+    positive_distance_, negative_distance_ : float
+        Mean embedding distance of positive and negative pairs over the last 10% of steps.
+    n_points_, dim_ : int
+    """
+
+    def __init__(
+        self,
+        group: str | Group = "similarity",
+        n_components: int = 2,
+        *,
+        hidden: Sequence[int] = (64, 64),
+        activation: str = "relu",
+        margin: float = 1.0,
+        steps: int = 2000,
+        batch_size: int = 128,
+        learning_rate: float = 3e-3,
+        n_group_elements: int | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.group = group
+        self.n_components = n_components
+        self.hidden = hidden
+        self.activation = activation
+        self.margin = margin
+        self.steps = steps
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.n_group_elements = n_group_elements
+        self.seed = seed
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        names = ("group", "n_components", "hidden", "activation", "margin", "steps", "batch_size",
+                 "learning_rate", "n_group_elements", "seed")
+        return {k: getattr(self, k) for k in names}
+
+    def set_params(self, **params: Any) -> InvariantEmbedding:
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(
+                    f"InvariantEmbedding has no parameter {k!r}; accepted: {', '.join(self.get_params())}"
+                )
+            setattr(self, k, v)
+        return self
+
+    def fit(self, x: Any, y: Any = None) -> InvariantEmbedding:
+        """Train on the samples ``x``, shape (n_samples, n_points, dim) or (n_samples, dim)."""
+        import torch
+
+        from physml.nets import MLP
+
+        pts, _ = as_point_sets(x)
+        if len(pts) < 2:
+            raise ValueError(f"x needs at least 2 samples (negative pairs), got {len(pts)}")
+        n, p, d = pts.shape
+        g = make_group(self.group, d)
+        k = check_int(self.n_components, "n_components", low=1)
+        hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(self.hidden)]
+        margin = check_real(self.margin, "margin", low=0.0, low_open=True)
+        steps = check_int(self.steps, "steps", low=1)
+        batch = check_int(self.batch_size, "batch_size", low=2)
+        lr = check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
+        seed = check_int(check_seed(self.seed), "seed", low=0)
+        rng = as_generator(derive_seed(seed, "pairs"))
+        if self.n_group_elements is None:
+            self.elements_ = None
+        else:
+            m = check_int(self.n_group_elements, "n_group_elements", low=1)
+            self.elements_ = g.sample(m, p, derive_seed(seed, "pool"))
+
+        def draw(m: int):
+            if self.elements_ is None:
+                return g.sample(m, p, rng)
+            return self.elements_.take(rng.integers(0, len(self.elements_), m))
+
+        views = g.act(pts[rng.integers(0, n, 4096)], draw(4096)).reshape(4096, -1)
+        self.mean_ = views.mean(axis=0)
+        self.scale_ = np.where(views.std(axis=0) > 0, views.std(axis=0), 1.0)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(derive_seed(seed, "init"))
+            net = MLP([p * d, *hidden, k], self.activation).double()
+        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        losses = np.empty(steps)
+        pos_d, neg_d = [], []
+        tail = max(1, steps // 10)
+        for step in range(steps):
+            i = rng.integers(0, n, batch)
+            j = (i + rng.integers(1, n, batch)) % n  # a different sample
+            a = self._standardise(g.act(pts[i], draw(batch)))
+            b = self._standardise(g.act(pts[i], draw(batch)))
+            c = self._standardise(g.act(pts[j], draw(batch)))
+            fa, fb, fc = net(a), net(b), net(c)
+            dp = (fa - fb).pow(2).sum(1)
+            dn = (fa - fc).pow(2).sum(1).add(1e-12).sqrt()
+            loss = dp.mean() + torch.relu(margin - dn).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses[step] = float(loss.detach())
+            if step >= steps - tail:
+                pos_d.append(float(dp.detach().sqrt().mean()))
+                neg_d.append(float(dn.detach().mean()))
+        self.network_ = net.eval()
+        self.group_ = g
+        self.loss_curve_ = losses
+        self.positive_distance_ = float(np.mean(pos_d))
+        self.negative_distance_ = float(np.mean(neg_d))
+        self.n_points_, self.dim_ = p, d
+        return self
+
+    def _standardise(self, pts: np.ndarray) -> Any:
+        import torch
+
+        flat = (pts.reshape(len(pts), -1) - self.mean_) / self.scale_
+        return torch.from_numpy(flat)
+
+    def transform(self, x: Any) -> np.ndarray:
+        """Embedding of each sample, shape (n_samples, n_components)."""
+        import torch
+
+        if not hasattr(self, "network_"):
+            raise RuntimeError("InvariantEmbedding is not fitted yet; call fit(X) first")
+        pts, _ = as_point_sets(x)
+        if pts.shape[1:] != (self.n_points_, self.dim_):
+            raise ValueError(
+                f"x has samples of shape {pts.shape[1:]}, the embedding was fitted on "
+                f"{(self.n_points_, self.dim_)}"
+            )
+        with torch.no_grad():
+            return self.network_(self._standardise(pts)).numpy()
+
+    def fit_transform(self, x: Any, y: Any = None) -> np.ndarray:
+        return self.fit(x).transform(x)
