@@ -143,6 +143,24 @@ def _index(board: Board) -> int:
     return int(np.dot(np.asarray(board) + 1, _POW3))
 
 
+@cache
+def _move_table() -> dict[int, tuple[tuple[int, ...], tuple[int, ...], tuple[float | None, ...]]]:
+    """For every position with a move to make, by base-3 code: (legal moves, the codes of the
+    positions they lead to, and the mover's reward if the move ends the game: 1 win, 0 draw,
+    else None)."""
+    out = {}
+    for b in reachable_positions():
+        moves = legal_moves(b)
+        if moves:
+            after = [_after(b, m) for m in moves]
+            out[_index(b)] = (
+                tuple(moves),
+                tuple(_index(c) for c in after),
+                tuple((1.0 if winner(c) != 0 else 0.0) if _over(c) else None for c in after),
+            )
+    return out
+
+
 class SelfPlayAgent:
     """Tabular action values learned by self-play Q-learning (negamax form).
 
@@ -165,7 +183,8 @@ class SelfPlayAgent:
     Attributes
     ----------
     Q_ : ndarray, shape (3**9, 9)
-        Action values indexed by the base-3 code of the board; NaN for illegal moves.
+        Action values indexed by the base-3 code of the board; 0 for illegal moves and for
+        positions that cannot occur.
     n_states_seen_ : int
         Positions in which the agent has been to move at least once.
     """
@@ -183,34 +202,38 @@ class SelfPlayAgent:
         epsilon = check_real(self.epsilon, "epsilon", low=0.0, high=1.0)
         lr = check_real(self.learning_rate, "learning_rate", low=0.0, high=1.0, low_open=True)
         rng = as_generator(check_seed(self.seed))
-        Q = np.zeros((3**9, 9))
-        seen = np.zeros(3**9, dtype=bool)
-        for _ in range(episodes):
-            board = EMPTY_BOARD
-            s = _EMPTY_INDEX
-            history: list[tuple[int, int, Board]] = []
-            while True:
-                moves = legal_moves(board)
-                if not moves:
-                    break
-                seen[s] = True
-                if rng.random() < epsilon:
-                    m = moves[int(rng.integers(len(moves)))]
-                else:
-                    q = Q[s, moves]
-                    best = np.flatnonzero(q == q.max())
-                    m = moves[int(best[rng.integers(len(best))])]
-                history.append((s, m, board := _after(board, m)))
-                s += board[m] * _POW3_INT[m]
-            for s, m, nxt in reversed(history):
-                if _over(nxt):
-                    target = 1.0 if winner(nxt) != 0 else 0.0
-                else:
-                    s2 = s + nxt[m] * _POW3_INT[m]
-                    target = -max(Q[s2, k] for k in range(9) if nxt[k] == 0)
-                Q[s, m] += lr * (target - Q[s, m])
-        self.Q_ = Q
-        self.n_states_seen_ = int(seen.sum())
+        table = _move_table()
+        # Q[s][i]: value of the i-th legal move of position s (plain lists: the loop is scalar Python)
+        Q = {s: [0.0] * len(moves) for s, (moves, _, _) in table.items()}
+        seen: set[int] = set()
+        block = 1024
+        for start in range(0, episodes, block):
+            # per move two uniforms: explore or not, and which of the candidate moves
+            draws = rng.random((min(block, episodes - start), 9, 2)).tolist()
+            for u in draws:
+                s = _EMPTY_INDEX
+                history: list[tuple[int, int]] = []
+                for explore, pick in u:
+                    seen.add(s)
+                    q = Q[s]
+                    if explore < epsilon:
+                        i = int(pick * len(q))
+                    else:
+                        top = max(q)
+                        best = [k for k, v in enumerate(q) if v == top]
+                        i = best[int(pick * len(best))]
+                    history.append((s, i))
+                    if table[s][2][i] is not None:  # the move ends the game
+                        break
+                    s = table[s][1][i]
+                for s, i in reversed(history):
+                    outcome = table[s][2][i]
+                    target = outcome if outcome is not None else -max(Q[table[s][1][i]])
+                    Q[s][i] += lr * (target - Q[s][i])
+        self.Q_ = np.zeros((3**9, 9))
+        for s, (moves, _, _) in table.items():
+            self.Q_[s, list(moves)] = Q[s]
+        self.n_states_seen_ = len(seen)
         return self
 
     def action_values(self, board: Sequence[int]) -> dict[int, float]:
