@@ -25,6 +25,9 @@ def test_anomaly_quick_presets_reproduce(tmp_path):
     sic = rnd.metrics["max_sic"]
     assert sic["supervised"]["mean"] > sic["autoencoder"]["mean"]
     assert all(len(v["per_seed"]) == 2 for v in sic.values())
+    # the error of a mean max SIC is at least the test set's counting error of it
+    assert all(v["err"] >= v["counting_err"] > 0 for v in sic.values())
+    assert rnd.metrics["data"].startswith("dijet_toy") and rnd.metrics["density"] == "gmm"
 
 
 def test_blackbox_check_fails_when_the_signal_box_has_no_signal(tmp_path):
@@ -36,3 +39,7 @@ def test_blackbox_check_fails_when_the_signal_box_has_no_signal(tmp_path):
 def test_parameters_are_validated(tmp_path):
     with pytest.raises(ParameterError, match="n_seeds"):
         run_experiments(["lhco-rnd"], tmp_path / "x", preset="quick", overrides={"n_seeds": "1"})
+    with pytest.raises(ParameterError, match="density"):
+        run_experiments(["lhco-rnd"], tmp_path / "y", preset="quick", overrides={"density": "kde"})
+    with pytest.raises(ParameterError, match="data"):
+        run_experiments(["lhco-blackbox"], tmp_path / "z", preset="quick", overrides={"data": "lhco"})
