@@ -15,6 +15,8 @@ def test_python_docstrings_reads_a_given_directory(tmp_path):
     (tmp_path / "m.py").write_text('"""Module doc."""\n\ndef f():\n    """Function doc."""\n')
     (tmp_path / "test").mkdir()
     (tmp_path / "test" / "t.py").write_text('"""Skipped."""\n')
+    (tmp_path / "pkg" / "tests" / "deep").mkdir(parents=True)  # skipped at any depth
+    (tmp_path / "pkg" / "tests" / "deep" / "t.py").write_text('"""Skipped too."""\n')
     assert python_docstrings(stdlib_dir=tmp_path) == "Module doc.\n\nFunction doc."
     with pytest.raises(FileNotFoundError, match="no Python source files"):
         python_docstrings(stdlib_dir=tmp_path / "test" / "nothing")

@@ -35,6 +35,15 @@ def _docstrings(source: str) -> list[str]:
     return out
 
 
+def _python_files(root: Path) -> list[Path]:
+    """The ``.py`` files under ``root``, not descending into the skipped directories."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        out += [Path(dirpath, f) for f in filenames if f.endswith(".py")]
+    return out
+
+
 def python_docstrings(
     max_chars: int | None = None, *, stdlib_dir: str | os.PathLike[str] | None = None
 ) -> str:
@@ -52,7 +61,7 @@ def python_docstrings(
     Returns
     -------
     str
-        About 1.76 million characters (107 distinct) for CPython 3.11.7; reading them takes ~5 s.
+        About 1.76 million characters (107 distinct) for CPython 3.11.7; reading them all takes ~3 s of CPU.
 
     Raises
     ------
@@ -62,11 +71,7 @@ def python_docstrings(
     if max_chars is not None:
         max_chars = check_int(max_chars, "max_chars", low=1)
     root = Path(stdlib_dir if stdlib_dir is not None else sysconfig.get_paths()["stdlib"])
-    files = (
-        sorted(p for p in root.rglob("*.py") if not (_SKIP_DIRS & set(p.relative_to(root).parts[:-1])))
-        if root.is_dir()
-        else []
-    )
+    files = sorted(_python_files(root)) if root.is_dir() else []
     if not files:
         raise FileNotFoundError(
             f"no Python source files in {root}; pass stdlib_dir= a directory with .py files"
