@@ -8,16 +8,32 @@ teacher-student tasks on data manifolds of known dimension.
   pool, Dask), resumable point by point.
 * :func:`teacher_student_data`, :func:`teacher_student_loss`: regression of a random smooth
   teacher on the flat d-torus, where L ∝ n^(−4/d) is expected (Sharma & Kaplan).
+* :func:`count_flops`, :func:`training_compute`, :func:`model_from_spec`: parameter and FLOP
+  counts (forward, training per sample) of torch models and a run's total training compute.
 
 See ``docs/scaling.md``.
 """
 
+from physml.scaling._compute import (
+    MODEL_FAMILIES,
+    ComputeCount,
+    LayerCount,
+    count_flops,
+    model_from_spec,
+    training_compute,
+)
 from physml.scaling._laws import OffsetPowerLawFit, ScalingLawFit, fit_offset_power_law, fit_scaling_law
 from physml.scaling._powerlaw import PowerLawFit, fit_power_law
 from physml.scaling._sweep import run_sweep, sweep_points
 from physml.scaling._teacher import teacher_student_data, teacher_student_loss
 
 __all__ = [
+    "MODEL_FAMILIES",
+    "ComputeCount",
+    "LayerCount",
+    "count_flops",
+    "model_from_spec",
+    "training_compute",
     "OffsetPowerLawFit",
     "PowerLawFit",
     "ScalingLawFit",
