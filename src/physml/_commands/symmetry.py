@@ -1,0 +1,181 @@
+"""``physml symmetry IMAGE...``: how symmetric is a picture?
+
+For each picture (PNG, JPEG, anything pillow reads) prints the direct invariance measures
+(rotations: best order n and the all-angle mean; reflections: best axis; translations: best
+period) with the class they imply, and the learned pipeline's class probabilities with their
+spread over the decoy × CNN ensemble. The learned classifier is trained on fresh templates at
+start-up (``--train-per-class``; a few seconds to a minute) or read from ``--model`` (written by
+``--save-model``); ``--no-learned`` skips it. ``--figure FILE.png`` draws each binarised picture
+with its measures.
+
+Binarisation: luminance, centre crop to a square, area resize to ``--size``, Otsu threshold,
+dark pixels = 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "symmetry",
+        help="symmetry score of pictures: direct invariance measures and the learned classifier",
+        description=(
+            "Binarise each IMAGE (luminance, centre crop, resize, Otsu threshold) and print its direct "
+            "invariance under rotations, reflections and translations (Pearson overlap with the transformed "
+            "picture) and the class probabilities of the decoy-FCNN -> PCA-image -> CNN pipeline of "
+            "Barenboim, Hirn & Sanz (arXiv:2103.06115) trained on templates with known symmetry."
+        ),
+    )
+    p.add_argument("images", type=Path, nargs="+", metavar="IMAGE", help="PNG/JPEG pictures")
+    p.add_argument(
+        "--size",
+        type=positive_int("--size"),
+        default=None,
+        help="side the pictures are resized to (default 64 for the direct measures; the learned "
+        "pipeline uses --train-size)",
+    )
+    p.add_argument("--no-learned", action="store_true", help="only the direct measures (fast)")
+    p.add_argument("--model", type=Path, help="a classifier saved with --save-model")
+    p.add_argument("--save-model", type=Path, metavar="FILE.pt", help="save the trained classifier")
+    p.add_argument(
+        "--train-per-class",
+        type=positive_int("--train-per-class"),
+        default=20,
+        help="templates per class to train the classifier on (default 20)",
+    )
+    p.add_argument(
+        "--train-size",
+        type=positive_int("--train-size"),
+        default=32,
+        help="image side of the learned pipeline (default 32)",
+    )
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="invariance a symmetry must reach in the direct classification (default 0.8)",
+    )
+    p.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+    p.add_argument(
+        "--figure", type=Path, metavar="FILE.png", help="draw the binarised pictures and their scores"
+    )
+    p.add_argument("--force", action="store_true", help="overwrite --figure / --save-model files")
+    p.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not -1.0 <= args.threshold <= 1.0:
+        raise UsageError(f"--threshold must be in [-1, 1], got {args.threshold}")
+    if args.figure is not None:
+        check_new_file(args.figure, (".png",), "--figure", force=args.force)
+    if args.save_model is not None:
+        if args.no_learned or args.model is not None:
+            raise UsageError("--save-model needs a classifier trained here (not --no-learned or --model)")
+        check_new_file(args.save_model, (".pt",), "--save-model", force=args.force)
+    if args.train_size < 16:
+        raise UsageError(f"--train-size must be >= 16, got {args.train_size}")
+    if args.size is not None and args.size < 16:
+        raise UsageError(f"--size must be >= 16, got {args.size}")
+    for path in args.images:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+
+    import torch
+
+    from physml.symmetry import SymmetryClassifier, load_image, symmetry_score, train_on_templates
+
+    torch.set_num_threads(1)  # small networks: more threads only add overhead
+    pictures = []
+    for path in args.images:  # read everything before any training: bad input fails fast
+        try:
+            pictures.append((path, load_image(path, args.size or 64), load_image(path, args.train_size)))
+        except (OSError, ValueError) as exc:
+            raise UsageError(str(exc).splitlines()[0]) from None
+    clf = None
+    if args.model is not None:
+        try:
+            clf = SymmetryClassifier.load(args.model)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--model {exc}") from None
+        if args.train_size != clf.size and args.train_size != 32:
+            raise UsageError(f"--train-size {args.train_size} differs from the model's size {clf.size}")
+        pictures = [(p, a, load_image(p, clf.size)) for p, a, _ in pictures]
+    elif not args.no_learned:
+        print(f"training the classifier on {args.train_per_class} templates per class ...", file=sys.stderr)
+        clf = train_on_templates(
+            SymmetryClassifier(size=args.train_size, seed=args.seed), args.train_per_class, seed=args.seed
+        )
+        if args.save_model is not None:
+            clf.save(args.save_model)
+            print(f"wrote {args.save_model}", file=sys.stderr)
+    results = []
+    for path, big, small in pictures:
+        direct = symmetry_score(big, None, size=big.shape[0], threshold=args.threshold)
+        entry: dict[str, Any] = {"file": str(path), **direct.to_dict()}
+        if clf is not None:
+            learned = symmetry_score(small, clf, threshold=args.threshold, seed=args.seed)
+            entry["learned"] = {"probabilities": learned.probabilities, "spread": learned.spread}
+        results.append((entry, direct))
+    if args.json:
+        print(json.dumps([e for e, _ in results], indent=2))
+    else:
+        for entry, _ in results:
+            _print(entry)
+    if args.figure is not None:
+        _figure(args.figure, results)
+        print(f"wrote {args.figure}", file=sys.stderr)
+    return 0
+
+
+def _print(e: dict[str, Any]) -> None:
+    d = e["direct"]
+    r, f, t = d["rotation"], d["reflection"], d["translation"]
+    order = r["best_order"]
+    print(f"{e['file']}")
+    print(f"  direct class: {e['direct_class']}")
+    print(
+        f"  rotation:     best order {order if order > 1 else '-'} (invariance {r['invariance']:.3f}), "
+        f"all-angle mean {r['continuous']:.3f}"
+    )
+    print(f"  reflection:   best axis {f['best_axis_degrees']:.0f}° (invariance {f['invariance']:.3f})")
+    period = "-" if t["best_period"] is None else f"{t['best_period']} px along {t['best_axis']}"
+    print(f"  translation:  best period {period} (invariance {t['invariance']:.3f})")
+    if e.get("learned"):
+        probs, spread = e["learned"]["probabilities"], e["learned"]["spread"]
+        text = ", ".join(f"{c} {probs[c]:.2f}±{spread[c]:.2f}" for c in probs)
+        print(f"  learned:      {text}")
+
+
+def _figure(path: Path, results: list) -> None:
+    from matplotlib.figure import Figure
+
+    from physml.lab._io import atomic_write_bytes
+
+    n = len(results)
+    fig = Figure(figsize=(3.0 * n, 3.4), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    for ax, (entry, score) in zip(axes, results, strict=True):
+        ax.imshow(1 - score.image, cmap="gray")
+        title = f"{Path(entry['file']).name}\ndirect: {entry['direct_class']}"
+        if entry.get("learned"):
+            probs = entry["learned"]["probabilities"]
+            best = max(probs, key=probs.get)
+            title += f"\nlearned: {best} {probs[best]:.2f}"
+        ax.set_title(title, fontsize=8)
+        ax.set(xticks=[], yticks=[])
+    from io import BytesIO
+
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    atomic_write_bytes(path, buf.getvalue())
