@@ -1,0 +1,86 @@
+"""The decoy pipeline and the symmetry score (tiny settings, one torch thread)."""
+
+import numpy as np
+import pytest
+import torch
+
+from physml.data import symmetric_templates, symmetry_sketch
+from physml.symmetry import (
+    SymmetryClassifier,
+    decoy_pca_images,
+    dihedral_augment,
+    load_image,
+    pca_image,
+    symmetry_score,
+)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_pca_image_of_rank_two_activations_explains_everything():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(64, 2)) @ rng.normal(size=(2, 10))
+    img, explained = pca_image(a, (8, 8))
+    assert img.shape == (2, 8, 8)
+    assert explained.sum() == pytest.approx(1.0, abs=1e-10)
+    assert img[0].std() == pytest.approx(1.0, rel=1e-5)
+    assert img[0].max() >= -img[0].min()  # sign convention: largest magnitude positive
+
+
+def test_decoys_reproduce_images_without_overfitting_and_are_seeded():
+    images, _, _ = symmetric_templates(1, 16, seed=0)
+    r = decoy_pca_images(images, hidden=(16, 16), n_decoys=2, epochs=10, seed=3)
+    assert r.pca_images.shape == (5, 2, 2, 16, 16)
+    # better than predicting the majority colour everywhere
+    majority = np.maximum(images.mean(axis=(1, 2)), 1 - images.mean(axis=(1, 2)))
+    assert np.mean(r.holdout_accuracy.mean(axis=1) > majority) >= 0.6
+    assert abs(float((r.train_accuracy - r.holdout_accuracy).mean())) < 0.1
+    again = decoy_pca_images(images, hidden=(16, 16), n_decoys=2, epochs=10, seed=3)
+    assert np.array_equal(r.pca_images, again.pca_images)
+
+
+def test_dihedral_augment_gives_the_eight_images():
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    out, y = dihedral_augment(x, np.array([2]))
+    assert out.shape == (8, 1, 4, 4) and list(y) == [2] * 8
+    assert len({o.tobytes() for o in out}) == 8
+
+
+def test_classifier_scores_carry_a_spread_and_round_trip(tmp_path):
+    images, labels, _ = symmetric_templates(2, 16, seed=1)
+    clf = SymmetryClassifier(size=16, hidden=(8, 8), n_decoys=2, decoy_epochs=3, cnn_epochs=2, n_cnns=2,
+                             augment=False, seed=0).fit(images, labels)
+    mean, sd = clf.predict_proba(images[:3])
+    assert mean.shape == (3, 5) and np.allclose(mean.sum(axis=1), 1.0) and np.all(sd >= 0)
+    clf.save(tmp_path / "m.pt")
+    back = SymmetryClassifier.load(tmp_path / "m.pt")
+    assert np.allclose(back.predict_proba(images[:3])[0], mean, atol=1e-6)
+    score = symmetry_score(symmetry_sketch("star", 32) * 255, back)
+    assert set(score.probabilities) == set(clf.classes_) and score.direct in clf.classes_
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SymmetryClassifier().predict_proba(images)
+
+
+def test_image_files_bad_input(tmp_path):
+    from PIL import Image
+
+    good = tmp_path / "a.png"
+    Image.fromarray((255 * (1 - symmetry_sketch("heart", 40))).astype(np.uint8)).save(good)
+    im = load_image(good, 32)
+    assert im.shape == (32, 32) and set(np.unique(im)) == {0, 1}
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "junk.jpg").write_text("not an image")
+    Image.fromarray(np.full((40, 40), 200, np.uint8)).save(tmp_path / "flat.png")
+    Image.fromarray((np.eye(10) * 255).astype(np.uint8)).save(tmp_path / "tiny.png")
+    for name, match in [("empty.png", "empty"), ("junk.jpg", "cannot read"), ("flat.png", "one colour"),
+                        ("tiny.png", "at least 16")]:
+        with pytest.raises(ValueError, match=match):
+            load_image(tmp_path / name, 32)
+    with pytest.raises(FileNotFoundError):
+        load_image(tmp_path / "missing.png")
