@@ -1,0 +1,42 @@
+"""The symmetry experiments, end to end with their quick presets; a broken setting fails a check."""
+
+import json
+
+import pytest
+import torch
+
+from physml.lab import ParameterError, run_experiments
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+def test_symmetry_quick_presets_reproduce(tmp_path):
+    names = ["symmetry-templates", "symmetry-breaking", "symmetry-art"]
+    results = run_experiments(names, tmp_path, preset="quick")
+    for r in results:
+        assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+        data = json.loads((tmp_path / r.name / "result.json").read_text())
+        assert data["figures"] and all((tmp_path / r.name / f).is_file() for f in data["figures"])
+    by = {r.name: r for r in results}
+    assert by["symmetry-breaking"].metrics["direct_at_zero_breaking_min"] > 0.9
+    assert by["symmetry-templates"].metrics["direct_accuracy"] > 0.6
+
+
+def test_untrained_cnn_fails_the_learned_check(tmp_path):
+    # one CNN epoch on four templates per class cannot classify: the learned accuracy check must fail
+    [r] = run_experiments(["symmetry-templates"], tmp_path, preset="quick",
+                          overrides={"n_train": "2", "n_test": "6", "cnn_epochs": "1", "decoy_epochs": "1"})
+    learned = [c for c in r.checks if c.name.startswith("learned accuracy ≥")]
+    assert learned and not learned[0].passed and r.verdict == "not reproduced"
+
+
+def test_parameters_are_validated_before_running(tmp_path):
+    with pytest.raises(ParameterError, match="size"):
+        run_experiments(["symmetry-templates"], tmp_path / "out", preset="quick", overrides={"size": "8"})
+    assert not (tmp_path / "out").exists()
