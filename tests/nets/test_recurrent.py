@@ -77,11 +77,11 @@ def test_memory_task_has_the_stated_statistics():
 
 
 def test_lstm_remembers_over_a_lag_where_the_rnn_is_at_chance():
-    lag, n_test = 100, 1000
+    lag, n_test = 50, 500
     x, y = memory_task(n_test, lag, seed=12345)
     sigma = math.sqrt(0.25 * 0.75 / n_test)  # binomial standard error at chance
-    rnn = train_memory_task("rnn", lag, hidden=16, steps=300, seed=0)
-    lstm = train_memory_task("lstm", lag, hidden=16, steps=300, timescale=2.0 * lag, seed=0)
+    rnn = train_memory_task("rnn", lag, hidden=16, steps=150, seed=0)
+    lstm = train_memory_task("lstm", lag, hidden=16, steps=150, timescale=2.0 * lag, seed=0)
     acc_rnn, _ = memory_task_accuracy(rnn, x, y)
     acc_lstm, _ = memory_task_accuracy(lstm, x, y)
     assert abs(acc_rnn - 0.25) < 4 * sigma  # at chance

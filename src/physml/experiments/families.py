@@ -102,7 +102,7 @@ def _positive(p: dict[str, Any], *keys: str) -> None:
     "(error of order 1).",
     source=f"{KAPLAN}, slide 'Architecture and Symmetry' ((spatial) translational symmetry — "
     "convolutional NNs)",
-    quick=dict(n_train=2000, n_test=1000, epochs=5, channels=(8, 16), mlp_epochs=5, slack_sigma=3.0),
+    quick=dict(n_train=1000, n_test=500, epochs=3, channels=(8, 16), mlp_epochs=3, slack_sigma=3.0),
     full=dict(n_train=20000, n_test=10000, epochs=10, channels=(16, 32), mlp_epochs=10, slack_sigma=0.0),
     tags=("nets", "kaplan", "symmetry", "fashion-mnist"),
     validate=lambda p: _positive(p, "n_train", "n_test", "epochs", "mlp_epochs"),
@@ -235,16 +235,16 @@ def _memory_run(args: tuple[str, int, int, int, int, float | None, int]) -> tupl
     "and 'Language Models' (P(w_{n+1} | w_n, …, w_1)); Hochreiter & Schmidhuber, Neural "
     "Computation 9 (1997)",
     quick=dict(
-        max_chars=60000,
+        max_chars=30000,
         hidden=64,
-        steps=150,
-        seq_len=48,
+        steps=100,
+        seq_len=32,
         ngram=3,
         short_lag=5,
-        long_lag=100,
-        memory_steps=500,
+        long_lag=50,
+        memory_steps=150,
         memory_hidden=16,
-        n_test=1000,
+        n_test=500,
         margin=0.5,
     ),
     full=dict(
@@ -627,7 +627,14 @@ def _grid(images: Any, rows: int) -> Any:
     "'GAN: bug as feature'; Kingma & Welling, arXiv:1312.6114; Goodfellow et al., arXiv:1406.2661; "
     "Heusel et al., arXiv:1706.08500 (FID)",
     quick=dict(
-        n_train=3000, n_eval=500, vae_epochs=4, gan_steps=300, latent=8, classifier_epochs=2, iw_samples=50
+        n_train=1500,
+        n_eval=300,
+        vae_epochs=4,
+        gan_steps=200,
+        latent=8,
+        classifier_epochs=2,
+        classifier_channels=(8, 16),
+        iw_samples=20,
     ),
     full=dict(
         n_train=20000,
@@ -636,6 +643,7 @@ def _grid(images: Any, rows: int) -> Any:
         gan_steps=6000,
         latent=16,
         classifier_epochs=5,
+        classifier_channels=(16, 32),
         iw_samples=200,
     ),
     tags=("nets", "kaplan", "byers", "generative", "fashion-mnist"),
@@ -651,6 +659,7 @@ def generative_fashion(
     gan_steps: int,
     latent: int,
     classifier_epochs: int,
+    classifier_channels: tuple[int, ...],
     iw_samples: int,
 ) -> None:
     import numpy as np
@@ -661,7 +670,7 @@ def generative_fashion(
 
     _one_thread()
     Xtr, ytr, Xte, _ = _fashion(n_train, 2 * n_eval, ctx.seed_for("data"))
-    clf = _train_convnet(Xtr, ytr, (16, 32), classifier_epochs, ctx.seed_for("classifier"))
+    clf = _train_convnet(Xtr, ytr, tuple(classifier_channels), classifier_epochs, ctx.seed_for("classifier"))
     flat = Xtr.reshape(len(Xtr), -1)
     vae = VAE(784, latent, (256,), seed=ctx.seed_for("vae"))
     vae_curve = train_vae(vae, flat, epochs=vae_epochs, seed=ctx.seed_for("vae", "train"))
