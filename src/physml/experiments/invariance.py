@@ -82,6 +82,7 @@ def triangles_relevance(
     from physml.experiments._tolerances import sigma_multiple
     from physml.geometry import LevinaBickel
     from physml.invariance import (
+        Group,
         InvariantEmbedding,
         is_obtuse,
         learning_curve,
@@ -124,6 +125,13 @@ def triangles_relevance(
                          n_repeats=n_repeats, seed=ctx.seed_for("raw"))
     inv = learning_curve(knn, triangle_angles(x), y, triangle_angles(xt), yt, sizes,
                          n_repeats=n_repeats, seed=ctx.seed_for("angles"))
+    similarity = Group("similarity")
+    canon = learning_curve(knn, similarity.canonicalize(x).reshape(n_triangles, -1), y,
+                           similarity.canonicalize(xt).reshape(n_test, -1), yt, sizes,
+                           n_repeats=n_repeats, seed=ctx.seed_for("canonical"))
+    n_canon = canon.samples_to_reach(target_accuracy, seed=ctx.seed_for("boot-canonical"))
+    ctx.metric("samples_to_target_canonical", n_canon)
+    ctx.metric("learning_curve_canonical", canon.mean)
     n_raw, n_raw_err = raw.samples_to_reach(target_accuracy, seed=ctx.seed_for("boot-raw"))
     n_inv, n_inv_err = inv.samples_to_reach(target_accuracy, seed=ctx.seed_for("boot-inv"))
     if math.isfinite(n_raw):
@@ -165,6 +173,7 @@ def triangles_relevance(
     ax1.legend(fontsize=8)
     ax2.errorbar(raw.sizes, raw.mean, raw.err, fmt="o-", label="raw coordinates (6)")
     ax2.errorbar(inv.sizes, inv.mean, inv.err, fmt="s-", label="angles (invariants)")
+    ax2.errorbar(canon.sizes, canon.mean, canon.err, fmt="^-", label="canonical form (similarity)")
     ax2.axhline(target_accuracy, color="k", ls="--", lw=0.8)
     ax2.set(xscale="log", xlabel="training triangles", ylabel="test accuracy (obtuse?)",
             title="Sample efficiency (5-NN), largest angle > 120°?")
