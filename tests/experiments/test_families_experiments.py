@@ -60,7 +60,14 @@ def test_char_lm_memory_check_fails_for_an_untrained_lstm(tmp_path):
 
 
 def test_generative_check_fails_for_an_untrained_gan(tmp_path):
-    tiny = {"n_train": "300", "n_eval": "100", "vae_epochs": "1", "gan_steps": "1", "iw_samples": "2"}
+    tiny = {
+        "n_train": "300",
+        "n_eval": "100",
+        "vae_epochs": "1",
+        "gan_steps": "1",
+        "iw_samples": "2",
+        "flow_epochs": "1",
+    }
     [r] = run_experiments(["generative-fashion"], tmp_path, preset="quick", overrides=tiny)
     assert r.verdict == "not reproduced"
     assert _failed_matching(r, "GAN < noise / 2")

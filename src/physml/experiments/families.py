@@ -6,8 +6,9 @@
   n-gram baselines; the LSTM remembers over more steps than the plain RNN.
 - ``rl-gridworld``: tabular Q-learning converges to the optimal values of value iteration.
 - ``rl-selfplay``: self-play learning of tic-tac-toe never loses against perfect (minimax) play.
-- ``generative-fashion``: a VAE and a GAN on Fashion-MNIST, scored by a classifier trained on
-  real images (Fréchet distance in its feature space, class confidence).
+- ``generative-fashion``: a VAE, a GAN and a flow (MAF on principal components) on Fashion-MNIST,
+  scored by a classifier trained on real images (Fréchet distance in its feature space, class
+  confidence).
 
 Source: J. Kaplan, "Machine Learning and How Physicists Can Think About It" (seeds/002), slides
 "Architecture and Symmetry", "Language Models", "Games", "Understand the World"; J. Byers (seeds/000),
@@ -618,14 +619,15 @@ def _grid(images: Any, rows: int) -> Any:
 
 @experiment(
     "generative-fashion",
-    claim="A VAE and a GAN trained on Fashion-MNIST generate images that a classifier trained on real images "
+    claim="A VAE, a GAN and a normalizing flow (a MAF on the images' leading principal components) trained "
+    "on Fashion-MNIST generate images that a classifier trained on real images "
     "places far closer to real held-out images (Fréchet distance in its feature space) than uniform noise, "
     "with real held-out images scoring best; the VAE's ELBO lies below its importance-sampled "
     "log-likelihood.",
     source=f"{KAPLAN}, slide 'Understand the World' (VAE/Glow model probabilities; or a real/fake "
     f"game); {BYERS}, "
     "'GAN: bug as feature'; Kingma & Welling, arXiv:1312.6114; Goodfellow et al., arXiv:1406.2661; "
-    "Heusel et al., arXiv:1706.08500 (FID)",
+    "Heusel et al., arXiv:1706.08500 (FID); Papamakarios et al., arXiv:1705.07057 (MAF)",
     quick=dict(
         n_train=1500,
         n_eval=300,
@@ -635,6 +637,8 @@ def _grid(images: Any, rows: int) -> Any:
         classifier_epochs=2,
         classifier_channels=(8, 16),
         iw_samples=20,
+        flow_components=16,
+        flow_epochs=10,
     ),
     full=dict(
         n_train=20000,
@@ -645,6 +649,8 @@ def _grid(images: Any, rows: int) -> Any:
         classifier_epochs=5,
         classifier_channels=(16, 32),
         iw_samples=200,
+        flow_components=32,
+        flow_epochs=200,
     ),
     tags=("nets", "kaplan", "byers", "generative", "fashion-mnist"),
     validate=lambda p: _positive(
@@ -661,10 +667,14 @@ def generative_fashion(
     classifier_epochs: int,
     classifier_channels: tuple[int, ...],
     iw_samples: int,
+    flow_components: int,
+    flow_epochs: int,
 ) -> None:
     import numpy as np
     import torch
+    from sklearn.decomposition import PCA
 
+    from physml.flows import FlowDensity
     from physml.lab._seeding import torch_generator
     from physml.nets import GAN, VAE, interpolate_latents, sample_quality, train_gan, train_vae
 
@@ -676,12 +686,26 @@ def generative_fashion(
     vae_curve = train_vae(vae, flat, epochs=vae_epochs, seed=ctx.seed_for("vae", "train"))
     gan = GAN(784, 32, (256,), seed=ctx.seed_for("gan"))
     gan_curve = train_gan(gan, flat, steps=gan_steps, seed=ctx.seed_for("gan", "train"))
+    # the flow (physml.flows, a MAF) models the leading principal components of the images: a flow
+    # needs ~10 samples per dimension, so 784 pixels are out of reach of a few thousand images
+    pca = PCA(flow_components, svd_solver="full").fit(flat)
+    scores_tr = pca.transform(flat)
+    flow = FlowDensity("maf", max_epochs=flow_epochs, seed=ctx.seed_for("flow")).fit(scores_tr)
+
+    def from_pca(z: Any) -> Any:
+        return np.clip(pca.inverse_transform(z), 0, 1).astype(np.float32).reshape(-1, 1, 28, 28)
+
+    gauss = ctx.rng("pca-gaussian").multivariate_normal(
+        scores_tr.mean(0), np.cov(scores_tr, rowvar=False), size=n_eval
+    )
     g = torch_generator(ctx.seed_for("samples"))
     reference, held_out = Xte[:n_eval], Xte[n_eval:]
     sets = {
         "real held-out": held_out,
         "VAE": vae.sample(n_eval, generator=g).numpy().reshape(-1, 1, 28, 28),
         "GAN": gan.sample(n_eval, generator=g).numpy().reshape(-1, 1, 28, 28),
+        f"flow (PCA-{flow_components})": from_pca(flow.sample(n_eval, seed=ctx.seed_for("flow", "sample"))),
+        f"Gaussian (PCA-{flow_components})": from_pca(gauss),
         "uniform noise": ctx.rng("noise").random((n_eval, 1, 28, 28)).astype(np.float32),
     }
     scores = {k: sample_quality(clf, v, reference) for k, v in sets.items()}
@@ -696,6 +720,9 @@ def generative_fashion(
     ctx.check("Fréchet: real held-out < GAN", fd["real held-out"], fd["GAN"], comparison="at_most")
     ctx.check("Fréchet: VAE < noise / 2", fd["VAE"], fd["uniform noise"] / 2, comparison="at_most")
     ctx.check("Fréchet: GAN < noise / 2", fd["GAN"], fd["uniform noise"] / 2, comparison="at_most")
+    flow_name = f"flow (PCA-{flow_components})"
+    ctx.check("Fréchet: real held-out < flow", fd["real held-out"], fd[flow_name], comparison="at_most")
+    ctx.check("Fréchet: flow < noise / 2", fd[flow_name], fd["uniform noise"] / 2, comparison="at_most")
     # ELBO ≤ importance-weighted bound ≤ ln p(x), per held-out image
     x = torch.from_numpy(held_out.reshape(len(held_out), -1))
     with torch.no_grad():
@@ -715,10 +742,19 @@ def generative_fashion(
     ctx.metric("vae_test_nats", {"elbo": float(elbo.mean()), f"iw{iw_samples}": float(iw.mean())})
     ctx.metric("vae_neg_elbo_per_epoch", vae_curve)
     ctx.metric("gan_final_losses", {k: float(np.mean(v[-50:])) for k, v in gan_curve.items()})
+    ctx.metric(
+        "flow",
+        {
+            "pca_components": flow_components,
+            "pca_explained_variance": float(pca.explained_variance_ratio_.sum()),
+            "epochs": flow.n_epochs_,
+            "best_epoch": flow.best_epoch_,
+        },
+    )
 
-    fig = ctx.new_figure(figsize=(12.0, 4.4))
-    ax = fig.subplots(1, 4)
-    for a, name in zip(ax, ("real held-out", "VAE", "GAN", "uniform noise"), strict=True):
+    fig = ctx.new_figure(figsize=(18.0, 4.4))
+    ax = fig.subplots(1, len(sets))
+    for a, name in zip(ax, sets, strict=True):
         a.imshow(_grid(sets[name][:36], 6), cmap="gray_r", vmin=0, vmax=1)
         a.set(
             title=f"{name}\nFréchet {fd[name]:.3g}, conf. {scores[name].confidence:.2f}", xticks=[], yticks=[]
