@@ -113,6 +113,25 @@ def test_embeddings_cost_nothing_but_are_counted_as_parameters():
     assert c.embedding_parameters == 400 and c.forward_flops == 4 * (2 * 8 * 3 + 3)
 
 
+def test_physml_char_lm_counts_embedding_lstm_readout():
+    from physml.nets import CharLM
+
+    model = CharLM(30, 64)  # embedding width min(64, 30) = 30
+    c = count_flops(model, example=torch.zeros(1, 10, dtype=torch.long))
+    assert c.forward_flops == 10 * (4 * 2 * (30 + 64) * 64 + 8 * 64) + 10 * (2 * 64 * 30 + 30)
+    assert c.embedding_parameters == 30 * 30
+    assert c.parameters == sum(p.numel() for p in model.parameters())
+
+
+def test_scalar_parameters_are_elementwise_and_models_without_forward_are_an_error():
+    from physml.nets import VAE
+
+    vae = VAE(20, latent=2, hidden=(8,))  # holds a scalar noise scale beside its two MLPs
+    assert count_flops(vae.encoder, (20,)).forward_flops == (2 * 20 * 8 + 8) + (2 * 8 * 4 + 4)
+    with pytest.raises(TypeError, match="no forward"):
+        count_flops(vae, (20,))
+
+
 def test_unknown_parametric_modules_are_an_error():
     class Odd(torch.nn.Module):
         def __init__(self):

@@ -143,8 +143,8 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
     Raises
     ------
     TypeError
-        When a module holding parameters is of a type the counter does not know (its FLOPs
-        would be missed silently otherwise).
+        When a module holding (non-scalar) parameters is of a type the counter does not know
+        (its FLOPs would be missed silently otherwise).
     """
     import torch
 
@@ -219,7 +219,8 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
                 break
         elif isinstance(m, free):
             continue
-        elif any(p is not None for p in m._parameters.values()):
+        elif any(p is not None and p.dim() > 0 for p in m._parameters.values()):
+            # (scalar parameters, e.g. a VAE's noise scale, act elementwise: not counted by convention)
             for h in hooks:
                 h.remove()
             raise TypeError(
@@ -231,7 +232,12 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            model(example)
+            try:
+                model(example)
+            except NotImplementedError:
+                raise TypeError(
+                    f"{type(model).__name__} has no forward(); count its parts (e.g. its encoder and decoder)"
+                ) from None
         model.train(was_training)
     finally:
         for h in hooks:
