@@ -6,10 +6,12 @@ import argparse
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "UsageError",
     "check_new_file",
+    "load_numeric",
     "non_negative_int",
     "positive_int",
     "positive_real",
@@ -89,6 +91,27 @@ def real_list(name: str) -> Callable[[str], list[float]]:
             ) from None
 
     return parse
+
+
+def load_numeric(path: Path, key: str | None, what: str) -> Any:
+    """The numeric array in ``path`` (a file type ``physml.data.load_array`` reads), else UsageError.
+
+    ``what`` completes the sentence "... needs numbers" in the error for a non-numeric array,
+    e.g. ``"physml dimension"``. Shape checks are the caller's: they depend on the command.
+    """
+    from physml.data import ARRAY_SUFFIXES, load_array
+
+    if path.suffix.lower() not in ARRAY_SUFFIXES:
+        raise UsageError(
+            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(ARRAY_SUFFIXES)}"
+        )
+    try:
+        data = load_array(path, key=key)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if data.dtype.kind not in "biuf":
+        raise UsageError(f"{path}: holds {data.dtype} values; {what} needs numbers")
+    return data
 
 
 def check_new_file(path: Path, suffixes: tuple[str, ...], option: str, *, force: bool = False) -> None:

@@ -18,11 +18,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from physml._commands._common import UsageError, non_negative_int, positive_int
+from physml._commands._common import UsageError, load_numeric, non_negative_int, positive_int
 
 __all__ = ["register"]
 
-INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
 MIN_POINTS = 25
 
 
@@ -72,19 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace) -> Any:
     import numpy as np
 
-    from physml.data import load_array
-
     path: Path = args.file
-    if path.suffix.lower() not in INPUT_SUFFIXES:
-        raise UsageError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
-        )
-    try:
-        data = load_array(path, key=args.key)
-    except (OSError, ValueError) as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
-    if data.dtype.kind not in "biuf":
-        raise UsageError(f"{path}: holds {data.dtype} values; physml dimension needs numbers")
+    data = load_numeric(path, args.key, "physml dimension")
     if data.ndim == 0:
         raise UsageError(f"{path}: holds a single number, not points")
     if data.ndim == 1:

@@ -15,6 +15,7 @@ from pathlib import Path
 from physml._commands._common import (
     UsageError,
     check_new_file,
+    load_numeric,
     non_negative_int,
     positive_int,
     positive_real,
@@ -24,7 +25,6 @@ from physml._commands._common import (
 
 __all__ = ["register"]
 
-INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
 OUTPUT_SUFFIXES = (".csv", ".json")
 
 
@@ -68,19 +68,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace):
     import numpy as np
 
-    from physml.data import load_array
-
     path: Path = args.file
-    if path.suffix.lower() not in INPUT_SUFFIXES:
-        raise UsageError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
-        )
-    try:
-        table = load_array(path, key=args.key)
-    except (OSError, ValueError) as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
-    if table.dtype.kind not in "biuf":
-        raise UsageError(f"{path}: holds {table.dtype} values; a joint distribution needs numbers")
+    table = load_numeric(path, args.key, "a joint distribution")
     if table.ndim != 2:
         raise UsageError(
             f"{path}: holds a {table.ndim}-D array of shape {table.shape}; p(x, y) must be 2-D "

@@ -18,7 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
+from physml._commands._common import (
+    UsageError,
+    check_new_file,
+    load_numeric,
+    non_negative_int,
+    positive_int,
+    positive_real,
+)
 
 __all__ = ["register"]
 
@@ -137,14 +144,7 @@ def _non_negative_real(name: str):
 def _load_data(path: Path, key: str | None) -> Any:
     import numpy as np
 
-    from physml.data import load_array
-
-    try:
-        X = load_array(path, key=key)
-    except (FileNotFoundError, ValueError) as exc:
-        raise UsageError(str(exc)) from None
-    if X.dtype.kind not in "biuf":
-        raise UsageError(f"{path}: expected numbers, got an array of dtype {X.dtype}")
+    X = load_numeric(path, key, "an RBM")
     if X.ndim != 2:
         raise UsageError(
             f"{path}: expected a 2-d array (one sample per row), got shape {X.shape}; "

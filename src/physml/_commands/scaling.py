@@ -14,6 +14,7 @@ from pathlib import Path
 from physml._commands._common import (
     UsageError,
     check_new_file,
+    load_numeric,
     non_negative_int,
     print_table,
     write_table,
@@ -21,7 +22,6 @@ from physml._commands._common import (
 
 __all__ = ["register"]
 
-INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
 OUTPUT_SUFFIXES = (".csv", ".json")
 
 
@@ -72,18 +72,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace):
     import numpy as np
 
-    from physml.data import load_array
-
     path: Path = args.file
-    if path.suffix.lower() not in INPUT_SUFFIXES:
-        raise UsageError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
-        )
-    try:
-        table = load_array(path, key=args.key)
-    except (OSError, ValueError) as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
-    if table.dtype.kind not in "biuf" or table.ndim != 2:
+    table = load_numeric(path, args.key, "physml scaling fit")
+    if table.ndim != 2:
         raise UsageError(
             f"{path}: needs a 2-D numeric table (one run per row), got {table.dtype} of shape {table.shape}"
         )
