@@ -15,7 +15,6 @@ from physml.nets._autoencoder_diagnostics import (
     latent_tear,
     loss_concentration,
     principal_angles,
-    roc_auc,
     winding_number,
 )
 from physml.nets._classifier import MLPClassifier
@@ -97,7 +96,6 @@ __all__ = [
     "latent_tear",
     "loss_concentration",
     "principal_angles",
-    "roc_auc",
     "train_autoencoders",
     "winding_number",
     "MLP",

@@ -1,6 +1,6 @@
 """Where an autoencoder fails: the location and concentration of its loss on the data manifold,
-the latent map and where it tears, the ROC AUC of the anomaly score, winding numbers, and
-whether the latent map of a manifold is an embedding.
+the latent map and where it tears, winding numbers, and principal angles. (The ROC AUC of an
+anomaly score is :func:`physml.anomaly.roc_auc`.)
 
 These functions take plain arrays (points, losses, latent coordinates) so that they apply to
 any model; Batson, Haaf, Kahn & Roberts, "Topological obstructions to autoencoding",
@@ -24,7 +24,6 @@ __all__ = [
     "latent_tear",
     "loss_concentration",
     "principal_angles",
-    "roc_auc",
     "winding_number",
 ]
 
@@ -124,30 +123,6 @@ def cap_fraction(dim: int, angle: float) -> float:
     angle = check_real(angle, "angle", low=0.0, high=math.pi)
     # t = sin²(θ/2) = (1 − cos θ)/2 is Beta(dim/2, dim/2) for a uniform point of S^dim
     return float(special.betainc(dim / 2.0, dim / 2.0, math.sin(angle / 2.0) ** 2))
-
-
-def roc_auc(signal_scores: np.ndarray, background_scores: np.ndarray) -> tuple[float, float]:
-    """Area under the ROC curve of a score that should be larger for signal, and its error.
-
-    AUC = P(score_signal > score_background) + P(equal)/2 (the Mann-Whitney U statistic
-    divided by n_s n_b); 0.5 means the score does not separate the two. The standard error is
-    Hanley & McNeil's (Radiology 143 (1982) 29).
-
-    Returns
-    -------
-    (auc, standard_error)
-    """
-    from scipy import stats
-
-    s = check_array(signal_scores, "signal_scores", ndim=1, min_samples=1)
-    b = check_array(background_scores, "background_scores", ndim=1, min_samples=1)
-    ranks = stats.rankdata(np.concatenate([s, b]))
-    ns, nb = len(s), len(b)
-    auc = (ranks[:ns].sum() - ns * (ns + 1) / 2.0) / (ns * nb)
-    q1 = auc / (2.0 - auc)
-    q2 = 2.0 * auc * auc / (1.0 + auc)
-    var = (auc * (1 - auc) + (ns - 1) * (q1 - auc * auc) + (nb - 1) * (q2 - auc * auc)) / (ns * nb)
-    return float(auc), float(math.sqrt(max(var, 0.0)))
 
 
 def winding_number(curve: np.ndarray, centre: np.ndarray | None = None) -> float:
