@@ -43,6 +43,30 @@ def _seeded(seed: int, device: str = "cpu") -> Iterator[None]:
         yield
 
 
+def _near_identity_elementwise(flow: Any, fan_in: int) -> None:
+    """Start 1-feature MAF/NSF transforms near the identity, like the multi-feature ones.
+
+    With one feature and no context, zuko (1.6) builds each MAF/NSF transform as an
+    ``ElementWiseTransform`` whose parameters (affine shift and log-scale, or the spline's
+    widths, heights and log-derivatives) are free tensors drawn from N(0, 1), where a
+    multi-feature transform takes them from its masked network, whose output for the first
+    feature is the last layer's bias, U(−1/√fan_in, 1/√fan_in). Composed over several
+    transforms, N(0, 1) log-scales multiply the shifts by up to e^(±several): some seeds start
+    with a loss of hundreds of nats and Adam (steps ~ learning_rate) never recovers within the
+    epochs. Redraw those parameters from the bias's distribution (all zero is the identity for
+    both the affine and the spline transform); the global generator is the seeded one of
+    :meth:`FlowDensity._build`, so the draw still follows ``seed``.
+    """
+    from zuko.flows.gaussianization import ElementWiseTransform
+
+    bound = 1.0 / math.sqrt(fan_in)
+    with torch.no_grad():
+        for module in flow.modules():
+            if isinstance(module, ElementWiseTransform) and hasattr(module, "phi"):
+                for p in module.phi:
+                    p.uniform_(-bound, bound)
+
+
 def check_support(model: Any, X: Any, name: str, columns: Sequence[int] | None) -> np.ndarray:
     """Points of ``X`` inside ``model.support_low_ <= x <= model.support_high_`` or a ``ValueError``."""
     cols = list(range(model.n_features_in_)) if columns is None else list(columns)
@@ -215,6 +239,7 @@ class FlowDensity:
                 )
             else:
                 flow = zuko.flows.CNF(n_features, hidden_features=hidden)
+            _near_identity_elementwise(flow, hidden[-1])
         return flow.to(device=torch.device(self.device), dtype=_DTYPES[self.dtype])
 
     def _set_exact(self, exact: bool) -> None:
