@@ -17,11 +17,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from physml._commands._common import UsageError, non_negative_int, positive_int, positive_real
+from physml._commands._common import (
+    UsageError,
+    load_numeric,
+    non_negative_int,
+    positive_int,
+    positive_real,
+)
 
 __all__ = ["register"]
 
-INPUT_SUFFIXES = (".npy", ".npz", ".csv", ".txt", ".h5", ".hdf5")
 FLOW_KINDS = ("maf", "nsf", "cnf")
 
 
@@ -91,19 +96,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _load(args: argparse.Namespace) -> Any:
     import numpy as np
 
-    from physml.data import load_array
-
     path: Path = args.file
-    if path.suffix.lower() not in INPUT_SUFFIXES:
-        raise UsageError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(INPUT_SUFFIXES)}"
-        )
-    try:
-        data = load_array(path, key=args.key)
-    except (OSError, ValueError) as exc:
-        raise UsageError(str(exc).splitlines()[0]) from None
-    if data.dtype.kind not in "biuf":
-        raise UsageError(f"{path}: holds {data.dtype} values; a flow needs numbers")
+    data = load_numeric(path, args.key, "physml flows fit")
     if data.ndim != 2:
         raise UsageError(f"{path}: holds an array of shape {data.shape}; save samples as rows of a 2-D array")
     x = data.astype(np.float64)
