@@ -164,6 +164,35 @@ def test_three_body_massless_dalitz_plot_is_flat():
         assert stats.kstest(cos, stats.uniform(-1, 2).cdf).pvalue > P_MIN
 
 
+def _dalitz_square(p, s):
+    """Map massless 3-body events to the unit square, (u, v) = (1 − (1 − m12²/s)², m23²/(s − m12²)):
+    uniform on [0, 1]² exactly when the Dalitz plot is flat (the CDF of m12² and the conditional
+    CDF of m23² given m12²)."""
+    m12 = invariant_mass_squared(p, (0, 1))
+    m23 = invariant_mass_squared(p, (1, 2))
+    return 1 - (1 - m12 / s) ** 2, m23 / (s - m12)
+
+
+def _square_chi2_pvalue(u, v, bins=10):
+    counts = np.histogram2d(u, v, bins=bins, range=[[0, 1], [0, 1]])[0].ravel()
+    expected = len(u) / bins**2
+    chi2 = float(np.sum((counts - expected) ** 2) / expected)
+    return stats.chi2.sf(chi2, bins**2 - 1)
+
+
+def test_three_body_massless_dalitz_plot_is_jointly_flat():
+    # a joint test on 100 cells (the KS tests above see the marginals, this one also the correlation)
+    s = 4.0
+    p, _ = rambo(40_000, 3, 2.0, seed=14)
+    u, v = _dalitz_square(p, s)
+    assert _square_chi2_pvalue(u, v) > P_MIN
+    # and it has power: keeping events with probability 1 − 0.3 x₁ (x₁ = 2E₁/√s, a 30% tilt across
+    # the plot) is rejected
+    x1 = 2 * p[:, 0, 0] / 2.0
+    keep = np.random.default_rng(15).random(len(p)) < 1 - 0.3 * x1
+    assert _square_chi2_pvalue(*_dalitz_square(p[keep], s)) < P_MIN
+
+
 def _massive_m12_cdf(sqrt_s, m1, m2, m3):
     s = sqrt_s**2
     lo, hi = (m1 + m2) ** 2, (sqrt_s - m3) ** 2
