@@ -10,6 +10,13 @@ from physml.cli import main
 from physml.data import symmetry_sketch
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    # trained classifiers go to a per-test cache, never the user's
+    monkeypatch.setenv("PHYSML_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "symmetry"
+
+
 @pytest.fixture
 def star(tmp_path):
     path = tmp_path / "star.png"
@@ -25,15 +32,26 @@ def test_direct_measures_find_the_star_and_write_a_figure(star, tmp_path, capsys
     assert fig.is_file() and fig.stat().st_size > 0
 
 
-def test_learned_probabilities_in_json(star, capsys):
+def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys, private_cache):
     import torch
 
     torch.set_num_threads(1)
-    assert main(["symmetry", str(star), "--json", "--train-per-class", "2", "--train-size", "16"]) == 0
-    [entry] = json.loads(capsys.readouterr().out)
+    argv = ["symmetry", str(star), "--json", "--train-per-class", "2", "--train-size", "16"]
+    assert main(argv) == 0
+    first = capsys.readouterr()
+    [entry] = json.loads(first.out)
     probs = entry["learned"]["probabilities"]
     assert set(probs) == {"O(2)", "Z_n", "Z_2", "T_n", "none"} and sum(probs.values()) == pytest.approx(1.0)
     assert entry["direct"]["rotation"]["best_order"] == 5
+    assert "training the classifier" in first.err and len(list(private_cache.glob("*.pt"))) == 1
+    assert main(argv) == 0
+    second = capsys.readouterr()
+    assert "using the cached classifier" in second.err and "training" not in second.err
+    assert json.loads(second.out) == json.loads(first.out)
+    # other settings are another classifier; --no-cache neither reads nor writes the cache
+    assert main([*argv[:4], "1", *argv[5:], "--no-cache"]) == 0
+    assert "training the classifier" in capsys.readouterr().err
+    assert len(list(private_cache.glob("*.pt"))) == 1
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,21 @@ def test_image_files_bad_input(tmp_path):
             load_image(tmp_path / name, 32)
     with pytest.raises(FileNotFoundError):
         load_image(tmp_path / "missing.png")
+
+
+def test_cached_classifier_trains_once_and_replaces_a_broken_file(tmp_path):
+    from physml.symmetry import cached_classifier, classifier_cache_key
+
+    clf = SymmetryClassifier(size=16, hidden=(8, 8), n_decoys=1, decoy_epochs=2, cnn_epochs=1, n_cnns=1,
+                             augment=False, seed=4)
+    images, _, _ = symmetric_templates(1, 16, seed=9)
+    fitted, path, hit = cached_classifier(clf, 2, seed=5, cache_dir=tmp_path)
+    assert not hit and path.is_file() and path.name == classifier_cache_key(clf, 2, 5)
+    again, path2, hit2 = cached_classifier(clf, 2, seed=5, cache_dir=tmp_path)
+    assert hit2 and path2 == path
+    assert np.allclose(again.predict_proba(images)[0], fitted.predict_proba(images)[0], atol=1e-6)
+    # the key changes with every setting that changes the trained weights
+    assert classifier_cache_key(clf, 3, 5) != path.name and classifier_cache_key(clf, 2, 6) != path.name
+    path.write_bytes(b"garbage")
+    _, _, hit3 = cached_classifier(clf, 2, seed=5, cache_dir=tmp_path)
+    assert not hit3 and SymmetryClassifier.load(path).get_params() == clf.get_params()

@@ -3,9 +3,12 @@
 For each picture (PNG, JPEG, anything pillow reads) prints the direct invariance measures
 (rotations: best order n and the all-angle mean; reflections: best axis; translations: best
 period) with the class they imply, and the learned pipeline's class probabilities with their
-spread over the decoy × CNN ensemble. The learned classifier is trained on fresh templates at
-start-up (``--train-per-class``; a few seconds to a minute) or read from ``--model`` (written by
-``--save-model``); ``--no-learned`` skips it. ``--figure FILE.png`` draws each binarised picture
+spread over the decoy × CNN ensemble. The learned classifier is trained on templates the first
+time a set of settings (``--train-per-class``, ``--train-size``, ``--seed``) is used and kept in a
+user cache directory (``$PHYSML_CACHE/symmetry``, else ``$XDG_CACHE_HOME/physml/symmetry`` or
+``~/.cache/physml/symmetry``), so later runs only train the pictures' own decoys (seconds);
+``--no-cache`` trains afresh without keeping it, ``--model`` reads one written by
+``--save-model``, and ``--no-learned`` skips it. ``--figure FILE.png`` draws each binarised picture
 with its measures.
 
 Binarisation: luminance, centre crop to a square, area resize to ``--size``, Otsu threshold,
@@ -47,6 +50,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-learned", action="store_true", help="only the direct measures (fast)")
     p.add_argument("--model", type=Path, help="a classifier saved with --save-model")
     p.add_argument("--save-model", type=Path, metavar="FILE.pt", help="save the trained classifier")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="train the classifier afresh and do not keep it (default: the classifier trained with these "
+        "settings is kept in $PHYSML_CACHE/symmetry or ~/.cache/physml/symmetry and reused)",
+    )
     p.add_argument(
         "--train-per-class",
         type=positive_int("--train-per-class"),
@@ -93,7 +102,15 @@ def _run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from physml.symmetry import SymmetryClassifier, load_image, symmetry_score, train_on_templates
+    from physml.symmetry import (
+        SymmetryClassifier,
+        cached_classifier,
+        classifier_cache_key,
+        default_cache_dir,
+        load_image,
+        symmetry_score,
+        train_on_templates,
+    )
 
     torch.set_num_threads(1)  # small networks: more threads only add overhead
     pictures = []
@@ -112,10 +129,26 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(f"--train-size {args.train_size} differs from the model's size {clf.size}")
         pictures = [(p, a, load_image(p, clf.size)) for p, a, _ in pictures]
     elif not args.no_learned:
-        print(f"training the classifier on {args.train_per_class} templates per class ...", file=sys.stderr)
-        clf = train_on_templates(
-            SymmetryClassifier(size=args.train_size, seed=args.seed), args.train_per_class, seed=args.seed
-        )
+        fresh = SymmetryClassifier(size=args.train_size, seed=args.seed)
+        if args.no_cache:
+            print(
+                f"training the classifier on {args.train_per_class} templates per class ...", file=sys.stderr
+            )
+            clf = train_on_templates(fresh, args.train_per_class, seed=args.seed)
+        else:
+            key = classifier_cache_key(fresh, args.train_per_class, args.seed)
+            if not (default_cache_dir() / key).is_file():
+                print(
+                    f"training the classifier on {args.train_per_class} templates per class "
+                    f"(once; kept in {default_cache_dir()}) ...",
+                    file=sys.stderr,
+                )
+            try:
+                clf, where, hit = cached_classifier(fresh, args.train_per_class, seed=args.seed)
+            except OSError as exc:
+                raise UsageError(f"cannot write the classifier cache ({exc}); use --no-cache") from None
+            if hit:
+                print(f"using the cached classifier {where}", file=sys.stderr)
         if args.save_model is not None:
             clf.save(args.save_model)
             print(f"wrote {args.save_model}", file=sys.stderr)

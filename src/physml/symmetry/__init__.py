@@ -24,14 +24,19 @@ from physml.symmetry._invariance import (
     translation_invariance,
 )
 from physml.symmetry._score import (
+    CACHE_ENV_VAR,
     SymmetryClassifier,
     SymmetryScore,
+    cached_classifier,
+    classifier_cache_key,
+    default_cache_dir,
     dihedral_augment,
     symmetry_score,
     train_on_templates,
 )
 
 __all__ = [
+    "CACHE_ENV_VAR",
     "DIRECT_CLASSES",
     "MIN_IMAGE_SIZE",
     "DecoyResult",
@@ -43,7 +48,10 @@ __all__ = [
     "SymmetryScore",
     "TranslationInvariance",
     "binarize",
+    "cached_classifier",
+    "classifier_cache_key",
     "decoy_pca_images",
+    "default_cache_dir",
     "dihedral_augment",
     "direct_class",
     "invariance_measures",

@@ -4,6 +4,7 @@ picture: the classifier's class probabilities beside the direct invariance measu
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,17 @@ from physml.symmetry._decoy import DecoyResult, decoy_pca_images
 from physml.symmetry._images import MIN_IMAGE_SIZE, load_image, prepare_image
 from physml.symmetry._invariance import InvarianceMeasures, direct_class, invariance_measures
 
-__all__ = ["SymmetryClassifier", "SymmetryScore", "dihedral_augment", "symmetry_score", "train_on_templates"]
+__all__ = [
+    "CACHE_ENV_VAR",
+    "SymmetryClassifier",
+    "SymmetryScore",
+    "cached_classifier",
+    "classifier_cache_key",
+    "default_cache_dir",
+    "dihedral_augment",
+    "symmetry_score",
+    "train_on_templates",
+]
 
 
 def dihedral_augment(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -208,10 +219,17 @@ class SymmetryClassifier:
         }
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters and the CNN weights (a torch file readable with weights_only)."""
+        """Write the parameters and the CNN weights (a torch file readable with weights_only);
+        the file appears whole or not at all."""
+        from io import BytesIO
+
+        from physml.lab._io import atomic_write_bytes
+
         self._check_fitted()
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        torch.save({"params": params, "models": [m.state_dict() for m in self.models_]}, Path(path))
+        buf = BytesIO()
+        torch.save({"params": params, "models": [m.state_dict() for m in self.models_]}, buf)
+        atomic_write_bytes(Path(path), buf.getvalue())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SymmetryClassifier:
@@ -228,7 +246,7 @@ class SymmetryClassifier:
                 m = SymmetryCNN(len(clf.classes), channels=clf.cnn_channels)
                 m.load_state_dict(state)
                 models.append(m.eval())
-        except (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError) as exc:
+        except _LOAD_ERRORS as exc:
             raise ValueError(
                 f"{path}: not a saved SymmetryClassifier ({exc.__class__.__name__}: {exc})"
             ) from None
@@ -245,6 +263,79 @@ def train_on_templates(
         n_per_class, classifier.size, classes=classifier.classes, seed=seed
     )
     return classifier.fit(images, labels)
+
+
+_LOAD_ERRORS = (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
+CACHE_ENV_VAR = "PHYSML_CACHE"
+_CACHE_FORMAT = 1  # bump when the pipeline changes what a given set of settings trains
+
+
+def default_cache_dir() -> Path:
+    """Where trained classifiers are kept: ``$PHYSML_CACHE/symmetry`` if the variable is set,
+    else ``$XDG_CACHE_HOME/physml/symmetry``, else ``~/.cache/physml/symmetry``."""
+    root = os.environ.get(CACHE_ENV_VAR)
+    if root:
+        return Path(root) / "symmetry"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "physml" / "symmetry"
+
+
+def classifier_cache_key(classifier: SymmetryClassifier, n_per_class: int, seed: int) -> str:
+    """A file name that identifies a trained classifier by everything that determines it: its
+    parameters, the number of training templates per class, the template seed, the cache
+    format and the torch version (the trained weights depend on torch's kernels)."""
+    import hashlib
+    import json
+
+    params = {k: list(v) if isinstance(v, tuple) else v for k, v in classifier.get_params().items()}
+    settings = {
+        "params": params,
+        "n_per_class": int(n_per_class),
+        "seed": int(seed),
+        "format": _CACHE_FORMAT,
+        "torch": torch.__version__,
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    return f"classifier-{classifier.size}px-{n_per_class}pc-{digest}.pt"
+
+
+def cached_classifier(
+    classifier: SymmetryClassifier,
+    n_per_class: int,
+    *,
+    seed: int = 0,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> tuple[SymmetryClassifier, Path, bool]:
+    """:func:`train_on_templates`, once: the trained classifier is saved in ``cache_dir``
+    (default :func:`default_cache_dir`) under :func:`classifier_cache_key` and read back by
+    later calls with the same settings. A cached file that cannot be read is trained afresh
+    and replaced.
+
+    Returns
+    -------
+    classifier : SymmetryClassifier (fitted)
+    path : pathlib.Path
+        The cache file.
+    from_cache : bool
+        True if it was read from the cache, False if it was trained now.
+    """
+    n_per_class = check_int(n_per_class, "n_per_class", low=1)
+    seed = check_seed(seed)
+    classifier._validate()
+    directory = default_cache_dir() if cache_dir is None else Path(cache_dir)
+    path = directory / classifier_cache_key(classifier, n_per_class, seed)
+    if path.is_file():
+        try:
+            loaded = SymmetryClassifier.load(path)
+        except ValueError:
+            pass
+        else:
+            if loaded.get_params() == classifier.get_params():
+                return loaded, path, True
+    fitted = train_on_templates(classifier, n_per_class, seed=seed)
+    directory.mkdir(parents=True, exist_ok=True)
+    fitted.save(path)
+    return fitted, path, False
 
 
 @dataclass(frozen=True)
