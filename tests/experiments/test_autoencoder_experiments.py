@@ -52,14 +52,19 @@ def test_pca_metrics_are_exact_facts(quick_results):
     assert min(m["loss_excess_over_pca"]) > -1e-9  # nothing beats PCA (Eckart-Young)
 
 
-def test_pca_check_fails_for_an_impossible_bound(tmp_path):
-    [r] = run_experiments(["ae-linear-pca"], tmp_path, preset="quick", overrides={"max_angle": "1e-30"})
+def test_pca_checks_fail_for_an_undertrained_autoencoder(tmp_path):
+    # after 10 full-batch steps the weights are still far from the principal subspace
+    [r] = run_experiments(["ae-linear-pca"], tmp_path, preset="quick", overrides={"epochs": "10"})
     assert r.verdict == "not reproduced"
+    failed = {c.name for c in r.checks if not c.passed}
+    assert any("principal angle" in name for name in failed)
 
 
 def test_clifford_check_fails_when_every_member_counts_as_found(tmp_path):
     # a threshold above the torus's squared diameter (2) calls every member an embedding
-    [r] = run_experiments(["ae-clifford-torus"], tmp_path, preset="quick", overrides={"tear_threshold": "10"})
+    [r] = run_experiments(
+        ["ae-clifford-torus"], tmp_path, preset="quick", overrides={"tear_threshold": "10", "epochs": "2"}
+    )
     assert r.verdict == "not reproduced"
 
 

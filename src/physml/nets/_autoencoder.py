@@ -370,16 +370,24 @@ def train_autoencoders(
         if schedule == "cosine":
             for group in opt.param_groups:
                 group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
-        order = torch.stack([torch.randperm(n, generator=g) for g in generators])
         total = torch.zeros(e, dtype=torch.float64)
-        for start in range(0, n, batch_size):
-            idx = order[:, start : start + batch_size]
-            xb = xt[idx]  # (members, batch, N)
-            per_member = ((model(xb) - xb) ** 2).mean(dim=(1, 2))
+        if batch_size >= n:
+            # full batch: the order does not matter, and every member sees the same (uncopied) data
+            per_member = ((model(xt) - xt) ** 2).mean(dim=(1, 2))
             opt.zero_grad(set_to_none=True)
             per_member.sum().backward()
             opt.step()
-            total += per_member.detach().double() * idx.shape[1]
+            total += per_member.detach().double() * n
+        else:
+            order = torch.stack([torch.randperm(n, generator=g) for g in generators])
+            for start in range(0, n, batch_size):
+                idx = order[:, start : start + batch_size]
+                xb = xt[idx]  # (members, batch, N)
+                per_member = ((model(xb) - xb) ** 2).mean(dim=(1, 2))
+                opt.zero_grad(set_to_none=True)
+                per_member.sum().backward()
+                opt.step()
+                total += per_member.detach().double() * idx.shape[1]
         if bool(stopped.any()):
             with torch.no_grad():
                 for p, b in zip(params, best, strict=True):
