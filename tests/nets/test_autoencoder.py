@@ -190,3 +190,17 @@ def test_training_arguments_are_checked():
         train_autoencoders(torch.nn.Linear(3, 3), x, epochs=1)
     with pytest.raises(RuntimeError, match="not fitted"):
         Autoencoder(1).anomaly_score(x)
+
+
+def test_full_batch_step_is_one_gradient_step_on_all_the_data():
+    # batch_size >= n takes the uncopied full-batch path: one SGD epoch is one exact gradient step
+    # of each member's mean squared error over the whole data set
+    x = np.random.default_rng(6).standard_normal((50, 4))
+    m = AutoencoderEnsemble(3, (4, 8, 2), seed=2, dtype=torch.float64)
+    ref = AutoencoderEnsemble(3, (4, 8, 2), seed=2, dtype=torch.float64)
+    xt = torch.from_numpy(x)
+    ((ref(xt) - xt) ** 2).mean(dim=(1, 2)).sum().backward()
+    expected = [p.detach() - 0.1 * p.grad for p in ref.parameters()]
+    train_autoencoders(m, x, epochs=1, batch_size=1000, learning_rate=0.1, optimizer="sgd", patience=None)
+    for p, e in zip(m.parameters(), expected, strict=True):
+        torch.testing.assert_close(p.detach(), e, rtol=1e-12, atol=1e-14)
