@@ -860,7 +860,7 @@ def _check_torus(p: dict[str, Any]) -> None:
     source=f"{KAHN}, slides 'Can an autoencoder learn the correct \"donut\" embedding in R³?'; {BHKR}",
     quick=dict(
         n_members=8,
-        n_train=2000,
+        n_train=1200,
         hidden=(32, 32),
         epochs=60,
         batch_size=100,
