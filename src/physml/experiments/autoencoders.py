@@ -37,9 +37,8 @@ def _fit(job: dict[str, Any]) -> dict[str, Any]:
 
     The validation sets of the experiments are as large as their training sets, so that early stopping
     (which keeps the epoch of smallest validation loss) cannot favour a break inside a hole of a small
-    validation sample. (A precaution: for the full ``ae-sphere-deadzone`` it changed nothing; there the
-    best epoch is the last of the cosine schedule, and the same tears appear with a fifth as many
-    validation points.)"""
+    validation sample. (A precaution: for the full ``ae-sphere-deadzone`` it changed nothing, the same
+    tears and loss maxima appear with a fifth as many validation points.)"""
     import numpy as np
     import torch
 
