@@ -410,7 +410,7 @@ def ae_sphere_deadzone(
                 comparison="at_most",
             )
             axes[2].plot(*res["latent:test"][0][order].T, lw=0.6)
-            axes[2].set(title=f"{name}: latent circle of member 0", xlabel="y₁", ylabel="y₂")
+            axes[2].set(title=f"{name}:\nlatent circle of member 0", xlabel="y₁", ylabel="y₂")
             continue
         angle = optimize.brentq(lambda a, d=dim: cap_fraction(d, a) - cap_area, 1e-9, math.pi)
         radius = 2 * math.sin(angle / 2)
@@ -485,7 +485,7 @@ def ae_sphere_deadzone(
             yscale="log",
             xlabel="log₁₀ reconstruction error",
             ylabel="test points (all members)",
-            title=f"{name}, latent {latent}: top-1% in cap {frac.mean():.2f} (shuffled {null.mean():.2f})",
+            title=f"{name}, latent {latent}:\ntop-1% in cap {frac.mean():.2f} (shuffled {null.mean():.2f})",
         )
     ctx.metric("configurations", summary)
     ctx.metric("sigma_multiple", z)
