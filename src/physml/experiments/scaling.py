@@ -207,45 +207,72 @@ def scaling_dimension(
     ctx.metric("sigma_multiple", z)
 
 
-def _fashion_point(args: tuple[dict[str, Any], int, int]) -> dict[str, float]:
-    """Test cross-entropy and accuracy of one MLP trained on n Fashion-MNIST images."""
+def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str, Any]:
+    """One MLP trained to convergence on n Fashion-MNIST images; its test cross-entropy.
+
+    ``data_seed`` draws the n training images and the validation images (disjoint, both from
+    the training split); ``model_seed`` the initial weights and the batch order. The test images
+    are a fixed subset of the test split, the same for every point.
+    """
     import numpy as np
     import torch
 
     from physml.data import fashion_mnist
     from physml.lab import derive_seed
-    from physml.nets import MLPClassifier
+    from physml.lab._seeding import torch_generator
+    from physml.nets import MLP
+    from physml.scaling import train_to_convergence
 
-    p, n, seed = args
+    p, n, width, data_seed, model_seed = args
     torch.set_num_threads(1)
     x_tr, y_tr = fashion_mnist("train")
     x_te, y_te = fashion_mnist("test")
-    tr = np.random.default_rng(derive_seed(seed, "train")).permutation(len(x_tr))[:n]
+    order = np.random.default_rng(data_seed).permutation(len(x_tr))
+    val, tr = order[: p["n_val"]], order[p["n_val"] : p["n_val"] + n]
     te = np.random.default_rng(p["test_seed"]).permutation(len(x_te))[: p["n_test"]]
-    x = x_tr[tr].reshape(n, -1) / 255.0
-    xt = x_te[te].reshape(len(te), -1) / 255.0
-    yt = y_te[te]
-    epochs = max(p["min_epochs"], p["steps"] * p["batch_size"] // n)
-    clf = MLPClassifier(
-        hidden=tuple(p["hidden"]),
-        epochs=epochs,
-        batch_size=p["batch_size"],
+
+    def tensors(x: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[Any, Any]:
+        images = torch.from_numpy((x[idx].reshape(len(idx), -1) / 255.0).astype(np.float32))
+        return images, torch.from_numpy(y[idx].astype(np.int64))
+
+    (xt, yt), (xv, yv), (xe, ye) = tensors(x_tr, y_tr, tr), tensors(x_tr, y_tr, val), tensors(x_te, y_te, te)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(model_seed, "init"))
+        model = MLP((xt.shape[1], width, 10), "relu")
+    batch = min(p["batch_size"], n)
+    run = train_to_convergence(
+        model,
+        xt,
+        yt,
+        xv,
+        yv,
+        torch.nn.functional.cross_entropy,
+        batch_size=batch,
         learning_rate=p["learning_rate"],
-        weight_decay=p["weight_decay"],
-        schedule="cosine",
-        seed=derive_seed(seed, "model"),
+        momentum=p["momentum"],
+        generator=torch_generator(derive_seed(model_seed, "batches")),
+        eval_every=max(-(-n // batch), p["min_eval_steps"]),
+        patience=p["patience"],
+        max_lr_drops=p["max_lr_drops"],
+        max_steps=p["max_steps"],
     )
-    clf.fit(x, y_tr[tr])
-    proba = clf.predict_proba(xt)
-    index = np.searchsorted(clf.classes_, yt)
-    ok = (index < len(clf.classes_)) & (clf.classes_[np.minimum(index, len(clf.classes_) - 1)] == yt)
-    p_true = np.where(ok, proba[np.arange(len(yt)), np.minimum(index, len(clf.classes_) - 1)], 0.0)
-    loss = float(-np.mean(np.log(np.clip(p_true, 1e-12, 1.0))))
-    return {"loss": loss, "accuracy": float(np.mean(clf.predict(xt) == yt)), "epochs": epochs}
+    with torch.no_grad():
+        logits = model(xe)
+        loss = float(torch.nn.functional.cross_entropy(logits, ye))
+        accuracy = float((logits.argmax(1) == ye).float().mean())
+    return {
+        "loss": loss,
+        "accuracy": accuracy,
+        "val_loss": run.val_loss,
+        "steps": run.steps,
+        "best_step": run.best_step,
+        "converged": run.converged,
+        "n_parameters": int(model.n_parameters),
+    }
 
 
 def _validate_fashion(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._validation import check_int, check_real
 
     if len(p["sizes"]) < 4:
         raise ValueError(
@@ -253,38 +280,71 @@ def _validate_fashion(p: dict[str, Any]) -> None:
         )
     for i, n in enumerate(p["sizes"]):
         check_int(n, f"sizes[{i}]", low=20)
-    check_int(p["n_seeds"], "n_seeds", low=2)
+    check_int(p["n_seeds"], "n_seeds", low=3)
+    check_int(p["width"], "width", low=1)
+    check_int(p["check_width"], "check_width", low=1)
+    if p["check_width"] == p["width"]:
+        raise ValueError(f"check_width must differ from width ({p['width']}), got {p['check_width']}")
+    check_int(p["n_val"], "n_val", low=100)
+    check_int(p["n_test"], "n_test", low=100, high=10000)
     check_int(p["n_dimension"], "n_dimension", low=100)
+    check_real(p["min_significance"], "min_significance", low=0.0)
+    if max(p["sizes"]) + p["n_val"] > 60000:
+        raise ValueError(
+            f"the largest size ({max(p['sizes'])}) plus n_val ({p['n_val']}) must fit in the 60000 training "
+            "images"
+        )
+    widths = p["model_widths"]
+    for i, w in enumerate(widths):
+        check_int(w, f"model_widths[{i}]", low=1)
+    if len(widths) < 4 or len(set(widths)) != len(widths):
+        raise ValueError(f"model_widths must hold at least 4 distinct widths, got {widths}")
 
 
 @experiment(
     "scaling-fashion",
-    claim="The test loss of MLPs on Fashion-MNIST falls with the training-set size n as a power law plus a "
-    "constant, L = A·n^(−α) + C (a good fit, α > 0 significantly); α is reported with the intrinsic "
-    "dimension d of the images and 4/d.",
-    source=f"{KAPLAN}; {KAHN}; {SHARMA}; {BATSON}",
+    claim="Trained to convergence (early stopping on a validation split), MLPs on Fashion-MNIST have a test "
+    "loss that falls with the training-set size n as L = A·n^(−α) + C (α > 0 significantly, χ² consistent "
+    "with the seed errors), and the width does not bias the exponent (a second width gives the same α). "
+    "Separately, at the largest n the loss falls with the number of parameters N as A'·N^(−α_N) + C'. "
+    "α is reported with the intrinsic dimension d of the images and 4/d.",
+    source=f"{KAPLAN}; {KAHN}; {SHARMA}; {BATSON}; Kaplan et al., arXiv:2001.08361 (early-stopped L(D))",
     quick=dict(
         sizes=(100, 200, 400, 800, 1600),
-        n_seeds=2,
-        hidden=(32,),
-        steps=100,
-        min_epochs=2,
-        batch_size=64,
+        n_seeds=3,
+        width=16,
+        check_width=8,
+        model_widths=(2, 4, 8, 16),
+        min_significance=1.5,
+        batch_size=32,
         learning_rate=0.05,
-        weight_decay=5e-4,
+        momentum=0.9,
+        patience=3,
+        max_lr_drops=1,
+        min_eval_steps=20,
+        max_steps=20000,
+        n_val=300,
         n_test=1000,
+        n_null=200,
         n_dimension=800,
     ),
     full=dict(
         sizes=(250, 500, 1000, 2000, 4000, 8000, 16000, 32000),
-        n_seeds=3,
-        hidden=(256,),
-        steps=1500,
-        min_epochs=6,
+        n_seeds=6,
+        width=512,
+        check_width=256,
+        model_widths=(8, 16, 32, 64, 128, 256, 512),
+        min_significance=3.0,
         batch_size=64,
-        learning_rate=0.02,
-        weight_decay=5e-4,
-        n_test=5000,
+        learning_rate=0.05,
+        momentum=0.9,
+        patience=4,
+        max_lr_drops=2,
+        min_eval_steps=50,
+        max_steps=200000,
+        n_val=5000,
+        n_test=10000,
+        n_null=2000,
         n_dimension=5000,
     ),
     tags=("scaling", "kaplan", "kahn", "fashion-mnist"),
@@ -294,85 +354,161 @@ def scaling_fashion(
     ctx: Context,
     sizes: tuple[int, ...],
     n_seeds: int,
-    hidden: tuple[int, ...],
-    steps: int,
-    min_epochs: int,
+    width: int,
+    check_width: int,
+    model_widths: tuple[int, ...],
+    min_significance: float,
     batch_size: int,
     learning_rate: float,
-    weight_decay: float,
+    momentum: float,
+    patience: int,
+    max_lr_drops: int,
+    min_eval_steps: int,
+    max_steps: int,
+    n_val: int,
     n_test: int,
+    n_null: int,
     n_dimension: int,
 ) -> None:
     import numpy as np
-    from scipy import stats
 
     from physml.data import fashion_mnist
+    from physml.experiments._tolerances import sigma_multiple
     from physml.geometry import TwoNN
     from physml.scaling import fit_scaling_law
 
     p = dict(
-        hidden=hidden,
-        steps=steps,
-        min_epochs=min_epochs,
         batch_size=batch_size,
         learning_rate=learning_rate,
-        weight_decay=weight_decay,
+        momentum=momentum,
+        patience=patience,
+        max_lr_drops=max_lr_drops,
+        min_eval_steps=min_eval_steps,
+        max_steps=max_steps,
+        n_val=n_val,
         n_test=n_test,
         test_seed=ctx.seed_for("test"),
     )
-    items = [(p, n, ctx.seed_for("run", n, r)) for n in sizes for r in range(n_seeds)]
-    runs = ctx.map(_fashion_point, items, desc="scaling-fashion MLPs")
-    losses = np.array([r["loss"] for r in runs]).reshape(len(sizes), n_seeds)
-    accuracy = np.array([r["accuracy"] for r in runs]).reshape(len(sizes), n_seeds)
-    fit = fit_scaling_law(np.array(sizes, dtype=float), losses, seed=ctx.seed_for("bootstrap"))
-    ctx.check(
-        "α > 0 (loss falls with data)", fit.exponent, 0.0, uncertainty=fit.exponent_err, comparison="at_least"
+    n_max = max(sizes)
+    # two data curves (every size at `width` and at `check_width`) and the model curve (every width
+    # at n_max) share runs; replica r at size n uses the same images for every width (paired widths)
+    keys = [(n, w, r) for w in (width, check_width) for n in sizes for r in range(n_seeds)]
+    keys += [(n_max, w, r) for w in model_widths for r in range(n_seeds) if (n_max, w, r) not in keys]
+    items = [(p, n, w, ctx.seed_for("data", n, r), ctx.seed_for("model", n, w, r)) for n, w, r in keys]
+    runs = dict(zip(keys, ctx.map(_fashion_point, items, desc="scaling-fashion MLPs"), strict=True))
+
+    def table(field: str, pairs: list[tuple[int, int]]) -> np.ndarray:
+        return np.array([[runs[(n, w, r)][field] for r in range(n_seeds)] for n, w in pairs], dtype=float)
+
+    data_pairs = [(n, width) for n in sizes]
+    model_pairs = [(n_max, w) for w in model_widths]
+    losses = table("loss", data_pairs)
+    check_losses = table("loss", [(n, check_width) for n in sizes])
+    accuracy = table("accuracy", data_pairs)
+    model_losses = table("loss", model_pairs)
+    n_params = table("n_parameters", model_pairs)[:, 0]
+    converged = np.array([r["converged"] for r in runs.values()], dtype=float)
+
+    fit = fit_scaling_law(
+        np.array(sizes, dtype=float), losses, n_null=n_null, seed=ctx.seed_for("bootstrap", "data")
     )
-    ctx.check("α / σ_α (significance)", fit.exponent / fit.exponent_err, 3.0, comparison="at_least")
-    # goodness of fit: χ² of the seed means (weighted by their standard errors) below its 99.9% quantile
-    # (the errors of means of a few seeds are themselves uncertain, hence the generous quantile)
-    chi2_max = float(stats.chi2.ppf(0.999, fit.fit.dof))
-    ctx.check("χ² of the fit", fit.fit.chi2, chi2_max, comparison="at_most")
+    cfit = fit_scaling_law(
+        np.array(sizes, dtype=float), check_losses, seed=ctx.seed_for("bootstrap", "check")
+    )
+    mfit = fit_scaling_law(n_params, model_losses, n_null=n_null, seed=ctx.seed_for("bootstrap", "model"))
+    z = sigma_multiple(1)
+    # each point measures the loss that its data allow only if training ended on a plateau of the
+    # validation loss, not on the step cap
+    ctx.check(
+        "fraction of runs converged (not stopped by max_steps)",
+        float(converged.mean()),
+        1.0,
+        comparison="at_least",
+    )
+    ctx.check(
+        "data: α / σ_α (significance)",
+        fit.exponent / fit.exponent_err,
+        min_significance,
+        comparison="at_least",
+    )
+    # goodness of fit: Monte-Carlo p-value of χ² (the seed errors are estimated from n_seeds runs)
+    ctx.check("data: p-value of the fit's χ²", fit.p_value, 0.01, comparison="at_least")
+    # the width does not bias the exponent: the curve at check_width has the same α. The errors
+    # are added in quadrature although the two curves share their images (positively correlated
+    # errors), so this tolerance is on the generous side.
+    a_err = math.hypot(fit.exponent_err, cfit.exponent_err)
+    ctx.check(
+        f"α(width {width}) − α(width {check_width})",
+        fit.exponent - cfit.exponent,
+        0.0,
+        uncertainty=a_err,
+        tolerance=z * a_err,
+    )
+    # how much the width matters at n_max (paired over replicas, which share their images)
+    diff = check_losses[-1] - losses[-1]
+    diff_err = float(diff.std(ddof=1) / math.sqrt(n_seeds))
+    ctx.check(
+        "model: α_N / σ (significance)",
+        mfit.exponent / mfit.exponent_err,
+        min_significance,
+        comparison="at_least",
+    )
+    ctx.check("model: p-value of the fit's χ²", mfit.p_value, 0.01, comparison="at_least")
 
     x_tr, _ = fashion_mnist("train")
     sample = ctx.rng("dimension").permutation(len(x_tr))[:n_dimension]
     images = x_tr[sample].reshape(n_dimension, -1) / 255.0
     est = TwoNN(seed=ctx.seed_for("twonn")).fit(images)
     d, d_err = est.dimension_, est.dimension_err_
-    ctx.metric("alpha", fit.exponent)
-    ctx.metric("alpha_err", fit.exponent_err)
-    ctx.metric("offset", fit.offset)
-    ctx.metric("offset_err", fit.offset_err)
-    ctx.metric("amplitude", fit.fit.amplitude)
-    ctx.metric("chi2", fit.fit.chi2)
-    ctx.metric("dof", fit.fit.dof)
+    for name, f in (("", fit), ("model_", mfit)):
+        ctx.metric(f"{name}alpha", f.exponent)
+        ctx.metric(f"{name}alpha_err", f.exponent_err)
+        ctx.metric(f"{name}offset", f.offset)
+        ctx.metric(f"{name}offset_err", f.offset_err)
+        ctx.metric(f"{name}amplitude", f.fit.amplitude)
+        ctx.metric(f"{name}chi2", f.fit.chi2)
+        ctx.metric(f"{name}dof", f.fit.dof)
+        ctx.metric(f"{name}p_value", f.p_value)
+        ctx.metric(f"{name}mean_loss", f.mean_loss)
+        ctx.metric(f"{name}sem_loss", f.sem_loss)
+    ctx.metric("sizes", list(sizes))
+    ctx.metric("model_widths", list(model_widths))
+    ctx.metric("model_parameters", n_params)
+    ctx.metric("mean_accuracy", accuracy.mean(1))
+    ctx.metric("mean_steps", table("steps", data_pairs).mean(1))
+    ctx.metric("mean_best_step", table("best_step", data_pairs).mean(1))
+    ctx.metric("model_mean_steps", table("steps", model_pairs).mean(1))
+    ctx.metric("check_width_alpha", cfit.exponent)
+    ctx.metric("check_width_alpha_err", cfit.exponent_err)
+    ctx.metric("check_width_offset", cfit.offset)
+    ctx.metric("check_width_mean_loss", cfit.mean_loss)
+    ctx.metric("check_width_sem_loss", cfit.sem_loss)
+    ctx.metric("width_effect_at_n_max", {"diff": float(diff.mean()), "diff_err": diff_err})
     ctx.metric("intrinsic_dimension", d)
     ctx.metric("intrinsic_dimension_err", d_err)
     ctx.metric("four_over_d", 4.0 / d)
     ctx.metric("four_over_d_err", 4.0 * d_err / d**2)
-    ctx.metric("sizes", list(sizes))
-    ctx.metric("mean_loss", fit.mean_loss)
-    ctx.metric("sem_loss", fit.sem_loss)
-    ctx.metric("mean_accuracy", accuracy.mean(1))
 
-    fig = ctx.new_figure(figsize=(6.0, 4.0))
-    ax = fig.add_subplot()
-    ax.errorbar(sizes, fit.mean_loss, yerr=fit.sem_loss, fmt="o", ms=4, label="test cross-entropy")
-    grid = np.geomspace(min(sizes), max(sizes), 100)
-    ax.plot(
-        grid,
-        fit.fit.predict(grid),
-        "-",
-        lw=1,
-        label=f"A n^(−α) + C, α = {fit.exponent:.2f} ± {fit.exponent_err:.2f}",
+    fig = ctx.new_figure(figsize=(10.0, 4.0))
+    ax1, ax2 = fig.subplots(1, 2)
+    for ax, f, x, label in (
+        (ax1, fit, np.array(sizes, dtype=float), "training-set size n"),
+        (ax2, mfit, n_params, f"parameters N (one hidden layer; n = {n_max})"),
+    ):
+        ax.errorbar(x, f.mean_loss, yerr=f.sem_loss, fmt="o", ms=4, label="test cross-entropy (seed mean)")
+        grid = np.geomspace(x.min(), x.max(), 100)
+        ax.plot(
+            grid,
+            f.fit.predict(grid),
+            "-",
+            lw=1,
+            label=f"A x^(−α) + C: α = {f.exponent:.2f} ± {f.exponent_err:.2f}, p = {f.p_value:.2g}",
+        )
+        ax.axhline(f.offset, color="gray", ls=":", label=f"C = {f.offset:.3f} ± {f.offset_err:.3f}")
+        ax.set(xscale="log", yscale="log", xlabel=label, ylabel="test loss [nats]")
+        ax.legend(fontsize=7)
+    ax1.set_title(
+        f"data scaling (width {width}; TwoNN d = {d:.1f} ± {d_err:.1f}, 4/d = {4 / d:.2f})", fontsize=9
     )
-    ax.axhline(fit.offset, color="gray", ls=":", label=f"C = {fit.offset:.3f}")
-    ax.set(
-        xscale="log",
-        yscale="log",
-        xlabel="training-set size n",
-        ylabel="test loss [nats]",
-        title=f"Fashion-MNIST MLPs (TwoNN d = {d:.1f} ± {d_err:.1f}, 4/d = {4 / d:.2f})",
-    )
-    ax.legend(fontsize=8)
+    ax2.set_title("model-size scaling at fixed data", fontsize=9)
     ctx.figure(fig, "scaling-fashion")

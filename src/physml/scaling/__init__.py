@@ -4,6 +4,8 @@ teacher-student tasks on data manifolds of known dimension.
 * :func:`fit_power_law`: ``y = A x**p`` in log-log space.
 * :func:`fit_offset_power_law`: ``L = A T**(-α) + C`` (with an irreducible loss C);
   :func:`fit_scaling_law`: the same fitted to losses over sizes × seeds, with bootstrap errors.
+* :func:`train_to_convergence`: SGD with early stopping on a validation set and learning-rate
+  drops, so that each point of a data-scaling curve is trained to convergence.
 * :func:`run_sweep`, :func:`sweep_points`: sweeps through the lab executors (inline, process
   pool, Dask), resumable point by point.
 * :func:`teacher_student_data`, :func:`teacher_student_loss`: regression of a random smooth
@@ -22,6 +24,7 @@ from physml.scaling._compute import (
     model_from_spec,
     training_compute,
 )
+from physml.scaling._converge import ConvergedTraining, train_to_convergence
 from physml.scaling._laws import OffsetPowerLawFit, ScalingLawFit, fit_offset_power_law, fit_scaling_law
 from physml.scaling._powerlaw import PowerLawFit, fit_power_law
 from physml.scaling._sweep import run_sweep, sweep_points
@@ -31,6 +34,7 @@ __all__ = [
     "MODEL_FAMILIES",
     "ComputeCount",
     "LayerCount",
+    "ConvergedTraining",
     "count_flops",
     "model_from_spec",
     "training_compute",
@@ -44,4 +48,5 @@ __all__ = [
     "sweep_points",
     "teacher_student_data",
     "teacher_student_loss",
+    "train_to_convergence",
 ]

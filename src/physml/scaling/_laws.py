@@ -5,7 +5,7 @@ arXiv:2004.10802)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -156,7 +156,13 @@ def fit_offset_power_law(
         with np.errstate(over="ignore"):
             return (np.exp(p[0] - p[1] * lx) + c - y) / sigma
 
-    sol = least_squares(resid, p0, method="lm", x_scale="jac", max_nfev=20000)
+    def jac(p: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            power = np.exp(p[0] - p[1] * lx) / sigma
+        cols = [power, -lx * power] + ([1.0 / sigma] if offset else [])
+        return np.stack(cols, axis=1)
+
+    sol = least_squares(resid, p0, jac=jac, method="lm", x_scale="jac", max_nfev=20000)
     p = sol.x
     chi2 = float(np.sum(sol.fun**2))
     dof = x.size - n_params
@@ -199,6 +205,14 @@ class ScalingLawFit:
         C and its error (same rule).
     bootstrap_exponents, bootstrap_offsets : ndarray, shape (n_bootstrap,)
         Refits of seed resamples (empty with one seed; failed refits are dropped).
+    p_value : float
+        Goodness of fit: the probability of a χ² at least as large as the fit's if the law
+        holds. With ``n_null > 0`` (and >= 2 seeds) it is a Monte-Carlo p-value that accounts for
+        the standard errors being themselves estimated from few seeds (see
+        :func:`fit_scaling_law`); with ``n_null = 0`` the χ²(dof) survival function; NaN without
+        seed errors.
+    null_chi2 : ndarray, shape (n_null,)
+        The χ² of the simulated experiments (empty for the χ²(dof) p-value).
     """
 
     sizes: np.ndarray
@@ -211,6 +225,8 @@ class ScalingLawFit:
     offset_err: float
     bootstrap_exponents: np.ndarray
     bootstrap_offsets: np.ndarray
+    p_value: float = math.nan
+    null_chi2: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def fit_scaling_law(
@@ -219,6 +235,7 @@ def fit_scaling_law(
     *,
     offset: bool = True,
     n_bootstrap: int = 200,
+    n_null: int = 0,
     seed: int | np.random.Generator = 0,
 ) -> ScalingLawFit:
     """Fit L = A·T^(−α) + C to losses of independent runs and bootstrap the error over seeds.
@@ -233,6 +250,14 @@ def fit_scaling_law(
         Fit the irreducible loss C (default) or fix it at zero.
     n_bootstrap : int
         Resamples: at each size the seeds are drawn with replacement, the means refitted.
+    n_null : int
+        Simulated experiments for a Monte-Carlo goodness-of-fit p-value (0: the χ²(dof)
+        survival function instead). With k seeds the standard errors of the means are estimated
+        from k values, so the fit's χ² is not χ²(dof)-distributed (the residuals are nearer
+        Student-t with k − 1 degrees of freedom: heavy tails for k = 3 or 4). Each simulated
+        experiment draws k losses per size from a normal distribution centred on the fitted law
+        with the observed seed spread at that size, and is fitted exactly as the data were;
+        ``p_value = (1 + #{χ²_sim >= χ²}) / (1 + n_null)``.
     seed : int or numpy.random.Generator
 
     Returns
@@ -250,6 +275,7 @@ def fit_scaling_law(
             f"a scaling-law fit needs a sweep of at least {MIN_POINTS} sizes, got {sizes.shape[0]}"
         )
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", low=0)
+    n_null = check_int(n_null, "n_null", low=0)
     rng = as_generator(check_seed(seed))
     n_seeds = losses.shape[1]
     mean = losses.mean(1)
@@ -277,6 +303,15 @@ def fit_scaling_law(
         a_err, c_err = float(np.std(boot_a, ddof=1)), float(np.std(boot_c, ddof=1))
     else:
         a_err, c_err = fit.exponent_err, fit.offset_err
+    p_value, null_chi2 = math.nan, np.empty(0)
+    if y_err is not None:
+        if n_null > 0:
+            null_chi2 = _null_chi2(sizes, fit, losses.std(1, ddof=1), n_seeds, offset, n_null, rng)
+            p_value = float((1 + np.sum(null_chi2 >= fit.chi2)) / (1 + null_chi2.size))
+        else:
+            from scipy import stats
+
+            p_value = float(stats.chi2.sf(fit.chi2, fit.dof)) if fit.dof > 0 else math.nan
     return ScalingLawFit(
         sizes=sizes,
         mean_loss=mean,
@@ -288,4 +323,29 @@ def fit_scaling_law(
         offset_err=c_err,
         bootstrap_exponents=np.array(boot_a),
         bootstrap_offsets=np.array(boot_c),
+        p_value=p_value,
+        null_chi2=null_chi2,
     )
+
+
+def _null_chi2(
+    sizes: np.ndarray,
+    fit: OffsetPowerLawFit,
+    spread: np.ndarray,
+    n_seeds: int,
+    offset: bool,
+    n_null: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """χ² of ``n_null`` experiments simulated under the fitted law with the observed seed spread
+    (k normal seeds per size, means weighted by their estimated standard errors, refitted)."""
+    centre = fit.predict(sizes)
+    out = []
+    for _ in range(n_null):
+        sample = centre[:, None] + spread[:, None] * rng.standard_normal((sizes.size, n_seeds))
+        s = sample.std(1, ddof=1) / math.sqrt(n_seeds)
+        try:
+            out.append(fit_offset_power_law(sizes, sample.mean(1), s, offset=offset).chi2)
+        except (ValueError, np.linalg.LinAlgError):
+            continue
+    return np.array(out)
