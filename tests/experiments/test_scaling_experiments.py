@@ -29,3 +29,25 @@ def test_sweeps_with_too_few_sizes_are_refused(tmp_path):
         with pytest.raises(ParameterError, match="at least 4"):
             run_experiments([name], tmp_path / "out", preset="quick", overrides={"sizes": "100,200"})
     assert not (tmp_path / "out").exists()
+
+
+def test_scaling_fashion_with_a_step_cap_fails(tmp_path):
+    # the old failure: a fixed step budget instead of training to convergence
+    [r] = run_experiments(
+        ["scaling-fashion"],
+        tmp_path,
+        preset="quick",
+        overrides={"max_steps": 30, "sizes": "100,200,400,800", "model_widths": "2,4,8,16", "n_null": 10},
+    )
+    failed = {c.name for c in r.checks if not c.passed}
+    assert r.verdict != "reproduced"
+    assert "fraction of runs converged (not stopped by max_steps)" in failed
+
+
+def test_scaling_fashion_refuses_bad_widths(tmp_path):
+    with pytest.raises(ParameterError, match="check_width"):
+        run_experiments(["scaling-fashion"], tmp_path / "o", preset="quick", overrides={"check_width": 16})
+    with pytest.raises(ParameterError, match="model_widths"):
+        run_experiments(
+            ["scaling-fashion"], tmp_path / "o", preset="quick", overrides={"model_widths": "2,4"}
+        )

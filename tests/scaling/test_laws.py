@@ -85,3 +85,28 @@ def test_sweep_with_fewer_than_three_sizes_is_refused():
         fit_scaling_law([100, 200], np.ones((2, 4)))
     with pytest.raises(ValueError, match="one row per size"):
         fit_scaling_law([100, 200, 400], np.ones((2, 4)))
+
+
+def test_monte_carlo_p_value_is_calibrated_with_three_seeds_and_rejects_a_wrong_law():
+    import numpy as np
+
+    from physml.scaling import fit_scaling_law
+
+    rng = np.random.default_rng(11)
+    sizes = np.array([100.0, 200, 400, 800, 1600, 3200])
+    truth = 2.0 * sizes**-0.5 + 0.3
+    n_exp = 60
+    p_mc, p_asym = [], []
+    for _ in range(n_exp):
+        losses = truth[:, None] + 0.01 * rng.standard_normal((sizes.size, 3))
+        f = fit_scaling_law(sizes, losses, n_bootstrap=0, n_null=60, seed=rng)
+        p_mc.append(f.p_value)
+        p_asym.append(fit_scaling_law(sizes, losses, n_bootstrap=0).p_value)
+    # under the law, P(p < 0.05) = 0.05 (binomial sd 0.028 for 60 experiments; 3 sd allowed); the
+    # χ²(dof) p-value ignores that the errors come from 3 seeds and rejects far more often
+    assert np.mean(np.array(p_mc) < 0.05) < 0.05 + 3 * 0.028
+    assert np.mean(np.array(p_asym) < 0.05) > np.mean(np.array(p_mc) < 0.05)
+    # a curve with a step is not a power law plus constant: rejected
+    bent = truth + np.where(sizes >= 800, -0.05, 0.0)
+    losses = bent[:, None] + 0.01 * rng.standard_normal((sizes.size, 3))
+    assert fit_scaling_law(sizes, losses, n_bootstrap=0, n_null=200, seed=1).p_value < 0.01

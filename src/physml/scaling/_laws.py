@@ -162,7 +162,7 @@ def fit_offset_power_law(
         cols = [power, -lx * power] + ([1.0 / sigma] if offset else [])
         return np.stack(cols, axis=1)
 
-    sol = least_squares(resid, p0, jac=jac, method="lm", x_scale="jac", max_nfev=20000)
+    sol = least_squares(resid, p0, jac=jac, method="lm", x_scale="jac", max_nfev=2000)
     p = sol.x
     chi2 = float(np.sum(sol.fun**2))
     dof = x.size - n_params
