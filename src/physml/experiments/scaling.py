@@ -5,8 +5,11 @@ exactly), where a ReLU student's test loss should fall as L ∝ n^(−4/d) with 
 size n (Sharma & Kaplan); the fitted α·d/4 is compared with 1 and the intrinsic dimension of
 the inputs is measured (TwoNN) and compared with d.
 
-``scaling-fashion``: the test cross-entropy of MLPs on Fashion-MNIST against training-set size
-follows L = A n^(−α) + C; the exponent is reported with the intrinsic dimension of the images.
+``scaling-fashion``: the test cross-entropy of MLPs on Fashion-MNIST, each trained to convergence
+(:func:`physml.scaling.train_to_convergence`: early stopping on a validation split), against
+training-set size follows L = A n^(−α) + C; a second width shows the width does not bias α; a
+separate model-size curve at the largest n; the exponent is reported with the intrinsic dimension
+of the images.
 
 Every (size, seed) point is an independent run (its own data, initialisation and batch order)
 computed through ``ctx.map`` (inline, process pool or Dask, resumable point by point). Fits of
