@@ -454,7 +454,7 @@ def flow_plummer_acceleration(
         transforms=4,
         hidden=64,
         max_epochs=200,
-        cnf_max_epochs=15,
+        cnf_max_epochs=40,
         learning_rate=1e-3,
         n_seeds=3,
         max_kl=0.25,
