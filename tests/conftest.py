@@ -19,3 +19,24 @@ def temporary_experiments():
     yield _registry.experiment
     _registry._REGISTRY.clear()
     _registry._REGISTRY.update(before)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Run a test with one torch thread: tiny tensors on a busy 2-core machine stall when the
+    intra-op pool oversubscribes it.  Opt in with ``pytestmark = pytest.mark.usefixtures(...)``."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
+def one_blas_thread():
+    """Run a test with one BLAS/OpenMP thread (numpy, scikit-learn) for the same reason."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield

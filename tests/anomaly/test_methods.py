@@ -3,8 +3,6 @@ interpolation, and each method on the toy."""
 
 import numpy as np
 import pytest
-import torch
-from threadpoolctl import threadpool_limits
 
 from physml.anomaly import (
     AnodeScorer,
@@ -21,14 +19,7 @@ from physml.anomaly import (
 )
 from physml.data.collider import dijet_toy
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "one_blas_thread")
 
 
 def test_cwola_kfold_never_scores_an_event_with_a_model_that_saw_it():

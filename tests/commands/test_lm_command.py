@@ -1,17 +1,10 @@
 """physml lm train / sample."""
 
 import pytest
-import torch
 
 from physml.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_train_then_sample(tmp_path, capsys):

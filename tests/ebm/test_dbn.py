@@ -16,13 +16,7 @@ from physml.data import digits
 from physml.ebm import DBN, RBM
 from physml.ebm._dbn import layer_seed
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -30,14 +30,7 @@ from physml.ebm import (
 )
 from physml.lab import torch_generator
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # tiny tensors: one thread avoids oversubscription stalls on busy machines
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_model(n_v, n_h, *, seed, scale=1.0, visible="bernoulli"):

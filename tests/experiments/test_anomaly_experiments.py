@@ -1,19 +1,10 @@
 """The LHC Olympics experiments, end to end with their quick presets (dijet toy, seconds)."""
 
 import pytest
-import torch
-from threadpoolctl import threadpool_limits
 
 from physml.lab import ParameterError, run_experiments
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
-        yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "one_blas_thread")
 
 
 def test_anomaly_quick_presets_reproduce(tmp_path):

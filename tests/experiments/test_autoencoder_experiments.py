@@ -10,12 +10,7 @@ from physml.lab import ParameterError, run_experiments
 AE = ["ae-linear-pca", "ae-sphere-deadzone", "ae-excised-equator", "ae-phase-space", "ae-clifford-torus"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,13 @@ so that they cost a fraction of that, and each names the check it must fail.
 import json
 
 import pytest
-import torch
 
 from physml.lab import ParameterError, run_experiments
 
 NAMES = ["rl-gridworld", "rl-selfplay", "cnn-symmetry", "char-lm", "generative-fashion"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _failed(result):

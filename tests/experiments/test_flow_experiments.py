@@ -3,19 +3,13 @@
 import json
 
 import pytest
-import torch
 
 from physml.lab import ParameterError, run_experiments
 
 FLOWS = ["flow-plummer-density", "flow-plummer-acceleration", "flow-architectures"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_flow_quick_presets_reproduce(tmp_path):

@@ -6,15 +6,7 @@ import pytest
 
 from physml.lab import ParameterError, run_experiments
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_rbm_exact_vs_ais_reproduces(tmp_path):

@@ -3,17 +3,10 @@
 import json
 
 import pytest
-import torch
 
 from physml.lab import run_experiments
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_adversarial_fashion_quick_reproduces(tmp_path):

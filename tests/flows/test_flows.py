@@ -27,12 +27,7 @@ COV = np.array([[2.0, 0.6], [0.6, 0.5]])
 SMALL = dict(transforms=2, hidden_features=(16, 16), max_epochs=60, learning_rate=3e-3, patience=10)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

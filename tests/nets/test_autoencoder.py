@@ -15,13 +15,7 @@ from physml.nets import (
     train_autoencoders,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def gaussian_cloud(n, variances, seed, offset_scale=1.0):

@@ -6,13 +6,7 @@ import torch
 
 from physml.nets import MLP, ConvNet, equivariance_error, shift_images
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("shift", [(1, 0), (0, -3), (5, 7), (28, 0)])

@@ -8,13 +8,7 @@ import torch
 
 from physml.nets import VAE, frechet_distance
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _linear_vae(d=3, k=2, seed=0):

@@ -17,13 +17,7 @@ from physml.nets import (
     variance_recursion,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_gauss_hermite_moments_and_erf_kernel():

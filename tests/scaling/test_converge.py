@@ -8,13 +8,7 @@ import torch
 from physml.lab._seeding import torch_generator
 from physml.scaling import train_to_convergence
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _regression(n, seed):
