@@ -198,3 +198,102 @@ def test_full_batch_step_is_one_gradient_step_on_all_the_data():
     train_autoencoders(m, x, epochs=1, batch_size=1000, learning_rate=0.1, optimizer="sgd", patience=None)
     for p, e in zip(m.parameters(), expected, strict=True):
         torch.testing.assert_close(p.detach(), e, rtol=1e-12, atol=1e-14)
+
+
+# ------------------------------------------------------------------------------ one data set per member
+
+
+def _copy_member(model, i, n_layers_widths):
+    """A one-member ensemble holding member i's current parameters."""
+    one = AutoencoderEnsemble(1, n_layers_widths, seed=0, dtype=torch.float64)
+    with torch.no_grad():
+        for p1, pk in zip(one.parameters(), model.parameters(), strict=True):
+            p1.copy_(pk[i : i + 1])
+    return one
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_per_member_data_is_training_each_member_alone_on_its_own_data(optimizer):
+    # full batch (no shuffling): member i of an ensemble given x[i] and validation[i] follows exactly
+    # the trajectory of a one-member ensemble started at the same parameters and trained alone on
+    # x[i] with early stopping on validation[i]
+    widths = (4, 8, 2)
+    rng = np.random.default_rng(11)
+    scales = np.array([0.5, 1.0, 2.0])[:, None, None]  # different data per member
+    x = rng.standard_normal((3, 30, 4)) * scales
+    val = rng.standard_normal((3, 10, 4)) * scales
+    model = AutoencoderEnsemble(3, widths, seed=4, dtype=torch.float64)
+    alone = [_copy_member(model, i, widths) for i in range(3)]
+    lr = 0.2 if optimizer == "sgd" else 0.05
+    kw = dict(epochs=150, batch_size=1000, learning_rate=lr, optimizer=optimizer, patience=4)
+    h = train_autoencoders(model, x, validation=val, **kw)
+    stopped_early = 0
+    for i, one in enumerate(alone):
+        hi = train_autoencoders(one, x[i], validation=val[i], **kw)
+        n_i = len(hi.train_loss)
+        np.testing.assert_allclose(h.train_loss[:n_i, i], hi.train_loss[:, 0], rtol=1e-12)
+        np.testing.assert_allclose(h.validation_loss[:n_i, i], hi.validation_loss[:, 0], rtol=1e-12)
+        assert h.best_epoch[i] == hi.best_epoch[0] and h.stopped_epoch[i] == hi.stopped_epoch[0]
+        stopped_early += hi.stopped_epoch[0] < kw["epochs"]
+        for p, q in zip(model.parameters(), one.parameters(), strict=True):
+            torch.testing.assert_close(p.detach()[i : i + 1], q.detach(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(
+            model.reconstruction_error(x[i])[i], one.reconstruction_error(x[i])[0], rtol=1e-12
+        )
+    # the comparison covered early stopping, not only plain descent
+    assert stopped_early >= 1
+    # and the members really saw different data: member 0 on the data of member 2 is not member 2
+    assert not np.allclose(h.train_loss[:, 0], h.train_loss[:, 2])
+
+
+def test_per_member_minibatches_come_from_each_members_own_data():
+    # minibatches: member i given x[i] is member i of the same ensemble trained on x[i] shared by all
+    # (same initialisation, same shuffling stream), whatever the other members' data
+    widths = (4, 8, 2)
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((3, 64, 4)) * np.array([0.5, 1.0, 2.0])[:, None, None]
+    val = rng.standard_normal((3, 16, 4))
+    kw = dict(epochs=4, batch_size=10, learning_rate=1e-2, patience=2, seed=7)
+    model = AutoencoderEnsemble(3, widths, seed=4, dtype=torch.float64)
+    h = train_autoencoders(model, x, validation=val, **kw)
+    for i in range(3):
+        shared = AutoencoderEnsemble(3, widths, seed=4, dtype=torch.float64)
+        hs = train_autoencoders(shared, x[i], validation=val[i], **kw)
+        np.testing.assert_allclose(h.train_loss[:, i], hs.train_loss[:, i], rtol=1e-12)
+        for p, q in zip(model.parameters(), shared.parameters(), strict=True):
+            torch.testing.assert_close(p.detach()[i], q.detach()[i], rtol=1e-12, atol=1e-14)
+    # shared training data with per-member validation sets, and the reverse, are accepted too
+    m2 = AutoencoderEnsemble(3, widths, seed=4, dtype=torch.float64)
+    h2 = train_autoencoders(m2, x[0], validation=val, **kw)
+    assert h2.validation_loss.shape[1] == 3
+    train_autoencoders(AutoencoderEnsemble(3, widths, seed=4), x, validation=val[0], **kw)
+
+
+def test_reconstruction_error_scores_one_set_per_member():
+    m = AutoencoderEnsemble(3, (4, 8, 2), seed=1, dtype=torch.float64)
+    x = np.random.default_rng(13).standard_normal((3, 7, 4))
+    per_member = m.reconstruction_error(x, batch_size=3)  # several chunks along the sample axis
+    assert per_member.shape == (3, 7)
+    for i in range(3):
+        np.testing.assert_allclose(per_member[i], m.reconstruction_error(x[i])[i], rtol=1e-12)
+
+
+def test_per_member_shapes_are_checked():
+    m = AutoencoderEnsemble(3, (3, 4, 1))
+    good = np.zeros((3, 10, 3))
+    with pytest.raises(ValueError, match=r"x with one data set per member must have shape \(3, n, 3\).* = 3"):
+        train_autoencoders(m, np.zeros((2, 10, 3)), epochs=1)
+    with pytest.raises(ValueError, match=r"validation with one data set per member .*got \(4, 5, 3\)"):
+        train_autoencoders(m, good, validation=np.zeros((4, 5, 3)), epochs=1)
+    with pytest.raises(ValueError, match=r"x must have shape \(n_samples, 3\) or \(n_members, n_samples, 3"):
+        train_autoencoders(m, np.zeros((3, 10, 2)), epochs=1)
+    with pytest.raises(ValueError, match="x must have 2 or 3 dimension"):
+        train_autoencoders(m, np.zeros((3, 1, 10, 3)), epochs=1)
+    with pytest.raises(ValueError, match="validation needs at least one sample"):
+        train_autoencoders(m, good, validation=np.zeros((3, 0, 3)), epochs=1)
+    with pytest.raises(ValueError, match=r"x with one set per member must have shape \(3, n_samples, 3\)"):
+        m.reconstruction_error(np.zeros((2, 5, 3)))
+    bad = good.copy()
+    bad[2, 4, 0] = np.inf
+    with pytest.raises(ValueError, match="x contains 1 non-finite"):
+        train_autoencoders(m, bad, epochs=1)

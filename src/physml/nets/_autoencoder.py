@@ -63,6 +63,21 @@ def _as_tensor(x: np.ndarray | torch.Tensor, name: str, n_features: int, dtype: 
     return t
 
 
+def _training_data(
+    x: np.ndarray | torch.Tensor, name: str, n_members: int, n_features: int, dtype: torch.dtype
+) -> torch.Tensor:
+    """Training or validation data shared by all members, (n, N), or one set per member, (n_members, n, N)."""
+    t = _as_tensor(x, name, n_features, dtype)
+    if t.dim() == 3 and t.shape[0] != n_members:
+        raise ValueError(
+            f"{name} with one data set per member must have shape ({n_members}, n, {n_features}): its "
+            f"first axis must match model.n_members = {n_members}; got {tuple(t.shape)}"
+        )
+    if t.shape[-2] < 1:
+        raise ValueError(f"{name} needs at least one sample, got shape {tuple(t.shape)}")
+    return t
+
+
 class _AutoencoderBase(torch.nn.Module):
     """What every autoencoder ensemble shares: reconstruction and its error."""
 
@@ -98,19 +113,25 @@ class _AutoencoderBase(torch.nn.Module):
 
         Parameters
         ----------
-        x : array, shape (n_samples, N)
+        x : array, shape (n_samples, N) or (n_members, n_samples, N)
+            Points scored by every member, or one set per member (member i scores ``x[i]``).
+        batch_size : int
+            Samples per forward pass.
 
         Returns
         -------
         ndarray, shape (n_members, n_samples)
         """
         t = _as_tensor(x, "x", self.n_features, self._dtype())
-        if t.dim() != 2:
-            raise ValueError(f"x must have shape (n_samples, {self.n_features}), got {tuple(t.shape)}")
+        if t.dim() == 3 and t.shape[0] != self.n_members:
+            raise ValueError(
+                f"x with one set per member must have shape ({self.n_members}, n_samples, {self.n_features}) "
+                f"(n_members = {self.n_members}); got {tuple(t.shape)}"
+            )
         out = []
         with torch.no_grad():
-            for start in range(0, t.shape[0], batch_size):
-                xb = t[start : start + batch_size]
+            for start in range(0, t.shape[-2], batch_size):
+                xb = t[..., start : start + batch_size, :]
                 out.append(((self(xb) - xb) ** 2).sum(dim=2))
         return torch.cat(out, dim=1).double().numpy()
 
@@ -303,8 +324,11 @@ def train_autoencoders(
     """Train every member of an autoencoder ensemble at once, with early stopping per member.
 
     Each member minimises its own mean squared reconstruction error on its own shuffling of
-    ``x``; the summed loss has independent gradients per member and Adam and SGD act
-    elementwise, so one step on the stacked parameters is one independent step of every member.
+    its training data: ``x`` shared by all members, or one data set per member (member i trains
+    on ``x[i]`` and stops early on ``validation[i]``, as if it were trained alone on a sample of
+    its own; this is what makes the members independent trainings, data draw included). The
+    summed loss has independent gradients per member and Adam and SGD act elementwise, so one
+    step on the stacked parameters is one independent step of every member.
     After each epoch every member's validation loss is measured; a member keeps the parameters
     of its best epoch and stops (is held there) once ``patience`` epochs pass without a new best.
     Training ends when every member has stopped or after ``epochs``.
@@ -312,10 +336,11 @@ def train_autoencoders(
     Parameters
     ----------
     model : TiedAutoencoderEnsemble or AutoencoderEnsemble
-    x : array, shape (n_samples, N)
-        Training data (finite).
-    validation : array, shape (n_val, N), optional
-        Held-out data for early stopping; without it no member stops early.
+    x : array, shape (n_samples, N) or (n_members, n_samples, N)
+        Training data (finite), shared by all members or one set per member.
+    validation : array, shape (n_val, N) or (n_members, n_val, N), optional
+        Held-out data for early stopping, shared or one set per member (either form with
+        either form of ``x``); without it no member stops early.
     epochs, batch_size : int
     learning_rate : float
     optimizer : {"adam", "sgd"}
@@ -330,18 +355,22 @@ def train_autoencoders(
     Returns
     -------
     AutoencoderTraining
+
+    Raises
+    ------
+    ValueError
+        Data of the wrong width, with NaN/inf, without samples, or one set per member whose
+        first axis is not ``model.n_members``.
     """
     if not isinstance(model, _AutoencoderBase):
         raise TypeError(
             f"model must be a TiedAutoencoderEnsemble or an AutoencoderEnsemble, got {type(model).__name__}"
         )
     dtype = model._dtype()
-    xt = _as_tensor(x, "x", model.n_features, dtype)
-    if xt.dim() != 2 or xt.shape[0] < 1:
-        raise ValueError(f"x must have shape (n_samples, {model.n_features}), got {tuple(xt.shape)}")
-    vt = None if validation is None else _as_tensor(validation, "validation", model.n_features, dtype)
-    if vt is not None and (vt.dim() != 2 or vt.shape[0] < 1):
-        raise ValueError(f"validation must have shape (n_val, {model.n_features}), got {tuple(vt.shape)}")
+    xt = _training_data(x, "x", model.n_members, model.n_features, dtype)
+    vt = None
+    if validation is not None:
+        vt = _training_data(validation, "validation", model.n_members, model.n_features, dtype)
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
     learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
@@ -354,7 +383,8 @@ def train_autoencoders(
         seed = int(seed.integers(2**62))
 
     e = model.n_members
-    n = xt.shape[0]
+    n = xt.shape[-2]
+    members = torch.arange(e).unsqueeze(1)  # (members, 1): row i of a minibatch index comes from x[i]
     params = list(model.parameters())
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(params, lr=learning_rate)
     generators = [torch_generator(s) for s in spawn_seeds(seed, e)]
@@ -372,7 +402,7 @@ def train_autoencoders(
                 group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
         total = torch.zeros(e, dtype=torch.float64)
         if batch_size >= n:
-            # full batch: the order does not matter, and every member sees the same (uncopied) data
+            # full batch: the order does not matter, and every member sees all of its (uncopied) data
             per_member = ((model(xt) - xt) ** 2).mean(dim=(1, 2))
             opt.zero_grad(set_to_none=True)
             per_member.sum().backward()
@@ -382,7 +412,7 @@ def train_autoencoders(
             order = torch.stack([torch.randperm(n, generator=g) for g in generators])
             for start in range(0, n, batch_size):
                 idx = order[:, start : start + batch_size]
-                xb = xt[idx]  # (members, batch, N)
+                xb = xt[idx] if xt.dim() == 2 else xt[members, idx]  # (members, batch, N)
                 per_member = ((model(xb) - xb) ** 2).mean(dim=(1, 2))
                 opt.zero_grad(set_to_none=True)
                 per_member.sum().backward()
