@@ -58,8 +58,39 @@ def test_teacher_student_loss_small_run():
 
     torch.set_num_threads(1)
     out = teacher_student_loss(2, 64, width=16, steps=100, n_test=200, seed=3)
-    assert set(out) == {"test_loss", "train_loss", "n_parameters", "epochs"}
-    assert 0 < out["test_loss"] < 2.0 and out["epochs"] == 100
+    assert set(out) == {"test_loss", "train_loss", "n_parameters", "epochs", "steps", "converged"}
+    # batch 64 = n_train: one step per epoch
+    assert 0 < out["test_loss"] < 2.0 and out["epochs"] == 100 and out["steps"] == 100
+    assert out["converged"] is None  # a fixed budget says nothing about convergence
     assert out == teacher_student_loss(2, 64, width=16, steps=100, n_test=200, seed=3)
     with pytest.raises(ValueError, match="n_train"):
         teacher_student_loss(2, 0)
+
+
+CONVERGE = dict(
+    width=16, batch_size=16, n_test=1000, n_val=1000, eval_every=20, patience=3, max_lr_drops=1, seed=3
+)
+
+
+def test_teacher_student_loss_to_convergence_stops_on_a_validation_plateau():
+    import torch
+
+    torch.set_num_threads(1)
+    out = teacher_student_loss(2, 128, steps=50_000, converge=True, **CONVERGE)
+    assert set(out) >= {"test_loss", "val_loss", "steps", "best_step", "lr_drops", "converged"}
+    # ended by early stopping: after the allowed drop, `patience` evaluations without improvement,
+    # far below the cap
+    assert out["converged"] and out["lr_drops"] == 1 and out["steps"] < 50_000
+    assert out["steps"] % 20 == 0 and out["steps"] - out["best_step"] >= 3 * 20
+    assert out["epochs"] == pytest.approx(out["steps"] * 16 / 128)
+    # the validation points come from the same teacher and manifold as the test points: both
+    # estimate the same generalisation error (1000 points each: a few percent apart, plus the
+    # selection bias of the best evaluation); another teacher would give a loss of order 1
+    assert 0.75 < out["val_loss"] / out["test_loss"] < 1.33
+    assert out == teacher_student_loss(2, 128, steps=50_000, converge=True, **CONVERGE)
+    # a cap of 30 steps stops the same run first: reported as not converged, and worse
+    capped = teacher_student_loss(2, 128, steps=30, converge=True, **CONVERGE)
+    assert not capped["converged"] and capped["steps"] == 30
+    assert capped["test_loss"] > 2 * out["test_loss"]
+    with pytest.raises(ValueError, match="n_val"):
+        teacher_student_loss(2, 128, converge=True, n_val=0)

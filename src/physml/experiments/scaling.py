@@ -2,8 +2,11 @@
 
 ``scaling-dimension``: teacher-student regression on the flat d-torus (intrinsic dimension d
 exactly), where a ReLU student's test loss should fall as L ∝ n^(−4/d) with the training-set
-size n (Sharma & Kaplan); the fitted α·d/4 is compared with 1 and the intrinsic dimension of
-the inputs is measured (TwoNN) and compared with d.
+size n (Sharma & Kaplan); every student is trained to convergence (early stopping on a
+validation split from the same teacher, :func:`physml.scaling.teacher_student_loss` with
+``converge=True``); the fitted α·d/4 is compared with 1, the fit's χ² with the seed errors
+(Monte-Carlo p-value), and the intrinsic dimension of the inputs is measured (TwoNN) and
+compared with d.
 
 ``scaling-fashion``: the test cross-entropy of MLPs on Fashion-MNIST, each trained to convergence
 (:func:`physml.scaling.train_to_convergence`: early stopping on a validation split), against
@@ -33,8 +36,9 @@ SHARMA = "Sharma & Kaplan, 'A neural scaling law from the dimension of the data 
 BATSON = "Batson & Kahn, 'Scaling laws in jet classification', arXiv:2312.02264"
 
 
-def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> float:
-    """Test loss of one student (one sweep point)."""
+def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]:
+    """One student trained to convergence on n teacher samples (one sweep point): its test loss,
+    steps and whether it converged."""
     import torch
 
     from physml.scaling import teacher_student_loss
@@ -46,13 +50,19 @@ def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> float:
         n_train,
         width=p["width"],
         depth=p["depth"],
-        steps=p["steps"],
+        steps=p["max_steps"],
         batch_size=p["batch_size"],
         learning_rate=p["learning_rate"],
+        momentum=p["momentum"],
         n_test=p["n_test"],
         seed=seed,
+        converge=True,
+        n_val=p["n_val"],
+        eval_every=max(-(-n_train // min(p["batch_size"], n_train)), p["min_eval_steps"]),
+        patience=p["patience"],
+        max_lr_drops=p["max_lr_drops"],
     )
-    return out["test_loss"]
+    return {k: out[k] for k in ("test_loss", "val_loss", "steps", "best_step", "converged")}
 
 
 def _validate_dimension(p: dict[str, Any]) -> None:
@@ -67,25 +77,38 @@ def _validate_dimension(p: dict[str, Any]) -> None:
     for i, d in enumerate(p["dims"]):
         check_int(d, f"dims[{i}]", low=1)
     check_int(p["n_seeds"], "n_seeds", low=2)
+    check_int(p["max_steps"], "max_steps", low=1)
+    check_int(p["min_eval_steps"], "min_eval_steps", low=1)
+    check_int(p["patience"], "patience", low=1)
+    check_int(p["max_lr_drops"], "max_lr_drops", low=0)
+    check_int(p["n_val"], "n_val", low=1)
+    check_int(p["n_null"], "n_null", low=1)
     check_real(p["model_tolerance"], "model_tolerance", low=0.0)
 
 
 @experiment(
     "scaling-dimension",
-    claim="For teacher-student regression on a d-dimensional data manifold, the test loss of a ReLU network "
-    "falls with the training-set size n as A·n^(−α) + C with α ≈ 4/d (α·d/4 ≈ 1), and the measured intrinsic "
-    "dimension of the inputs agrees with d.",
+    claim="For teacher-student regression on a d-dimensional data manifold, with every student trained to "
+    "convergence (early stopping on a validation split), the test loss of a ReLU network falls with the "
+    "training-set size n as A·n^(−α) + C (χ² consistent with the seed errors) with α ≈ 4/d (α·d/4 ≈ 1), "
+    "and the measured intrinsic dimension of the inputs agrees with d.",
     source=f"{SHARMA}; {KAPLAN}; {KAHN}",
     quick=dict(
         dims=(2, 4),
         sizes=(32, 64, 128, 256),
-        n_seeds=2,
+        n_seeds=3,
         width=32,
         depth=2,
-        steps=300,
         batch_size=16,
         learning_rate=0.05,
+        momentum=0.9,
+        min_eval_steps=25,
+        patience=3,
+        max_lr_drops=1,
+        max_steps=20000,
+        n_val=500,
         n_test=1000,
+        n_null=100,
         n_dimension=1500,
         model_tolerance=0.5,
     ),
@@ -95,10 +118,16 @@ def _validate_dimension(p: dict[str, Any]) -> None:
         n_seeds=3,
         width=128,
         depth=2,
-        steps=3000,
         batch_size=64,
         learning_rate=0.05,
+        momentum=0.9,
+        min_eval_steps=200,
+        patience=10,
+        max_lr_drops=2,
+        max_steps=200000,
+        n_val=2000,
         n_test=2000,
+        n_null=2000,
         n_dimension=4000,
         model_tolerance=0.3,
     ),
@@ -112,10 +141,16 @@ def scaling_dimension(
     n_seeds: int,
     width: int,
     depth: int,
-    steps: int,
     batch_size: int,
     learning_rate: float,
+    momentum: float,
+    min_eval_steps: int,
+    patience: int,
+    max_lr_drops: int,
+    max_steps: int,
+    n_val: int,
     n_test: int,
+    n_null: int,
     n_dimension: int,
     model_tolerance: float,
 ) -> None:
@@ -128,26 +163,50 @@ def scaling_dimension(
     p = dict(
         width=width,
         depth=depth,
-        steps=steps,
         batch_size=batch_size,
         learning_rate=learning_rate,
+        momentum=momentum,
+        min_eval_steps=min_eval_steps,
+        patience=patience,
+        max_lr_drops=max_lr_drops,
+        max_steps=max_steps,
+        n_val=n_val,
         n_test=n_test,
     )
     items = [(p, d, n, ctx.seed_for("run", d, n, r)) for d in dims for n in sizes for r in range(n_seeds)]
-    losses = ctx.map(_teacher_point, items, desc="scaling-dimension students")
-    losses = np.array(losses).reshape(len(dims), len(sizes), n_seeds)
+    runs = ctx.map(_teacher_point, items, desc="scaling-dimension students")
+    shape = (len(dims), len(sizes), n_seeds)
+
+    def table(field: str) -> np.ndarray:
+        return np.array([r[field] for r in runs], dtype=float).reshape(shape)
+
+    losses, steps, converged = table("test_loss"), table("steps"), table("converged")
+    # each point measures the loss that its n examples allow only if training ended on a plateau
+    # of the validation loss, not on the step cap
+    ctx.check(
+        "fraction of runs converged (not stopped by max_steps)",
+        float(converged.mean()),
+        1.0,
+        comparison="at_least",
+    )
     z = sigma_multiple(2 * len(dims))
+    # goodness of fit: each d's Monte-Carlo p-value must clear the level at which all len(dims) fits
+    # together are rejected by chance with probability 1 % (Šidák)
+    p_min = 1.0 - 0.99 ** (1.0 / len(dims))
     rows = []
     fig = ctx.new_figure(figsize=(10.0, 4.0))
     ax1, ax2 = fig.subplots(1, 2)
     for k, d in enumerate(dims):
-        fit = fit_scaling_law(np.array(sizes, dtype=float), losses[k], seed=ctx.seed_for("bootstrap", d))
+        fit = fit_scaling_law(
+            np.array(sizes, dtype=float), losses[k], n_null=n_null, seed=ctx.seed_for("bootstrap", d)
+        )
         ratio, ratio_err = fit.exponent * d / 4.0, fit.exponent_err * d / 4.0
         # α ≈ 4/d is an approximation (Sharma & Kaplan find agreement at the tens-of-percent level), so
         # the tolerance is the statistical error plus that model accuracy
         ctx.check(
             f"d={d}: α·d/4", ratio, 1.0, uncertainty=ratio_err, tolerance=z * ratio_err + model_tolerance
         )
+        ctx.check(f"d={d}: p-value of the fit's χ²", fit.p_value, p_min, comparison="at_least")
         x, _ = teacher_student_data(n_dimension, d, seed=ctx.seed_for("dimension", d))
         est = TwoNN(seed=ctx.seed_for("twonn", d)).fit(x)
         # TwoNN's own bias on a flat torus at these sizes is a few percent of d
@@ -165,14 +224,18 @@ def scaling_dimension(
                 "alpha_err": fit.exponent_err,
                 "alpha_d_over_4": ratio,
                 "alpha_d_over_4_err": ratio_err,
+                "amplitude": fit.fit.amplitude,
                 "offset": fit.offset,
                 "offset_err": fit.offset_err,
                 "chi2": fit.fit.chi2,
                 "dof": fit.fit.dof,
+                "p_value": fit.p_value,
                 "twonn": est.dimension_,
                 "twonn_err": est.dimension_err_,
                 "mean_loss": fit.mean_loss,
                 "sem_loss": fit.sem_loss,
+                "mean_steps": steps[k].mean(1),
+                "converged_fraction": float(converged[k].mean()),
             }
         )
         line = ax1.errorbar(sizes, fit.mean_loss, yerr=fit.sem_loss, fmt="o", ms=3, label=f"d={d}")
@@ -194,7 +257,7 @@ def scaling_dimension(
         yscale="log",
         xlabel="training-set size n",
         ylabel="test MSE / Var(teacher)",
-        title="teacher-student on the flat d-torus",
+        title="teacher-student on the flat d-torus (trained to convergence)",
     )
     ax1.legend(fontsize=7)
     ds = np.array([r["d"] for r in rows], dtype=float)
@@ -207,7 +270,10 @@ def scaling_dimension(
     ax2.legend(fontsize=8)
     ctx.figure(fig, "scaling-dimension")
     ctx.metric("fits", rows)
+    ctx.metric("sizes", list(sizes))
+    ctx.metric("converged_fraction", float(converged.mean()))
     ctx.metric("sigma_multiple", z)
+    ctx.metric("p_value_threshold", p_min)
 
 
 def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str, Any]:

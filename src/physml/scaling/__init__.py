@@ -9,7 +9,8 @@ teacher-student tasks on data manifolds of known dimension.
 * :func:`run_sweep`, :func:`sweep_points`: sweeps through the lab executors (inline, process
   pool, Dask), resumable point by point.
 * :func:`teacher_student_data`, :func:`teacher_student_loss`: regression of a random smooth
-  teacher on the flat d-torus, where L ∝ n^(−4/d) is expected (Sharma & Kaplan).
+  teacher on the flat d-torus, where L ∝ n^(−4/d) is expected (Sharma & Kaplan); the student is
+  trained for a fixed budget or (``converge=True``) to convergence on a validation split.
 * :func:`count_flops`, :func:`training_compute`, :func:`model_from_spec`: parameter and FLOP
   counts (forward, training per sample) of torch models and a run's total training compute.
 

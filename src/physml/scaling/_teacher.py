@@ -92,13 +92,28 @@ def teacher_student_loss(
     teacher_width: int = 32,
     teacher_seed: int = 0,
     seed: int = 0,
+    converge: bool = False,
+    n_val: int = 1000,
+    eval_every: int | None = None,
+    patience: int = 5,
+    max_lr_drops: int = 2,
 ) -> dict[str, Any]:
     """Train a ReLU student on ``n_train`` teacher samples and measure its test loss.
 
     The student is a :class:`physml.nets.MLP` with ``depth`` hidden layers of ``width`` units
-    (PyTorch's default initialisation, seeded), trained by :func:`physml.nets.sgd_train` on the
-    mean squared error with momentum and a cosine learning-rate schedule for about ``steps``
-    minibatch steps (``max(1, steps·batch_size // n_train)`` epochs).
+    (PyTorch's default initialisation, seeded), trained by minibatch SGD with momentum on the
+    mean squared error in one of two ways:
+
+    * ``converge=False`` (fixed budget): :func:`physml.nets.sgd_train` with a cosine
+      learning-rate schedule for about ``steps`` minibatch steps
+      (``max(1, steps·batch_size // n_train)`` epochs). A large ``n_train`` may be stopped
+      before its loss has converged.
+    * ``converge=True`` (to convergence): :func:`physml.scaling.train_to_convergence`, with
+      early stopping and learning-rate drops on plateaus of the loss on ``n_val`` held-out
+      points drawn from the same manifold and teacher (their own seed, never trained on);
+      ``steps`` is then the cap on the number of steps, and ``converged`` says whether the run
+      ended on a validation plateau rather than on the cap. This is how a point of a data-scaling
+      curve L(n) measures the loss that n examples allow.
 
     Parameters
     ----------
@@ -106,25 +121,44 @@ def teacher_student_loss(
         Manifold dimension d.
     n_train : int
         Training-set size.
-    width, depth, steps, batch_size : int
+    width, depth, batch_size : int
+    steps : int
+        Step budget: the length of the cosine schedule (``converge=False``) or the hard cap
+        (``converge=True``).
     learning_rate, momentum : float
+        Initial learning rate (the schedule's peak, or the rate before the first drop).
     n_test : int
         Fresh test points (the test loss is the mean squared error on them, in units of the
         teacher's variance).
     teacher_width, teacher_seed : int
         The teacher (see :func:`teacher_student_data`).
     seed : int
-        Training data, test data, initial weights and batch order.
+        Training, validation and test data, initial weights and batch order.
+    converge : bool
+        Train to convergence instead of for a fixed budget.
+    n_val : int
+        Validation points for the stopping decision (``converge=True`` only).
+    eval_every : int, optional
+        Steps between validation evaluations (``converge=True`` only); default one epoch
+        (ceil(n_train / batch_size) steps) or 50 steps, whichever is more.
+    patience, max_lr_drops : int
+        Passed to :func:`physml.scaling.train_to_convergence` (``converge=True`` only).
 
     Returns
     -------
     dict
-        ``test_loss``, ``train_loss`` (last epoch), ``n_parameters``, ``epochs``.
+        ``test_loss``; ``train_loss`` (mean over the last epoch with ``converge=False``, over
+        the whole training set at the kept parameters with ``converge=True``);
+        ``n_parameters``; ``steps`` (optimiser steps taken); ``epochs`` (full passes, fixed
+        budget; steps·batch_size / n_train, to convergence); ``converged`` (None for the fixed
+        budget). With ``converge=True`` also ``val_loss`` (the best, at the kept parameters),
+        ``best_step`` and ``lr_drops``.
     """
     import torch
 
     from physml.lab._seeding import torch_generator
     from physml.nets import MLP, sgd_train
+    from physml.scaling._converge import train_to_convergence
 
     dim = check_int(dim, "dim", low=1)
     n_train = check_int(n_train, "n_train", low=1)
@@ -135,33 +169,75 @@ def teacher_student_loss(
     check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
     n_test = check_int(n_test, "n_test", low=1)
     seed = check_int(seed, "seed", low=0)
-    x_tr, y_tr = teacher_student_data(
-        n_train, dim, teacher_width=teacher_width, teacher_seed=teacher_seed, seed=derive_seed(seed, "train")
-    )
-    x_te, y_te = teacher_student_data(
-        n_test, dim, teacher_width=teacher_width, teacher_seed=teacher_seed, seed=derive_seed(seed, "test")
-    )
+    if converge:
+        n_val = check_int(n_val, "n_val", low=1)
+        if eval_every is not None:
+            eval_every = check_int(eval_every, "eval_every", low=1)
+
+    def data(n: int, what: str) -> tuple[torch.Tensor, torch.Tensor]:
+        x, y = teacher_student_data(
+            n, dim, teacher_width=teacher_width, teacher_seed=teacher_seed, seed=derive_seed(seed, what)
+        )
+        return torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y[:, None], dtype=torch.float32)
+
+    x_tr, y_tr = data(n_train, "train")
+    x_te, y_te = data(n_test, "test")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "init"))
         model = MLP((2 * dim,) + (width,) * depth + (1,), "relu")
-    epochs = max(1, steps * batch_size // n_train)
-    history = sgd_train(
-        model,
-        torch.as_tensor(x_tr, dtype=torch.float32),
-        torch.as_tensor(y_tr[:, None], dtype=torch.float32),
-        torch.nn.functional.mse_loss,
-        epochs=epochs,
-        batch_size=min(batch_size, n_train),
-        learning_rate=learning_rate,
-        momentum=momentum,
-        schedule="cosine",
-        generator=torch_generator(derive_seed(seed, "batches")),
-    )
+    batch = min(batch_size, n_train)
+    generator = torch_generator(derive_seed(seed, "batches"))
+    mse = torch.nn.functional.mse_loss
+    out: dict[str, Any]
+    if converge:
+        x_val, y_val = data(n_val, "validation")
+        run = train_to_convergence(
+            model,
+            x_tr,
+            y_tr,
+            x_val,
+            y_val,
+            mse,
+            batch_size=batch,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            generator=generator,
+            eval_every=max(math.ceil(n_train / batch), 50) if eval_every is None else eval_every,
+            patience=patience,
+            max_lr_drops=max_lr_drops,
+            max_steps=steps,
+        )
+        with torch.no_grad():
+            train_loss = float(mse(model(x_tr), y_tr))
+        out = {
+            "train_loss": train_loss,
+            "steps": run.steps,
+            "epochs": run.steps * batch / n_train,
+            "converged": run.converged,
+            "val_loss": run.val_loss,
+            "best_step": run.best_step,
+            "lr_drops": run.lr_drops,
+        }
+    else:
+        epochs = max(1, steps * batch_size // n_train)
+        history = sgd_train(
+            model,
+            x_tr,
+            y_tr,
+            mse,
+            epochs=epochs,
+            batch_size=batch,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            schedule="cosine",
+            generator=generator,
+        )
+        out = {
+            "train_loss": float(history[-1]),
+            "steps": epochs * math.ceil(n_train / batch),
+            "epochs": int(epochs),
+            "converged": None,
+        }
     with torch.no_grad():
-        pred = model(torch.as_tensor(x_te, dtype=torch.float32)).numpy()[:, 0]
-    return {
-        "test_loss": float(np.mean((pred - y_te) ** 2)),
-        "train_loss": float(history[-1]),
-        "n_parameters": int(model.n_parameters),
-        "epochs": int(epochs),
-    }
+        test_loss = float(mse(model(x_te), y_te))
+    return {"test_loss": test_loss, "n_parameters": int(model.n_parameters), **out}
