@@ -44,3 +44,27 @@ def test_bad_input_exits_2_with_one_line(tmp_path, sizes, n_seeds, args, message
     assert main(["scaling", "fit", str(tmp_path / "runs.csv"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_seed_replicas_give_a_monte_carlo_p_value(tmp_path, capsys):
+    sizes = [100, 200, 400, 800, 1600, 3200]
+    write_runs(tmp_path / "law.csv", sizes, 4, seed=1)
+    out = tmp_path / "fit.json"
+    args = ["--bootstrap", "50", "--null", "200"]
+    assert main(["scaling", "fit", str(tmp_path / "law.csv"), *args, "--out", str(out)]) == 0
+    assert "Monte Carlo, 200 simulated experiments" in capsys.readouterr().out
+    p_law = json.loads(out.read_text())["meta"]["p_value"]
+    # data drawn from the law: p is uniform on (0, 1], so p > 0.01 unless this seed is a 1 % fluke
+    assert 0.01 < p_law <= 1
+    # a curve with a step between 400 and 800 (the loss jumps down by 30 %) is not the law
+    x = np.repeat(np.asarray(sizes, dtype=float), 4)
+    rng = np.random.default_rng(2)
+    loss = (3 * x**-0.7 + 0.05) * np.where(x > 500, 0.7, 1.0) * np.exp(0.02 * rng.standard_normal(x.size))
+    np.savetxt(tmp_path / "step.csv", np.c_[x, loss], delimiter=",")
+    out2 = tmp_path / "step.json"
+    assert main(["scaling", "fit", str(tmp_path / "step.csv"), *args, "--out", str(out2)]) == 0
+    assert json.loads(out2.read_text())["meta"]["p_value"] < 0.01
+    # without replicas there is no seed spread to simulate: no p-value
+    write_runs(tmp_path / "one.csv", sizes, 1, noise=0.0)
+    assert main(["scaling", "fit", str(tmp_path / "one.csv"), "--out", str(tmp_path / "one.json")]) == 0
+    assert json.loads((tmp_path / "one.json").read_text())["meta"]["p_value"] is None

@@ -3,7 +3,9 @@
 FILE is a table with one row per run: a size column (training-set or model size) and a loss
 column (``.csv``/``.txt`` with an optional header line, ``.npy``, ``.npz`` or ``.h5``). Rows with
 the same size are independent seeds: with the same number (>= 2) at every size the error of α
-comes from a bootstrap over seeds, otherwise from the fit to the per-size means.
+comes from a bootstrap over seeds and the goodness of fit is a Monte-Carlo p-value (experiments
+simulated under the fitted law with the observed seed spread, :func:`physml.scaling.fit_scaling_law`
+with ``n_null``), otherwise the errors come from the fit to the per-size means.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Fit L = A·T^(−α) + C (or a pure power law with --no-offset) to the rows of FILE: one run per "
             "row, a size column and a loss column; rows of equal size are independent seeds. Prints α, A "
             "and C with errors (bootstrap over seeds when every size has the same number >= 2 of them), "
-            "the χ², and the table of mean losses and the fitted curve. Needs at least 3 distinct sizes."
+            "the χ² with, for such seed replicas, its Monte-Carlo p-value, and the table of mean losses "
+            "and the fitted curve. Needs at least 3 distinct sizes."
         ),
     )
     f.add_argument("file", type=Path, metavar="FILE", help="table: .csv, .txt, .npy, .npz or .h5")
@@ -62,6 +65,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=non_negative_int("--bootstrap"),
         default=500,
         help="bootstrap resamples over seeds (default 500)",
+    )
+    f.add_argument(
+        "--null",
+        type=non_negative_int("--null"),
+        default=500,
+        help="experiments simulated under the fitted law for the Monte-Carlo p-value of the χ² (needs "
+        "the same number >= 2 of seeds at every size; default 500; 0: the χ²(dof) survival function)",
     )
     f.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     f.add_argument("--out", type=Path, metavar="OUT", help="write the per-size table to OUT (.csv or .json)")
@@ -108,14 +118,27 @@ def _fit(args: argparse.Namespace) -> int:
     means = np.array([g.mean() for g in groups])
     offset = not args.no_offset
     n_params = 3 if offset else 2
+    p_value, p_how = None, None
     try:
         if counts.min() == counts.max() and counts[0] >= 2:
             result = fit_scaling_law(
-                sizes, np.array(groups), offset=offset, n_bootstrap=args.bootstrap, seed=args.seed
+                sizes,
+                np.array(groups),
+                offset=offset,
+                n_bootstrap=args.bootstrap,
+                n_null=args.null,
+                seed=args.seed,
             )
             fit, a_err, c_err = result.fit, result.exponent_err, result.offset_err
             how = f"bootstrap over {counts[0]} seeds ({result.bootstrap_exponents.size} resamples)"
             sem = result.sem_loss
+            if np.isfinite(result.p_value):
+                p_value = result.p_value
+                p_how = (
+                    f"Monte Carlo, {result.null_chi2.size} simulated experiments"
+                    if result.null_chi2.size
+                    else "χ²(dof) survival function"
+                )
         else:
             sem = np.array([g.std(ddof=1) / np.sqrt(g.size) if g.size > 1 else np.nan for g in groups])
             y_err = sem if np.all(sem > 0) else None
@@ -143,9 +166,14 @@ def _fit(args: argparse.Namespace) -> int:
             "C_err": c_err if offset else None,
             "chi2": fit.chi2,
             "dof": fit.dof,
+            "p_value": p_value,
         }
     ]
-    print_table(summary, [("alpha", "α"), ("A", "A"), ("C", "C"), ("chi2", "χ²"), ("dof", "dof")])
+    print_table(
+        summary, [("alpha", "α"), ("A", "A"), ("C", "C"), ("chi2", "χ²"), ("dof", "dof"), ("p_value", "p")]
+    )
+    if p_how is not None:
+        print(f"p: probability of a χ² at least this large if the law holds ({p_how})")
     rows = [
         {
             "size": float(s),
@@ -170,6 +198,7 @@ def _fit(args: argparse.Namespace) -> int:
                 "C_err": c_err,
                 "chi2": fit.chi2,
                 "dof": fit.dof,
+                "p_value": p_value,
             },
         )
         print(f"wrote {args.out}")
