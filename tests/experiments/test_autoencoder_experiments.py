@@ -1,6 +1,7 @@
 """The autoencoder experiments, run end to end with their quick presets."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -63,6 +64,69 @@ def test_clifford_check_fails_when_every_member_counts_as_found(tmp_path):
     assert r.verdict == "not reproduced"
 
 
+def test_nearest_neighbour_distance_of_a_uniform_sphere_sample():
+    # the principle behind ae-excised-equator's band: the mean (chordal) nearest-neighbour distance of
+    # n uniform points on the unit 2-sphere is sqrt(pi) Gamma(n)/Gamma(n + 1/2) -> sqrt(pi/n) (a cap of
+    # chordal radius r holds r^2/4 of the area). Per point the distance has variance (4 - pi)/n; the
+    # tolerance allows 5 standard errors with the variance doubled for neighbour pairs counted twice.
+    from scipy.spatial import cKDTree
+
+    from physml.data import sphere
+    from physml.experiments.autoencoders import _nearest_neighbour_distance
+
+    n = 20000
+    x = sphere(n, 2, seed=3)
+    nn = cKDTree(x).query(x, k=2)[0][:, 1]
+    se = math.sqrt(2 * (4 - math.pi) / n / n)
+    assert abs(nn.mean() - _nearest_neighbour_distance(n)) < 5 * se
+
+
+def test_flagging_midpoint_recovers_a_known_transition():
+    # fraction of members flagging drawn from a logistic with midpoint 0.1 and width 0.02: the fit finds
+    # the midpoint within 4 half-widths of its 68% interval (which has to be informative: < 0.02 wide)
+    import numpy as np
+
+    from physml.experiments.autoencoders import _flagging_midpoint
+
+    bands = np.linspace(0.0, 0.3, 13)
+    n = 64
+    p = 1.0 / (1.0 + np.exp(-(bands - 0.1) / 0.02))
+    k = np.random.default_rng(5).binomial(n, p)
+    fit = _flagging_midpoint(bands, k, n)
+    half = (fit["b50_high"] - fit["b50_low"]) / 2
+    assert fit["b50_low"] <= fit["b50"] <= fit["b50_high"] and 0 < half < 0.01
+    assert abs(fit["b50"] - 0.1) < 4 * half
+    assert 0.005 < fit["width"] < 0.08
+    # nothing to locate when no member, or every member, flags
+    assert _flagging_midpoint(bands, np.zeros(13), n) is None
+    assert _flagging_midpoint(bands, np.full(13, n), n) is None
+
+
+def test_equator_scan_and_principled_band(quick_results):
+    _, results = quick_results
+    m = results["ae-excised-equator"].metrics
+    assert m["band"] == pytest.approx(math.sqrt(math.pi / 1500))  # the quick preset's n_train
+    scan = m["scan"]
+    assert scan["band"] == sorted(scan["band"]) and scan["band"][0] == 0.0 and scan["band"][-1] == 0.3
+    assert m["band"] in scan["band"]
+    k = scan["band"].index(m["band"])
+    assert scan["auc_per_member"][k] == pytest.approx(m["auc_per_member"])
+    # power: removing 30% of the sphere is flagged far more than removing nothing (both measured over
+    # independent seeds; the difference is many standard errors in the quick preset)
+    diff = scan["auc_mean"][-1] - scan["auc_mean"][0]
+    assert diff > 4 * math.hypot(scan["auc_se"][-1], scan["auc_se"][0])
+
+
+def test_equator_check_fails_for_a_wide_band(tmp_path):
+    # a band 6.5 nearest-neighbour distances wide (|z| < 0.30 for 1500 points) removes 30% of the sphere,
+    # the trained networks flag the equator, and the claim check sees it
+    [r] = run_experiments(
+        ["ae-excised-equator"], tmp_path, preset="quick", overrides={"band_spacings": "6.5", "scan_bands": ""}
+    )
+    assert r.verdict == "not reproduced"
+    assert not [c for c in r.checks if c.name.startswith("ROC AUC")][0].passed
+
+
 def test_parameters_are_validated_before_running(tmp_path):
     with pytest.raises(ParameterError, match="latent_dim"):
         run_experiments(["ae-linear-pca"], tmp_path / "a", preset="quick", overrides={"latent_dim": "8"})
@@ -70,4 +134,11 @@ def test_parameters_are_validated_before_running(tmp_path):
         run_experiments(["ae-phase-space"], tmp_path / "b", preset="quick", overrides={"signal_high": "0.1"})
     with pytest.raises(ParameterError, match="n_members"):
         run_experiments(["ae-sphere-deadzone"], tmp_path / "c", preset="quick", overrides={"n_members": "1"})
-    assert not any((tmp_path / d).exists() for d in "abc")
+    eq = ["ae-excised-equator"]
+    with pytest.raises(ParameterError, match="band_spacings"):
+        run_experiments(eq, tmp_path / "d", preset="quick", overrides={"band_spacings": "0"})
+    with pytest.raises(ParameterError, match=r"scan_bands\[1\]"):
+        run_experiments(eq, tmp_path / "e", preset="quick", overrides={"scan_bands": "0.1,0.95"})
+    with pytest.raises(ParameterError, match="below 0.9"):
+        run_experiments(eq, tmp_path / "f", preset="quick", overrides={"band_spacings": "30"})
+    assert not any((tmp_path / d).exists() for d in "abcdef")
