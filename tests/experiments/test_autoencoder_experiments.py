@@ -64,6 +64,58 @@ def test_clifford_check_fails_when_every_member_counts_as_found(tmp_path):
     assert r.verdict == "not reproduced"
 
 
+def test_clifford_positive_control_finds_the_donut(quick_results):
+    # members started at the donut (encoder fitted to it, decoder to its inverse) and then trained like
+    # the others keep it: every grid point reconstructed well within the threshold, while no ordinary
+    # member gets below it; so the architecture can represent the embedding and the test recognises it
+    _, results = quick_results
+    r = results["ae-clifford-torus"]
+    [control] = [c for c in r.checks if c.name.startswith("positive control")]
+    assert control.passed and control.measured >= 0.75
+    m = r.metrics
+    assert max(m["control_worst_grid_loss"]) < 0.05 < min(m["worst_grid_loss"])
+
+
+def test_clifford_control_started_at_a_non_injective_chart_fails(tmp_path):
+    # the broken control: the encoder fitted to (cos θ, sin θ, 0), which forgets φ, and the decoder to
+    # the conditional mean; the same training does not repair it, and the control check sees it
+    [r] = run_experiments(
+        ["ae-clifford-torus"],
+        tmp_path,
+        preset="quick",
+        overrides={"control_chart": "circle", "n_members": "2"},
+    )
+    assert r.verdict == "not reproduced"
+    [control] = [c for c in r.checks if c.name.startswith("positive control")]
+    assert not control.passed
+    assert min(r.metrics["control_worst_grid_loss"]) > 0.05
+
+
+def test_torus_charts():
+    import numpy as np
+
+    from physml.data import clifford_torus
+    from physml.experiments.autoencoders import _torus_chart
+
+    x = clifford_torus(500, 2, seed=3)
+    donut = _torus_chart(x, "donut")
+    rho = np.hypot(donut[:, 0], donut[:, 1])
+    # on the surface of the torus of radii R = 1, r = 1/2 ...
+    np.testing.assert_allclose((rho - 1.0) ** 2 + donut[:, 2] ** 2, 0.25, atol=1e-12)
+    # ... and injective: its inverse (θ, φ) -> (cos θ, sin θ, cos φ, sin φ)/√2 recovers every point
+    theta, phi = np.arctan2(donut[:, 1], donut[:, 0]), np.arctan2(donut[:, 2], rho - 1.0)
+    back = np.column_stack([np.cos(theta), np.sin(theta), np.cos(phi), np.sin(phi)]) / math.sqrt(2.0)
+    np.testing.assert_allclose(back, x, atol=1e-12)
+    # the broken chart forgets φ: points that differ only in φ land on the same point
+    y = x.copy()
+    y[:, 2:] *= -1  # φ -> φ + π
+    circle = _torus_chart(x, "circle")
+    np.testing.assert_allclose(_torus_chart(y, "circle"), circle, atol=1e-12)
+    assert np.abs(_torus_chart(y, "donut") - donut).max() > 0.5
+    with pytest.raises(ValueError, match="unknown chart"):
+        _torus_chart(x, "square")
+
+
 def test_nearest_neighbour_distance_of_a_uniform_sphere_sample():
     # the principle behind ae-excised-equator's band: the mean (chordal) nearest-neighbour distance of
     # n uniform points on the unit 2-sphere is sqrt(pi) Gamma(n)/Gamma(n + 1/2) -> sqrt(pi/n) (a cap of
@@ -141,4 +193,8 @@ def test_parameters_are_validated_before_running(tmp_path):
         run_experiments(eq, tmp_path / "e", preset="quick", overrides={"scan_bands": "0.1,0.95"})
     with pytest.raises(ParameterError, match="below 0.9"):
         run_experiments(eq, tmp_path / "f", preset="quick", overrides={"band_spacings": "30"})
-    assert not any((tmp_path / d).exists() for d in "abcdef")
+    with pytest.raises(ParameterError, match="control_chart"):
+        run_experiments(
+            ["ae-clifford-torus"], tmp_path / "g", preset="quick", overrides={"control_chart": "square"}
+        )
+    assert not any((tmp_path / d).exists() for d in "abcdefg")
