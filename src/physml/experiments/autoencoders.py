@@ -1249,6 +1249,11 @@ def ae_clifford_torus(
     ctx.metric("control_median_grid_loss", np.median(ctl["loss:grid"], axis=1).tolist())
     ctx.metric("control_worst_grid_loss_after_pretraining", ctl["pretrained_loss:grid"].max(axis=1).tolist())
     ctx.metric("control_best_epoch", ctl["best_epoch"].tolist())
+    # the grid is uniform on the torus, so its mean loss estimates each member's expected loss: whether the
+    # donut is a deeper minimum than the ones the ordinary members end in
+    ctx.metric("mean_grid_loss", res["loss:grid"].mean(axis=1).tolist())
+    ctx.metric("control_mean_grid_loss", ctl["loss:grid"].mean(axis=1).tolist())
+    ctx.metric("control_best_validation_loss", ctl["best_validation_loss"].tolist())
 
     fig = ctx.new_figure(figsize=(16.0, 3.8))
     a, b, c, d = fig.subplots(1, 4)
