@@ -15,6 +15,15 @@ def test_scaling_quick_presets_reproduce(tmp_path, name):
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
     data = json.loads((tmp_path / r.name / "result.json").read_text())
     assert data["figures"] and all(c["uncertainty"] >= 0 for c in data["checks"])
+    # the compute actually spent (steps set by convergence) lies below ml-by-the-numbers' bound,
+    # which assumes every run reaches max_steps, and above one step per run
+    from physml.experiments.invariance import _run_compute
+
+    [(label, bound, _)] = _run_compute(name, "quick")
+    assert "at most" in label
+    spent = data["metrics"]["training_flops"]
+    assert 0 < spent < bound
+    assert spent > bound / data["params"]["max_steps"]
 
 
 def test_sweeps_with_too_few_sizes_are_refused(tmp_path):

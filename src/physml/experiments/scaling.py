@@ -36,6 +36,15 @@ SHARMA = "Sharma & Kaplan, 'A neural scaling law from the dimension of the data 
 BATSON = "Batson & Kahn, 'Scaling laws in jet classification', arXiv:2312.02264"
 
 
+def _training_flops(widths: tuple[int, ...], steps: float, batch: int) -> float:
+    """Training FLOPs of ``steps`` SGD steps of a ReLU MLP with these layer widths on batches of
+    ``batch`` samples (:func:`physml.scaling.training_compute`; validation passes not counted)."""
+    from physml.nets import MLP
+    from physml.scaling import count_flops, training_compute
+
+    return float(training_compute(count_flops(MLP(widths), (widths[0],)), samples=int(steps) * batch))
+
+
 def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]:
     """One student trained to convergence on n teacher samples (one sweep point): its test loss,
     steps and whether it converged."""
@@ -272,6 +281,16 @@ def scaling_dimension(
     ctx.metric("fits", rows)
     ctx.metric("sizes", list(sizes))
     ctx.metric("converged_fraction", float(converged.mean()))
+    # the compute actually spent: the number of steps is set by convergence, not by the preset
+    ctx.metric(
+        "training_flops",
+        sum(
+            _training_flops((2 * d, *[width] * depth, 1), steps[k, j, r], min(batch_size, n))
+            for k, d in enumerate(dims)
+            for j, n in enumerate(sizes)
+            for r in range(n_seeds)
+        ),
+    )
     ctx.metric("sigma_multiple", z)
     ctx.metric("p_value_threshold", p_min)
 
@@ -547,6 +566,13 @@ def scaling_fashion(
     ctx.metric("mean_steps", table("steps", data_pairs).mean(1))
     ctx.metric("mean_best_step", table("best_step", data_pairs).mean(1))
     ctx.metric("model_mean_steps", table("steps", model_pairs).mean(1))
+    ctx.metric(
+        "training_flops",
+        sum(
+            _training_flops((784, w, 10), run["steps"], min(batch_size, n))
+            for (n, w, _), run in runs.items()
+        ),
+    )
     ctx.metric("check_width_alpha", cfit.exponent)
     ctx.metric("check_width_alpha_err", cfit.exponent_err)
     ctx.metric("check_width_offset", cfit.offset)
