@@ -36,7 +36,7 @@ def test_quick_preset_runs_and_records_checks_with_spread(quick_results, name):
 
 def test_quick_presets_reproduce_their_claims(quick_results):
     _, results = quick_results
-    for name in ("ae-linear-pca", "ae-sphere-deadzone", "ae-clifford-torus"):
+    for name in ("ae-linear-pca", "ae-sphere-deadzone", "ae-phase-space", "ae-clifford-torus"):
         r = results[name]
         assert r.verdict == "reproduced", [c.to_dict() for c in r.checks if not c.passed]
 
