@@ -3,19 +3,13 @@
 import json
 
 import pytest
-import torch
 
 from physml.lab import ParameterError, run_experiments
 
 NAMES = ["triangles-relevance", "invariant-embedding", "ml-by-the-numbers"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_quick_presets_reproduce(tmp_path):

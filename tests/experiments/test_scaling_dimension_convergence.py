@@ -4,17 +4,10 @@ reported (and fails the run), and the fits carry their χ² and Monte-Carlo p-va
 import json
 
 import pytest
-import torch
 
 from physml.lab import ParameterError, run_experiments
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_scaling_dimension_with_a_step_cap_fails(tmp_path):

@@ -3,17 +3,10 @@
 import json
 
 import pytest
-import torch
 
 from physml.lab import ParameterError, run_experiments
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_symmetry_quick_presets_reproduce(tmp_path):

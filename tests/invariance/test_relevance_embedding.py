@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from physml.invariance import (
     InvariantEmbedding,
@@ -14,13 +13,7 @@ from physml.invariance import (
     random_point_sets,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_triangle_dimensions_fall_6_4_3_2():

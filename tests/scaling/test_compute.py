@@ -7,13 +7,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from physml.nets import MLP, AutoencoderEnsemble, ConvNet, TiedAutoencoderEnsemble
 from physml.scaling import count_flops, model_from_spec, training_compute
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_dense_784_layer_has_615440_parameters():

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import torch
 
 from physml.data import symmetric_templates, symmetry_sketch
 from physml.symmetry import (
@@ -14,13 +13,7 @@ from physml.symmetry import (
     symmetry_score,
 )
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_pca_image_of_rank_two_activations_explains_everything():
