@@ -107,6 +107,80 @@ def test_vectorised_training_is_independent_training():
     assert history[-1, 1] < history[0, 1]
 
 
+def _swish(z):
+    return z * torch.sigmoid(z)
+
+
+def _mean_abs(out, y):
+    return (out - y).abs().flatten(1).mean(dim=1)
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "momentum", "bias", "chunk"),
+    [
+        ("relu", "mse", 0.0, True, None),
+        ("tanh", "mse", 0.9, True, 2),
+        ("sigmoid", "cross_entropy", 0.5, True, 1),
+        ("linear", "mse", 0.0, False, 3),
+        ("gelu", "mse", 0.9, True, 2),  # no closed form: autograd at the preactivation
+        (_swish, _mean_abs, 0.0, True, 2),  # custom activation and loss
+        ("relu", "cross_entropy", 0.9, False, 5),
+    ],
+)
+def test_vectorised_sgd_equals_torch_sgd_on_each_member(activation, loss, momentum, bias, chunk):
+    # the hand-written backward and in-place updates against autograd + torch.optim.SGD on each
+    # member alone, in float64: every activation path (closed form / autograd), every loss
+    # (closed form / callable), momentum, no bias, chunks that do not divide the members, and a
+    # last batch shorter than the others (37 = 2 x 16 + 5)
+    g = torch.Generator().manual_seed(11)
+    x = torch.randn(37, 3, generator=g, dtype=torch.float64)
+    n_out = 3 if loss == "cross_entropy" else 2
+    y = (
+        torch.randint(0, 3, (37,), generator=g)
+        if loss == "cross_entropy"
+        else torch.randn(37, 2, generator=g, dtype=torch.float64)
+    )
+    ens = MLPEnsemble(5, (3, 7, 6, n_out), activation, bias=bias, C_W=1.5, C_b=0.1, seed=4).double()
+    members = [ens.member(i).double() for i in range(5)]
+    history = train_ensemble(
+        ens,
+        x,
+        y,
+        loss,
+        epochs=3,
+        batch_size=16,
+        learning_rate=0.05,
+        momentum=momentum,
+        seed=9,
+        member_chunk=chunk,
+    )
+    for i, (member, s) in enumerate(zip(members, spawn_seeds(9, 5), strict=True)):
+        gen = torch.Generator().manual_seed(s)
+        opt = torch.optim.SGD(member.parameters(), lr=0.05, momentum=momentum)
+        losses = np.zeros(3)
+        for epoch in range(3):
+            order = torch.randperm(37, generator=gen)
+            for start in range(0, 37, 16):
+                idx = order[start : start + 16]
+                out = member(x[idx])
+                if loss == "mse":
+                    value = ((out - y[idx]) ** 2).mean()
+                elif loss == "cross_entropy":
+                    value = torch.nn.functional.cross_entropy(out, y[idx])
+                else:
+                    value = loss(out.unsqueeze(0), y[idx].unsqueeze(0))[0]
+                losses[epoch] += value.item() * len(idx) / 37
+                opt.zero_grad()
+                value.backward()
+                opt.step()
+        np.testing.assert_allclose(history[:, i], losses, rtol=1e-12)
+        for (w, b), (mw, mb) in zip(ens.parameter_pairs(), member.parameter_pairs(), strict=True):
+            torch.testing.assert_close(w[i], mw, rtol=1e-12, atol=1e-12)
+            assert (b is None) == (mb is None)
+            if b is not None:
+                torch.testing.assert_close(b[i], mb, rtol=1e-12, atol=1e-12)
+
+
 def test_linear_orthogonal_network_has_exact_negative_fourth_cumulant():
     # z^(ℓ) is uniform on a sphere of radius sqrt(n K): E[z⁴]/(3E[z²]²) − 1 = −2/(n+2) exactly
     n = 16
