@@ -20,7 +20,37 @@ def median_seconds(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -
     return statistics.median(times)
 
 
-def report(name: str, physml_s: float, baseline_name: str, baseline_s: float, extra: str = "") -> None:
-    ratio = baseline_s / physml_s
+def paired_seconds(
+    fn: Callable[[], Any], baseline: Callable[[], Any], *, repeat: int = 7, warmup: int = 1
+) -> tuple[float, float, float]:
+    """Time ``fn`` and ``baseline`` alternately, ``repeat`` times each.
+
+    Returns the two medians and the median of the per-pair ratios baseline/fn. Alternating
+    puts both under the same load when the machine's speed drifts (a shared VM's neighbours),
+    and the paired ratio cancels that drift where separate medians would not."""
+    for _ in range(warmup):
+        fn()
+        baseline()
+    ours, theirs = [], []
+    for _ in range(repeat):
+        for f, times in ((fn, ours), (baseline, theirs)):
+            start = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - start)
+    ratio = statistics.median(b / a for a, b in zip(ours, theirs, strict=True))
+    return statistics.median(ours), statistics.median(theirs), ratio
+
+
+def report(
+    name: str,
+    physml_s: float,
+    baseline_name: str,
+    baseline_s: float,
+    extra: str = "",
+    ratio: float | None = None,
+) -> None:
+    """Print one comparison; ``ratio`` (e.g. a median of paired ratios) defaults to
+    baseline_s / physml_s."""
+    ratio = baseline_s / physml_s if ratio is None else ratio
     print(f"{name:<42} physml {physml_s * 1e3:9.1f} ms   {baseline_name} {baseline_s * 1e3:9.1f} ms   "
           f"speed-up x{ratio:5.2f}{'   ' + extra if extra else ''}", flush=True)
