@@ -133,27 +133,6 @@ def test_nearest_neighbour_distance_of_a_uniform_sphere_sample():
     assert abs(nn.mean() - _nearest_neighbour_distance(n)) < 5 * se
 
 
-def test_flagging_midpoint_recovers_a_known_transition():
-    # fraction of members flagging drawn from a logistic with midpoint 0.1 and width 0.02: the fit finds
-    # the midpoint within 4 half-widths of its 68% interval (which has to be informative: < 0.02 wide)
-    import numpy as np
-
-    from physml.experiments.autoencoders import _flagging_midpoint
-
-    bands = np.linspace(0.0, 0.3, 13)
-    n = 64
-    p = 1.0 / (1.0 + np.exp(-(bands - 0.1) / 0.02))
-    k = np.random.default_rng(5).binomial(n, p)
-    fit = _flagging_midpoint(bands, k, n)
-    half = (fit["b50_high"] - fit["b50_low"]) / 2
-    assert fit["b50_low"] <= fit["b50"] <= fit["b50_high"] and 0 < half < 0.01
-    assert abs(fit["b50"] - 0.1) < 4 * half
-    assert 0.005 < fit["width"] < 0.08
-    # nothing to locate when no member, or every member, flags
-    assert _flagging_midpoint(bands, np.zeros(13), n) is None
-    assert _flagging_midpoint(bands, np.full(13, n), n) is None
-
-
 def test_equator_scan_and_principled_band(quick_results):
     _, results = quick_results
     m = results["ae-excised-equator"].metrics

@@ -580,42 +580,6 @@ def _nearest_neighbour_distance(n: int) -> float:
     return math.sqrt(math.pi / n)
 
 
-def _flagging_midpoint(bands: Any, n_flagging: Any, n_members: int) -> dict[str, float] | None:
-    """Where interpolation gives way to flagging: a binomial maximum-likelihood fit of the fraction of
-    members that flag the equator, p(b) = 1/(1 + exp(−(b − b₅₀)/w)), to the scan. Returns the midpoint
-    b₅₀ (half the members flag), the width w, and the 68% profile-likelihood interval of b₅₀ (the b₅₀
-    on a grid over the scanned range whose profile −log L is within 1/2 of the minimum); ``None`` when
-    the scan never has members on both sides (nothing to locate)."""
-    import numpy as np
-    from scipy import optimize
-
-    b = np.asarray(bands, dtype=float)
-    k = np.asarray(n_flagging, dtype=float)
-    if k.sum() == 0 or k.sum() == n_members * len(b):
-        return None
-    span = float(b.max() - b.min()) or 1.0
-
-    def nll(b50: float, log_w: float) -> float:
-        q = np.clip(1.0 / (1.0 + np.exp(-(b - b50) / math.exp(log_w))), 1e-12, 1 - 1e-12)
-        return float(-np.sum(k * np.log(q) + (n_members - k) * np.log1p(-q)))
-
-    bounds = (math.log(1e-3 * span), math.log(span))
-
-    def profile(b50: float) -> float:
-        return optimize.minimize_scalar(lambda lw: nll(b50, lw), bounds=bounds, method="bounded").fun
-
-    grid = np.linspace(b.min(), b.max(), 301)
-    prof = np.array([profile(g) for g in grid])
-    i = int(np.argmin(prof))
-    lo_i, hi_i = max(i - 1, 0), min(i + 1, len(grid) - 1)
-    b50 = float(optimize.minimize_scalar(profile, bounds=(grid[lo_i], grid[hi_i]), method="bounded").x)
-    best = profile(b50)
-    log_w = optimize.minimize_scalar(lambda lw: nll(b50, lw), bounds=bounds, method="bounded").x
-    inside = grid[prof <= best + 0.5]
-    low, high = float(inside.min()), float(inside.max())
-    return {"b50": b50, "width": math.exp(log_w), "b50_low": low, "b50_high": high}
-
-
 def _check_equator(p: dict[str, Any]) -> None:
     from physml._validation import check_real
 
@@ -703,6 +667,7 @@ def ae_excised_equator(
 
     from physml.data import excised_sphere
     from physml.experiments._tolerances import sigma_multiple
+    from physml.nets import flagging_onset
 
     band = band_spacings * _nearest_neighbour_distance(n_train)
     bands = [band] + sorted({float(b) for b in scan_bands} - {band})
@@ -785,7 +750,7 @@ def ae_excised_equator(
     # a member flags the equator when its AUC exceeds max_auc; the members split (some interpolate, some
     # separate the caps), so the transition is located on the fraction that flags, not on the mean AUC
     n_flagging = (scan_auc > max_auc).sum(axis=1)
-    onset = _flagging_midpoint(scan_b, n_flagging, n_members)
+    onset = flagging_onset(scan_b, n_flagging, n_members) if len(scan_b) > 1 else None
     nn = cKDTree(train[0]).query(train[0], k=2)[0][:, 1]  # member 0 of the claim's band
     ctx.metric("band", band)
     ctx.metric("nearest_neighbour_distance_formula", _nearest_neighbour_distance(n_train))
@@ -809,7 +774,17 @@ def ae_excised_equator(
             "median_loss_normal": [float(np.median(of_band(int(j), "loss:normal"))) for j in order],
         },
     )
-    ctx.metric("flagging_midpoint", onset)
+    ctx.metric(
+        "flagging_midpoint",
+        None
+        if onset is None
+        else {
+            "b50": onset.midpoint,
+            "width": onset.width,
+            "b50_low": onset.midpoint_low,
+            "b50_high": onset.midpoint_high,
+        },
+    )
     ctx.metric("sigma_multiple", z)
 
     fig = ctx.new_figure(figsize=(14.0, 3.8))
@@ -833,15 +808,14 @@ def ae_excised_equator(
     c.plot(scan_b, flagging, "s", color="C1", ms=4, label=f"fraction of seeds with AUC > {max_auc}")
     if onset is not None:
         fine = np.linspace(scan_b.min(), scan_b.max(), 200)
-        fitted = 1.0 / (1.0 + np.exp(-(fine - onset["b50"]) / onset["width"]))
-        c.plot(fine, fitted, color="C1", ls="--", lw=0.8, label="logistic fit")
+        c.plot(fine, onset.probability(fine), color="C1", ls="--", lw=0.8, label="logistic fit")
     c.axhline(max_auc, color="r", ls="--", lw=0.8, label=f"claim bound {max_auc}")
     c.axhline(0.5, color="0.5", ls=":", lw=0.8)
     c.axvline(band, color="b", lw=0.8, label="nearest-neighbour distance")
     c.set(
         xlabel="band half-width (= area fraction removed)", ylabel="AUC, equator vs normal", ylim=(0, 1.02)
     )
-    half = "" if onset is None else f"\nhalf the seeds flag at b = {onset['b50']:.3f}"
+    half = "" if onset is None else f"\nhalf the seeds flag at b = {onset.midpoint:.3f}"
     c.set_title("interpolation vs flagging" + half)
     c.legend(fontsize=7)
     ctx.figure(fig, "equator")

@@ -10,8 +10,10 @@ from physml.nets._autoencoder import (
     train_autoencoders,
 )
 from physml.nets._autoencoder_diagnostics import (
+    FlaggingOnset,
     LossConcentration,
     cap_fraction,
+    flagging_onset,
     latent_tear,
     loss_concentration,
     principal_angles,
@@ -90,9 +92,11 @@ __all__ = [
     "Autoencoder",
     "AutoencoderEnsemble",
     "AutoencoderTraining",
+    "FlaggingOnset",
     "LossConcentration",
     "TiedAutoencoderEnsemble",
     "cap_fraction",
+    "flagging_onset",
     "latent_tear",
     "loss_concentration",
     "principal_angles",
