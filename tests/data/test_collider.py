@@ -91,6 +91,35 @@ def test_nsubjettiness_and_angularities_exact_cases():
     assert image.shape == (33, 33) and image.sum() == pytest.approx(1.0)
 
 
+def test_aligned_jet_image_does_not_depend_on_the_jet_orientation():
+    # an elongated, lopsided jet rotated by any angle about its centroid (and reflected) gives the
+    # same aligned image; its principal axis lies along the first image axis, both third moments >= 0
+    rng = np.random.default_rng(3)
+    n = 60
+    pt = rng.exponential(20.0, n)
+    u, v = rng.normal(0, 0.12, n), rng.normal(0, 0.03, n)
+    u = u + 0.08 * (u > 0.1)  # a hard tail on one side: a definite third moment
+    z = pt / pt.sum()
+    u, v = u - (z * u).sum(), v - (z * v).sum()
+    reference = None
+    for angle, mirror in ((0.0, 1), (0.7, 1), (2.5, 1), (-1.9, -1), (math.pi, -1)):
+        c, s = math.cos(angle), math.sin(angle)
+        deta, dphi = c * u - s * v, s * u + c * v
+        eta, phi = 0.3 + deta, 1.0 + mirror * dphi
+        plain = jet_image(pt, eta, phi, radius=0.4, pixels=33)
+        image = jet_image(pt, eta, phi, radius=0.4, pixels=33, align=True)
+        assert image.sum() == pytest.approx(plain.sum())
+        if reference is None:
+            reference = image
+        np.testing.assert_allclose(image, reference, atol=1e-12)
+    centres = np.linspace(-0.4, 0.4, 34)[:-1] + 0.4 / 33
+    x, y = np.meshgrid(centres, centres, indexing="ij")
+    w = reference / reference.sum()
+    assert (w * x * x).sum() > 3 * (w * y * y).sum()  # elongated along the first axis
+    assert abs((w * x * y).sum()) < 0.05 * (w * x * x).sum()
+    assert (w * x**3).sum() > 0
+
+
 @pytest.fixture(scope="module")
 def signal_events():
     return generate_dijets(40, "signal", seed=11)

@@ -15,6 +15,9 @@ def test_jet_experiments_quick(tmp_path):
         assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
         data = json.loads((tmp_path / r.name / "result.json").read_text())
         assert data["figures"] and all((tmp_path / r.name / f).is_file() for f in data["figures"])
+    spectrum = results[1].metrics
+    # the aligned (rotated, flipped) images are measured alongside the plain ones
+    assert spectrum["jets_aligned_decades"] > 0 and spectrum["jets_aligned_rms_residual"] >= 0
     qg = results[0].metrics
     # multiplicity alone separates quark from gluon jets (gluons radiate more: C_A/C_F = 9/4)
     assert qg["auc_multiplicity_alone"] > 0.6

@@ -164,6 +164,11 @@ def jet_image_spectrum(
     spectra = {}
     jet_pixels = jets["image"].reshape(n_jets, -1).astype(np.float64)
     spectra["jets"] = CovarianceSpectrum(fit_range=(lo, hi), seed=ctx.seed_for("jets")).fit(jet_pixels)
+    # the same jets rotated and flipped (the usual jet-image preprocessing): measured, not checked
+    aligned = jets["image_aligned"].reshape(n_jets, -1).astype(np.float64)
+    spectra["jets_aligned"] = CovarianceSpectrum(fit_range=(lo, hi), seed=ctx.seed_for("aligned")).fit(
+        aligned
+    )
     x, _ = fashion_mnist("train")
     pick = ctx.rng("fashion").permutation(len(x))[:n_images]
     fashion = x[pick].reshape(n_images, -1) / 255.0

@@ -44,25 +44,43 @@ def generalized_angularity(
     """λ^κ_β = Σ_i z_i^κ (ΔR_i / R)^β with z_i = pT_i/Σ pT and ΔR_i from the pT-weighted centroid
     (Larkoski, Thaler & Waalewijn, JHEP 11 (2014) 129). (κ, β) = (1, 1) is the width (girth/R),
     (1, 0.5) the Les Houches angularity, (2, 0) pT_D², (0, 0) the multiplicity."""
-    pt = np.asarray(pt, dtype=float)
-    z = pt / pt.sum()
-    eta0 = float((z * eta).sum())
-    phi0 = float(np.asarray(phi)[np.argmax(pt)])
-    phi0 = phi0 + float((z * delta_phi(phi, phi0)).sum())
-    dr = np.sqrt((np.asarray(eta) - eta0) ** 2 + delta_phi(phi, phi0) ** 2) / radius
+    z, x, y = _about_centroid(pt, eta, phi)
+    dr = np.sqrt(x**2 + y**2) / radius
     return float((z**kappa * dr**beta).sum())
 
 
-def jet_image(
-    pt: np.ndarray, eta: np.ndarray, phi: np.ndarray, *, radius: float, pixels: int = 33
-) -> np.ndarray:
-    """A (pixels, pixels) image of the jet in (Δη, Δφ) ∈ [−R, R]² around its pT-weighted centroid,
-    pixel intensities the summed pT fraction (the image sums to the fraction of pT inside it)."""
+def _about_centroid(
+    pt: np.ndarray, eta: np.ndarray, phi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pT fractions z_i and the constituents' (Δη, Δφ) from the jet's pT-weighted centroid (the
+    azimuth averaged relative to the hardest constituent, so that it does not straddle ±π)."""
     pt = np.asarray(pt, dtype=float)
     z = pt / pt.sum()
     eta0 = float((z * eta).sum())
     phi0 = float(np.asarray(phi)[np.argmax(pt)])
     phi0 = phi0 + float((z * delta_phi(phi, phi0)).sum())
+    return z, np.asarray(eta, dtype=float) - eta0, delta_phi(phi, phi0)
+
+
+def jet_image(
+    pt: np.ndarray, eta: np.ndarray, phi: np.ndarray, *, radius: float, pixels: int = 33, align: bool = False
+) -> np.ndarray:
+    """A (pixels, pixels) image of the jet in (Δη, Δφ) ∈ [−R, R]² around its pT-weighted centroid,
+    pixel intensities the summed pT fraction (the image sums to the fraction of pT inside it).
+
+    With ``align`` the jet is also rotated and flipped, the usual jet-image preprocessing (Cogan,
+    Kagan, Strauss & Schwartzman, JHEP 02 (2015) 118; de Oliveira et al., JHEP 07 (2016) 069):
+    the principal axis of the pT-weighted spread of the constituents lies along the image's first
+    axis, and both axes point the way the pT-weighted third moment is positive. The image then no
+    longer depends on how the jet happens to be oriented in (η, φ)."""
+    z, x, y = _about_centroid(pt, eta, phi)
+    if align:
+        cxx, cxy, cyy = float((z * x * x).sum()), float((z * x * y).sum()), float((z * y * y).sum())
+        angle = 0.5 * np.arctan2(2.0 * cxy, cxx - cyy)  # of the principal (largest-spread) axis
+        c, s = np.cos(angle), np.sin(angle)
+        x, y = c * x + s * y, -s * x + c * y
+        x = -x if (z * x**3).sum() < 0 else x
+        y = -y if (z * y**3).sum() < 0 else y
     edges = np.linspace(-radius, radius, pixels + 1)
-    image, _, _ = np.histogram2d(np.asarray(eta) - eta0, delta_phi(phi, phi0), bins=(edges, edges), weights=z)
+    image, _, _ = np.histogram2d(x, y, bins=(edges, edges), weights=z)
     return image

@@ -284,7 +284,8 @@ def generate_qg_jets(
         ``label`` (1 quark, 0 gluon), ``parton`` (PDG id of the outgoing parton of the hard
         process), the engineered features :data:`QG_FEATURES` (pT and mass in GeV; width =
         λ^1_1, lha = λ^1_0.5, ptd2 = λ^2_0, mass_angularity = λ^1_2, multiplicity = number of
-        constituents), and ``image`` of shape (n_jets, pixels, pixels), shuffled.
+        constituents), ``image`` of shape (n_jets, pixels, pixels) and ``image_aligned``, the
+        same jets rotated and flipped (:func:`jet_image` with ``align=True``), shuffled.
     """
     from physml.lab._seeding import derive_seed
 
@@ -300,6 +301,7 @@ def generate_qg_jets(
     jet_def = fastjet.JetDefinition(fastjet.antikt_algorithm, radius)
     features: list[tuple[float, ...]] = []
     images: list[np.ndarray] = []
+    aligned: list[np.ndarray] = []
     labels: list[int] = []
     partons: list[int] = []
     bar = _bar(n_jets, "pythia Z+jet", progress)
@@ -345,6 +347,9 @@ def generate_qg_jets(
                     )
                 )
                 images.append(jet_image(pt, eta, phi, radius=radius, pixels=pixels).astype(np.float32))
+                aligned.append(
+                    jet_image(pt, eta, phi, radius=radius, pixels=pixels, align=True).astype(np.float32)
+                )
                 labels.append(1 if kind == "quark" else 0)
                 outgoing = [q.id() for q in p.process if q.status() == 23 and q.idAbs() != 23]
                 partons.append(outgoing[0] if outgoing else 0)
@@ -356,7 +361,8 @@ def generate_qg_jets(
     table: EventTable = {name: data[order, i] for i, name in enumerate(QG_FEATURES)}
     table["label"] = np.array(labels, dtype=np.int8)[order]
     table["parton"] = np.array(partons, dtype=np.int32)[order]
-    table["image"] = (np.stack(images) if images else np.zeros((0, pixels, pixels), np.float32))[order]
+    for key, stack in (("image", images), ("image_aligned", aligned)):
+        table[key] = (np.stack(stack) if stack else np.zeros((0, pixels, pixels), np.float32))[order]
     return table
 
 
