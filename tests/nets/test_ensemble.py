@@ -217,6 +217,34 @@ def test_train_ensemble_classification_and_bad_input():
         train_ensemble(ens, x, labels, "hinge", epochs=1, batch_size=8, learning_rate=0.1)
     with pytest.raises(ValueError, match="different numbers of samples: 64 and 3"):
         train_ensemble(ens, x, labels[:3], "cross_entropy", epochs=1, batch_size=8, learning_rate=0.1)
+    kw = dict(epochs=1, batch_size=8, learning_rate=0.1)
+    with pytest.raises(
+        ValueError, match=r"must lie in \[0, 1\] \(the network has 2 outputs\); got values from 0 to 2"
+    ):
+        train_ensemble(ens, x, labels * 2, "cross_entropy", **kw)
+    with pytest.raises(
+        ValueError,
+        match=r"integer class indices of shape \(n_samples,\); got shape \(64,\) and dtype torch.float32",
+    ):
+        train_ensemble(ens, x, labels.float(), "cross_entropy", **kw)
+    with pytest.raises(ValueError, match=r"inputs must have shape \(n_samples, 2\); got \(64, 3\)"):
+        train_ensemble(ens, torch.zeros(64, 3), labels, "cross_entropy", **kw)
+    with pytest.raises(ValueError, match=r"inputs contains 1 non-finite value"):
+        train_ensemble(
+            ens,
+            x.masked_fill(torch.arange(64)[:, None] * 2 + torch.arange(2) == 5, float("nan")),
+            labels,
+            "cross_entropy",
+            **kw,
+        )
+    with pytest.raises(ValueError, match=r"targets for 'mse' must have shape \(n_samples, 2\)"):
+        train_ensemble(ens, x, labels, "mse", **kw)
+    # numpy and float64 inputs are converted to the ensemble's dtype: the same training
+    a = MLPEnsemble(3, (2, 16, 2), "relu", seed=0)
+    b = MLPEnsemble(3, (2, 16, 2), "relu", seed=0)
+    ha = train_ensemble(a, x, labels, "cross_entropy", seed=1, **kw)
+    hb = train_ensemble(b, x.double().numpy(), labels.numpy(), "cross_entropy", seed=1, **kw)
+    np.testing.assert_array_equal(ha, hb)
 
 
 def test_per_layer_learning_rates_match_between_ntk_and_recursion():

@@ -34,7 +34,7 @@ import torch
 from physml._validation import check_array, check_choice, check_int, check_real, check_seed
 from physml.lab._seeding import derive_seed, spawn_seeds, torch_generator
 from physml.nets._activations import Activation, get_activation
-from physml.nets._ensemble import MLPEnsemble
+from physml.nets._ensemble import MLPEnsemble, _as_tensor
 from physml.nets._mlp import _check_widths
 
 __all__ = [
@@ -44,23 +44,6 @@ __all__ = [
     "TiedAutoencoderEnsemble",
     "train_autoencoders",
 ]
-
-
-def _as_tensor(x: np.ndarray | torch.Tensor, name: str, n_features: int, dtype: torch.dtype) -> torch.Tensor:
-    """Validate data of shape (batch, N) or (n_members, batch, N) (finite) and convert it."""
-    if isinstance(x, torch.Tensor):
-        if not torch.all(torch.isfinite(x)):
-            bad = int((~torch.isfinite(x)).sum())
-            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); remove or impute them")
-        t = x.to(dtype)
-    else:
-        t = torch.as_tensor(check_array(x, name, ndim=(2, 3)), dtype=dtype)
-    if t.dim() not in (2, 3) or t.shape[-1] != n_features:
-        raise ValueError(
-            f"{name} must have shape (n_samples, {n_features}) or (n_members, n_samples, {n_features}); "
-            f"got {tuple(t.shape)}"
-        )
-    return t
 
 
 def _training_data(

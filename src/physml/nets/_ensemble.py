@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -170,6 +171,23 @@ class MLPEnsemble(torch.nn.Module):
         return f"n_members={self.n_members}, widths={self.widths}"
 
 
+def _as_tensor(x: np.ndarray | torch.Tensor, name: str, n_features: int, dtype: torch.dtype) -> torch.Tensor:
+    """Validate data of shape (batch, N) or (n_members, batch, N) (finite) and convert it."""
+    if isinstance(x, torch.Tensor):
+        if not torch.all(torch.isfinite(x)):
+            bad = int((~torch.isfinite(x)).sum())
+            raise ValueError(f"{name} contains {bad} non-finite value(s) (NaN or inf); remove or impute them")
+        t = x.to(dtype)
+    else:
+        t = torch.as_tensor(check_array(x, name, ndim=(2, 3)), dtype=dtype)
+    if t.dim() not in (2, 3) or t.shape[-1] != n_features:
+        raise ValueError(
+            f"{name} must have shape (n_samples, {n_features}) or (n_members, n_samples, {n_features}); "
+            f"got {tuple(t.shape)}"
+        )
+    return t
+
+
 _LOSSES = ("mse", "cross_entropy")
 
 
@@ -330,6 +348,40 @@ class _EnsembleSGD:
         return per_member
 
 
+def _check_matrix_shape(x: Any, name: str, n_columns: int) -> None:
+    shape = tuple(x.shape) if isinstance(x, torch.Tensor | np.ndarray) else np.shape(x)
+    if len(shape) != 2 or shape[1] != n_columns:
+        raise ValueError(f"{name} must have shape (n_samples, {n_columns}); got {tuple(shape)}")
+
+
+def _training_targets(
+    targets: Any, loss: str | Callable, n: int, n_out: int, dtype: torch.dtype
+) -> torch.Tensor:
+    """Targets of :func:`train_ensemble`, checked against the loss and converted."""
+    if callable(loss):
+        t = torch.as_tensor(targets)
+    elif loss == "mse":
+        _check_matrix_shape(targets, "targets for 'mse'", n_out)
+        t = _as_tensor(targets, "targets", n_out, dtype)
+    else:
+        t = torch.as_tensor(targets)
+        if t.dim() != 1 or t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+            raise ValueError(
+                f"targets for 'cross_entropy' must be integer class indices of shape (n_samples,); "
+                f"got shape {tuple(t.shape)} and dtype {t.dtype}"
+            )
+        if len(t) and (int(t.min()) < 0 or int(t.max()) >= n_out):
+            raise ValueError(
+                f"targets for 'cross_entropy' must lie in [0, {n_out - 1}] (the network has {n_out} "
+                f"outputs); got values from {int(t.min())} to {int(t.max())}"
+            )
+        t = t.long()
+    if t.dim() == 0 or t.shape[0] != n:
+        got = 0 if t.dim() == 0 else t.shape[0]
+        raise ValueError(f"inputs and targets have different numbers of samples: {n} and {got}")
+    return t
+
+
 def train_ensemble(
     ensemble: MLPEnsemble,
     inputs: torch.Tensor,
@@ -355,8 +407,11 @@ def train_ensemble(
 
     Parameters
     ----------
-    inputs : tensor, shape (n_samples, n_0)
-    targets : tensor, shape (n_samples, n_L) for ``"mse"`` or (n_samples,) class indices
+    inputs : tensor or array, shape (n_samples, n_0)
+        Converted to the ensemble's dtype (finite values only).
+    targets : tensor or array
+        Shape (n_samples, n_L) for ``"mse"``; integer class indices in [0, n_L), shape
+        (n_samples,), for ``"cross_entropy"``; anything the callable ``loss`` takes otherwise.
     loss : {"mse", "cross_entropy"} or callable
         A callable gets outputs (n_members, batch, n_L) and targets (n_members, batch, ...)
         and returns the per-member mean loss, shape (n_members,).
@@ -386,9 +441,11 @@ def train_ensemble(
     learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
     momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
     seed = check_seed(seed)
+    dtype = ensemble.weights[0].dtype
+    _check_matrix_shape(inputs, "inputs", ensemble.widths[0])
+    inputs = _as_tensor(inputs, "inputs", ensemble.widths[0], dtype)
     n = inputs.shape[0]
-    if targets.shape[0] != n:
-        raise ValueError(f"inputs and targets have different numbers of samples: {n} and {targets.shape[0]}")
+    targets = _training_targets(targets, loss, n, ensemble.widths[-1], dtype)
     generators = [torch_generator(s) for s in spawn_seeds(seed, ensemble.n_members)]
     widest = max(ensemble.widths)
     if member_chunk is None:
