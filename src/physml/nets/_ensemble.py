@@ -458,12 +458,12 @@ def train_ensemble(
         total = torch.zeros(ensemble.n_members, dtype=torch.float64)
         for start in range(0, n, batch_size):
             idx = order[:, start : start + batch_size]
-            rows = idx.flatten()
+            rows = idx.flatten().to(inputs.device)
             x_step = inputs.index_select(0, rows).view(*idx.shape, *inputs.shape[1:])
-            y_step = targets.index_select(0, rows).view(*idx.shape, *targets.shape[1:])
+            y_step = targets.index_select(0, rows.to(targets.device)).view(*idx.shape, *targets.shape[1:])
             for k, members in enumerate(sgd.chunks):
                 per_member = sgd.step(k, x_step[members], y_step[members])
-                total[members] += per_member * idx.shape[1]
+                total[members] += per_member.to("cpu", torch.float64) * idx.shape[1]
         history[epoch] = (total / n).numpy()
         if not np.all(np.isfinite(history[epoch])):
             raise FloatingPointError(
