@@ -226,7 +226,7 @@ class _ChunkLayer:
     v_b: torch.Tensor | None
     z: torch.Tensor
     grad_h: torch.Tensor | None
-    grad_w: torch.Tensor
+    grad_w: torch.Tensor | None
     transposed_grad: bool
 
 
@@ -269,14 +269,15 @@ class _EnsembleSGD:
         layers = []
         for ell, (w, _) in enumerate(params):
             n_out, n_in = w.shape[1:]
-            # dL/dW = gᵀh; a batched matmul is slow when its output's rows are few, so a layer
-            # with fewer inputs than outputs computes hᵀg and updates with its transpose
+            # dL/dW = gᵀh, accumulated straight into W (or v) by baddbmm_; a batched matmul is
+            # slow when its output's rows are few, so a layer with fewer inputs than outputs
+            # computes hᵀg into a buffer and updates with its transpose
             transposed = n_in < n_out
             layers.append(
                 (
                     buffer(chunk, batch, n_out),
                     buffer(chunk, batch, n_in) if ell > 0 else None,
-                    buffer(chunk, n_in, n_out) if transposed else buffer(chunk, n_out, n_in),
+                    buffer(chunk, n_in, n_out) if transposed else None,
                     transposed,
                 )
             )
@@ -296,7 +297,7 @@ class _EnsembleSGD:
                         v_b=None if v_b is None else v_b[sl],
                         z=z[:c],
                         grad_h=None if grad_h is None else grad_h[:c],
-                        grad_w=grad_w[:c],
+                        grad_w=None if grad_w is None else grad_w[:c],
                         transposed_grad=transposed,
                     )
                 )
@@ -333,11 +334,15 @@ class _EnsembleSGD:
                     )
                 if lay.transposed_grad:
                     grad_w = torch.bmm(h.transpose(1, 2), g, out=lay.grad_w).transpose(1, 2)
+                    if lay.v_w is not None:
+                        grad_w = lay.v_w.mul_(mu).add_(grad_w)
+                    lay.w.sub_(grad_w, alpha=lr)
+                elif lay.v_w is not None:
+                    # v ← μ v + gᵀh in one pass over v (wide layers: the update is memory bound)
+                    lay.v_w.baddbmm_(g.transpose(1, 2), h, beta=mu)
+                    lay.w.sub_(lay.v_w, alpha=lr)
                 else:
-                    grad_w = torch.bmm(g.transpose(1, 2), h, out=lay.grad_w)
-                if lay.v_w is not None:
-                    grad_w = lay.v_w.mul_(mu).add_(grad_w)
-                lay.w.sub_(grad_w, alpha=lr)
+                    lay.w.baddbmm_(g.transpose(1, 2), h, alpha=-lr)
                 if lay.b is not None:
                     grad_b = g.sum(dim=1)
                     if lay.v_b is not None:
