@@ -73,12 +73,12 @@ def _sigmoid_backward_(h: torch.Tensor, grad_h: torch.Tensor) -> torch.Tensor:
     return torch.ops.aten.sigmoid_backward.grad_input(grad_h, h, grad_input=grad_h)
 
 
-def _identity_(t: torch.Tensor, grad: torch.Tensor | None = None) -> torch.Tensor:
-    return t if grad is None else grad
+def _linear_backward_(h: torch.Tensor, grad_h: torch.Tensor) -> torch.Tensor:
+    return grad_h
 
 
 _CLOSED_FORMS = {
-    _linear: ActivationBackward(True, _identity_, _identity_),
+    _linear: ActivationBackward(True, _linear, _linear_backward_),
     torch.relu: ActivationBackward(True, torch.relu_, _relu_backward_),
     torch.tanh: ActivationBackward(True, torch.tanh_, _tanh_backward_),
     torch.sigmoid: ActivationBackward(True, torch.sigmoid_, _sigmoid_backward_),
