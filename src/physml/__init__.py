@@ -9,9 +9,27 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from physml._core._version import __version__
 
-_SUBPACKAGES = ("data", "ebm", "experiments", "lab", "nets", "scaling")
+_SUBPACKAGES = (
+    "anomaly",
+    "data",
+    "ebm",
+    "experiments",
+    "flows",
+    "geometry",
+    "info",
+    "invariance",
+    "lab",
+    "nets",
+    "parallel",
+    "rl",
+    "robustness",
+    "scaling",
+    "stats",
+    "symmetry",
+    "training",
+)
 
 __all__ = ["__version__", *_SUBPACKAGES]
 

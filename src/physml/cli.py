@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.version:
-            from physml import __version__
+            from physml._core import __version__
 
             print(f"physml {__version__}")
             return EXIT_OK
@@ -160,8 +160,9 @@ def _default_out(command: str) -> Path:
 
 
 def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[str, str]) -> int:
-    from physml.lab import format_result, make_executor, run_experiments, write_report
+    from physml.lab import format_result, run_experiments, write_report
     from physml.lab._runner import check_output_dir
+    from physml.parallel import make_executor
 
     out = args.out or _default_out(args.command)
     check_output_dir(out, args.resume)  # before starting a cluster

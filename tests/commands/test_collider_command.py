@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from physml._core import derive_seed
 from physml.cli import main
 from physml.data.collider import generate_dijets, read_events
-from physml.lab import derive_seed
 
 
 def test_generate_signal_in_chunks(tmp_path, capsys):

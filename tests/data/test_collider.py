@@ -219,7 +219,7 @@ def test_generate_to_file_resumes_only_missing_chunks(tmp_path, monkeypatch):
 
 
 def test_generate_to_file_runs_pythia_chunks(tmp_path):
-    from physml.lab import derive_seed
+    from physml._core import derive_seed
 
     out = generate_to_file(tmp_path / "s.npz", 6, "signal", chunk_size=3, seed=2)
     table = read_events(out)

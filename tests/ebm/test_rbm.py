@@ -14,6 +14,7 @@ from scipy import integrate, special, stats
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
+from physml._core import torch_generator
 from physml.ebm import (
     RBM,
     CDSampler,
@@ -28,7 +29,6 @@ from physml.ebm import (
     log_likelihood_gradient,
     make_sampler,
 )
-from physml.lab import torch_generator
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -207,7 +207,7 @@ def test_save_load_weights_only(tmp_path, gaussian, maf):
 
 
 def test_ensemble_is_the_average_density(tmp_path, gaussian):
-    from physml.lab import ProcessExecutor
+    from physml.parallel import ProcessExecutor
 
     base = FlowDensity("maf", **{**SMALL, "max_epochs": 5})
     ens = FlowEnsemble(base, n_members=3, seed=7).fit(gaussian[0][:600])

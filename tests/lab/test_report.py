@@ -5,8 +5,8 @@ from html.parser import HTMLParser
 
 import pytest
 
+from physml._core import format_measurement
 from physml.lab import Check, Result, run_experiments, write_report
-from physml.lab._format import format_measurement
 
 
 class Page(HTMLParser):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from physml.lab import spawn_seeds
+from physml._core import spawn_seeds
 from physml.nets import (
     MLP,
     MLPEnsemble,

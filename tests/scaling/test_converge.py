@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from physml.lab._seeding import torch_generator
+from physml._core import torch_generator
 from physml.scaling import train_to_convergence
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

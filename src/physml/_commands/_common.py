@@ -130,7 +130,7 @@ def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
     import io
     import json
 
-    from physml.lab._io import atomic_write_text
+    from physml._core import atomic_write_text
 
     if path.suffix.lower() == ".json":
         atomic_write_text(path, json.dumps({"meta": meta or {}, "rows": rows}, indent=2) + "\n")
@@ -144,7 +144,7 @@ def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
 
 def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     """Print ``rows`` as aligned columns, ``value ± error`` where a ``<key>_err`` exists."""
-    from physml.lab._format import format_measurement, format_number
+    from physml._core import format_measurement, format_number
 
     table = [[title for _, title in columns]]
     for row in rows:

@@ -168,7 +168,7 @@ def _hunt(args: argparse.Namespace) -> int:
     else:
         _print(report)
     if args.out is not None:
-        from physml.lab._io import atomic_write_text
+        from physml._core import atomic_write_text
 
         atomic_write_text(args.out, json.dumps(report, indent=2, allow_nan=False) + "\n")
     return 0

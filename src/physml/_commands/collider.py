@@ -90,7 +90,7 @@ def _generate(args: argparse.Namespace) -> int:
         ) from None
 
     from physml.data.collider import generate_to_file, read_events
-    from physml.lab import make_executor
+    from physml.parallel import make_executor
 
     try:
         executor = make_executor(workers=args.workers, scheduler=args.scheduler, processes=args.processes)

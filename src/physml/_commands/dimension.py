@@ -224,13 +224,13 @@ def _analyse(x: Any, args: argparse.Namespace) -> tuple[dict, dict]:
 
 
 def _pm(value: float, err: float | None) -> str:
-    from physml.lab._format import format_measurement, format_number
+    from physml._core import format_measurement, format_number
 
     return format_measurement(value, err) if err else format_number(value)
 
 
 def _print(r: dict) -> None:
-    from physml.lab._format import format_number as num
+    from physml._core import format_number as num
 
     print(
         f"{r['file']}: {r['n_samples']} points x {r['n_features']} features"
@@ -281,7 +281,7 @@ def _print(r: dict) -> None:
 def _write_report(out: Path, result: dict, fits: dict) -> None:
     from matplotlib.figure import Figure
 
-    from physml.lab._io import atomic_write_bytes, atomic_write_text
+    from physml._core import atomic_write_bytes, atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
     figures = []

@@ -126,7 +126,7 @@ def _fit(args: argparse.Namespace) -> int:
 
     from physml.flows import FlowDensity, FlowEnsemble
     from physml.flows._density import MIN_SAMPLES_PER_FEATURE
-    from physml.lab import make_executor
+    from physml.parallel import make_executor
 
     n, d = x.shape
     rng = np.random.default_rng(args.seed)
@@ -178,7 +178,7 @@ def _fit(args: argparse.Namespace) -> int:
         "parameters_per_member": int(sum(p.numel() for p in members[0].flow_.parameters())),
         "model": "model.pt",
     }
-    from physml.lab import atomic_write_text
+    from physml._core import atomic_write_text
 
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     _plots(out, members, model, train, args.seed)

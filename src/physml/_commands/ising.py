@@ -123,9 +123,8 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.sweeps < 32:
         raise UsageError(f"--sweeps must be >= 32 for the error analysis, got {args.sweeps}")
 
+    from physml._core import derive_seed, progress
     from physml.ebm import CheckerboardSampler, IsingLattice, WolffSampler, kaufman, simulate
-    from physml.lab._progress import progress
-    from physml.lab._seeding import derive_seed
 
     try:
         model = IsingLattice(args.L, J=args.J, h=args.h)

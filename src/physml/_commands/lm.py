@@ -84,7 +84,7 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from physml.lab._io import atomic_write_bytes
+    from physml._core import atomic_write_bytes
     from physml.nets import CharLM, NGramModel, Vocabulary, char_lm_perplexity, train_char_lm
 
     train, test = split_text(text, 0.1)

@@ -240,7 +240,7 @@ def _write_array(path: Path, array: Any) -> None:
 
     import numpy as np
 
-    from physml.lab._io import atomic_write_bytes, atomic_write_text
+    from physml._core import atomic_write_bytes, atomic_write_text
 
     suffix = path.suffix.lower()
     if suffix == ".csv":

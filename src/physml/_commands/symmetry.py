@@ -193,7 +193,7 @@ def _print(e: dict[str, Any]) -> None:
 def _figure(path: Path, results: list) -> None:
     from matplotlib.figure import Figure
 
-    from physml.lab._io import atomic_write_bytes
+    from physml._core import atomic_write_bytes
 
     n = len(results)
     fig = Figure(figsize=(3.0 * n, 3.4), layout="constrained")

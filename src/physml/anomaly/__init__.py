@@ -2,61 +2,48 @@
 regions and sidebands in mjj, anomaly scores (supervised bound, autoencoder, CWoLa, ANODE,
 CATHODE) and the dijet bump hunt with local and global significance."""
 
-from physml.anomaly._bumphunt import (
-    BumpHunt,
-    DijetFit,
-    FitError,
-    bump_hunt,
-    dijet_bins,
-    fit_dijet,
-    fit_dijet_histogram,
-    local_significance,
-)
-from physml.anomaly._methods import (
-    ANOMALY_FEATURES,
-    DEFAULT_FLOW,
-    DENSITIES,
-    AnodeScorer,
-    AutoencoderScorer,
-    CathodeScorer,
-    ConditionalFlow,
-    ConditionalGaussianMixture,
-    CWoLaScorer,
-    SidebandInterpolation,
-    SupervisedScorer,
-    anomaly_features,
-    make_classifier,
-)
-from physml.anomaly._metrics import SICCurve, background_rejection, max_sic, roc_auc, roc_curve, sic_curve
-from physml.anomaly._regions import SignalRegion
+from __future__ import annotations
 
-__all__ = [
-    "ANOMALY_FEATURES",
-    "AnodeScorer",
-    "AutoencoderScorer",
-    "BumpHunt",
-    "CWoLaScorer",
-    "CathodeScorer",
-    "ConditionalFlow",
-    "ConditionalGaussianMixture",
-    "DEFAULT_FLOW",
-    "DENSITIES",
-    "DijetFit",
-    "FitError",
-    "SICCurve",
-    "SidebandInterpolation",
-    "SignalRegion",
-    "SupervisedScorer",
-    "anomaly_features",
-    "background_rejection",
-    "bump_hunt",
-    "dijet_bins",
-    "fit_dijet",
-    "fit_dijet_histogram",
-    "local_significance",
-    "make_classifier",
-    "max_sic",
-    "roc_auc",
-    "roc_curve",
-    "sic_curve",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_bumphunt": (
+            "BumpHunt",
+            "DijetFit",
+            "FitError",
+            "bump_hunt",
+            "dijet_bins",
+            "fit_dijet",
+            "fit_dijet_histogram",
+            "local_significance",
+        ),
+        "_methods": (
+            "ANOMALY_FEATURES",
+            "DEFAULT_FLOW",
+            "DENSITIES",
+            "AnodeScorer",
+            "AutoencoderScorer",
+            "CathodeScorer",
+            "ConditionalFlow",
+            "ConditionalGaussianMixture",
+            "CWoLaScorer",
+            "SidebandInterpolation",
+            "SupervisedScorer",
+            "anomaly_features",
+            "make_classifier",
+        ),
+        "_metrics": (
+            "SICCurve",
+            "background_rejection",
+            "max_sic",
+            "roc_auc",
+            "roc_curve",
+            "sic_curve",
+        ),
+        "_regions": (
+            "SignalRegion",
+        ),
+    },
+)

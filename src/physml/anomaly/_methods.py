@@ -36,8 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int
-from physml.lab._seeding import spawn_seeds
+from physml._core import check_array, check_int, spawn_seeds
 
 __all__ = [
     "ANOMALY_FEATURES",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_array, check_int
+from physml._core import check_array, check_int
 
 __all__ = ["SICCurve", "background_rejection", "max_sic", "roc_auc", "roc_curve", "sic_curve"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_real
+from physml._core import check_real
 
 __all__ = ["SignalRegion"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 from physml.data._common import Seed, rng_from
 
 __all__ = ["henon", "lorenz"]

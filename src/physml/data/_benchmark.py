@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from physml._validation import check_choice, check_int, check_real
+from physml._core import check_choice, check_int, check_real
 from physml.data._common import Seed, rng_from
 
 __all__ = ["BENCHMARK_MANIFOLDS", "benchmark_manifold"]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from physml._core import as_generator
+
 __all__ = ["Seed", "rng_from"]
 
 Seed = int | np.random.Generator
 
 
 def rng_from(seed: Seed) -> np.random.Generator:
-    """:func:`physml.lab.as_generator`, imported on first use so that importing
-    :mod:`physml.data` does not import the lab (and what the lab imports)."""
-    from physml.lab._seeding import as_generator
-
+    """:func:`physml._core.as_generator` under the name the generators use."""
     return as_generator(seed)

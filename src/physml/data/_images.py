@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice
+from physml._core import check_choice
 
 __all__ = [
     "FASHION_MNIST_CLASSES",

@@ -20,7 +20,7 @@ from typing import Literal, overload
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 from physml.data._common import Seed, rng_from
 
 __all__ = ["clifford_torus", "excised_sphere", "flat_torus", "sphere", "swiss_roll", "torus"]

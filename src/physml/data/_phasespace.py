@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 from physml.data._common import Seed, rng_from
 
 __all__ = [

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int, check_real, check_seed
+from physml._core import check_choice, check_int, check_real, check_seed
 
 __all__ = [
     "SKETCHES",
@@ -255,7 +255,7 @@ def symmetric_template(
         level = check_real(level, "level", low=0.0, high=1.0, low_open=True)
         if level >= 1.0:
             raise ValueError(f"level must be a quantile in (0, 1), got {level}")
-    from physml.lab._seeding import as_generator
+    from physml._core import as_generator
 
     rng = as_generator(check_seed(seed))
     X, Y = pixel_grid(size)
@@ -289,7 +289,7 @@ def symmetric_templates(
         Index into ``classes``.
     templates : list of SymmetricTemplate
     """
-    from physml.lab._seeding import derive_seed
+    from physml._core import derive_seed
 
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     classes = tuple(classes)

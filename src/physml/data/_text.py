@@ -13,7 +13,7 @@ import os
 import sysconfig
 from pathlib import Path
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 
 __all__ = ["python_docstrings", "read_text", "split_text"]
 

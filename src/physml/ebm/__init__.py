@@ -18,8 +18,7 @@ RBM / DBN modules are imported on first use, since they pull in PyTorch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from physml._core import lazy_exports as _lazy_exports
 
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "_ising": (
@@ -107,32 +106,4 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "_dbn": ("DBN",),
 }
 
-_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted(_WHERE)
-
-if TYPE_CHECKING:  # pragma: no cover - static analysers see the real imports
-    from physml.ebm._boltzmann import *  # noqa: F403
-    from physml.ebm._dbn import *  # noqa: F403
-    from physml.ebm._finite_size import *  # noqa: F403
-    from physml.ebm._hopfield import *  # noqa: F403
-    from physml.ebm._ising import *  # noqa: F403
-    from physml.ebm._ising_exact import *  # noqa: F403
-    from physml.ebm._ising_samples import *  # noqa: F403
-    from physml.ebm._mcmc_stats import *  # noqa: F403
-    from physml.ebm._partition import *  # noqa: F403
-    from physml.ebm._rbm import *  # noqa: F403
-    from physml.ebm._rbm_training import *  # noqa: F403
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module 'physml.ebm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"physml.ebm.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__all__, __getattr__, __dir__ = _lazy_exports(__name__, _EXPORTS)

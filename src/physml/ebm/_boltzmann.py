@@ -30,8 +30,7 @@ from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_array, check_choice, check_int, check_real, check_seed
 
 __all__ = [
     "BM_EXACT_MAX_UNITS",

@@ -18,9 +18,8 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
-from physml._validation import check_choice, check_int, check_seed
+from physml._core import check_choice, check_int, check_seed, derive_seed, torch_generator
 from physml.ebm._rbm import RBM, _seed_int, bernoulli, check_visible_data
-from physml.lab._seeding import derive_seed, torch_generator
 
 __all__ = ["DBN"]
 

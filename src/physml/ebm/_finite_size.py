@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 
 __all__ = ["Crossing", "Extrapolation", "curve_crossing", "finite_size_extrapolation"]
 

@@ -30,8 +30,15 @@ from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import as_generator, derive_seed
+from physml._core import (
+    as_generator,
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    derive_seed,
+)
 
 __all__ = [
     "HopfieldCapacity",
@@ -725,7 +732,7 @@ def hopfield_capacity_sweep(
     """Sweep the load ``α = P/N`` at fixed ``N``: :func:`hopfield_capacity_trials` per ``α``.
 
     ``P = max(1, round(α N))``. The trials at each ``(N, P)`` use a stream derived from
-    ``(seed, N, P, corruption)`` (:func:`physml.lab._seeding.derive_seed`), so a point's result
+    ``(seed, N, P, corruption)`` (:func:`physml._core.derive_seed`), so a point's result
     does not depend on the rest of the grid; a Generator ``seed`` is first reduced to one
     integer drawn from it.
 

@@ -32,10 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_choice, check_int, check_real
+from physml._core import as_generator, check_array, check_choice, check_int, check_real
 from physml.ebm import _ising_kernels as _k
 from physml.ebm._mcmc_stats import binning_analysis, integrated_autocorrelation_time, jackknife
-from physml.lab._seeding import as_generator
 
 __all__ = [
     "ChainState",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy import integrate, special
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 from physml.ebm._ising import IsingGraph, IsingLattice, check_temperature
 
 __all__ = [

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from physml._validation import check_choice, check_int
+from physml._core import check_choice, check_int
 from physml.ebm._ising import CheckerboardSampler, IsingLattice, WolffSampler, check_temperature
 from physml.ebm._mcmc_stats import integrated_autocorrelation_time
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 
 __all__ = [
     "AutocorrelationTime",

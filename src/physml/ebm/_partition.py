@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_choice, check_int, check_real
+from physml._core import check_array, check_choice, check_int, check_real, torch_generator
 from physml.ebm._rbm import RBMModel, _seed_int, bernoulli, check_visible_data
-from physml.lab._seeding import torch_generator
 
 __all__ = [
     "EXACT_MAX_UNITS",

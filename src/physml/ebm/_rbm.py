@@ -46,9 +46,15 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._io import atomic_write_bytes
-from physml.lab._seeding import torch_generator
+from physml._core import (
+    atomic_write_bytes,
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    torch_generator,
+)
 
 __all__ = ["RBM", "RBMModel"]
 

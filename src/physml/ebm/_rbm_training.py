@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_choice, check_int, check_real
+from physml._core import check_array, check_choice, check_int, check_real
 from physml.ebm._rbm import RBMModel, bernoulli
 
 __all__ = [

@@ -9,7 +9,7 @@ failure means a real discrepancy at that confidence.
 
 from __future__ import annotations
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 
 __all__ = ["sigma_multiple"]
 

@@ -75,6 +75,7 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
     import torch
     from threadpoolctl import threadpool_limits
 
+    from physml._core import spawn_seeds
     from physml.anomaly import (
         AnodeScorer,
         AutoencoderScorer,
@@ -86,7 +87,6 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
         sic_curve,
     )
     from physml.data.collider import concatenate_events
-    from physml.lab._seeding import spawn_seeds
 
     qcd, sig, n_signal, fractions, settings, seed = args
     torch.set_num_threads(1)
@@ -144,7 +144,7 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
 
 
 def _check_rnd(p: dict[str, Any]) -> None:
-    from physml._validation import check_choice, check_int, check_real
+    from physml._core import check_choice, check_int, check_real
 
     check_choice(p["data"], "data", ("toy", "pythia"))
     check_choice(p["density"], "density", ("flow", "gmm"))
@@ -233,7 +233,7 @@ def lhco_rnd(ctx: Context, data: str, n_seeds: int, n_qcd: int, n_signal_pool: i
 
 
 def _check_blackbox(p: dict[str, Any]) -> None:
-    from physml._validation import check_choice, check_int, check_real
+    from physml._core import check_choice, check_int, check_real
 
     check_choice(p["data"], "data", ("toy", "pythia"))
     check_int(p["n_qcd"], "n_qcd", low=4000)

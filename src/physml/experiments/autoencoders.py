@@ -104,7 +104,7 @@ def _fit_halves(
     injective function of ``points``, the decoder learns the conditional mean of the points instead."""
     import torch
 
-    from physml.lab import derive_seed
+    from physml._core import derive_seed
     from physml.nets import train_ensemble
 
     dtype = model._dtype()
@@ -140,7 +140,7 @@ def _per_member(draw: Any, n_members: int) -> Any:
 
 
 def _check_training(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_members"], "n_members", low=2)
     check_int(p["epochs"], "epochs", low=1)
@@ -191,7 +191,7 @@ def _rayleigh(directions: Any) -> float:
 
 
 def _check_pca(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     _check_training(p)
     n = check_int(p["n_features"], "n_features", low=2)
@@ -348,7 +348,7 @@ TEAR_ARC = math.pi / 10
 
 
 def _check_sphere(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     _check_training(p)
     check_int(p["n_train"], "n_train", low=10)
@@ -581,7 +581,7 @@ def _nearest_neighbour_distance(n: int) -> float:
 
 
 def _check_equator(p: dict[str, Any]) -> None:
-    from physml._validation import check_real
+    from physml._core import check_real
 
     _check_sphere(p)
     check_real(p["band_spacings"], "band_spacings", low=0.0, low_open=True)
@@ -826,7 +826,7 @@ def ae_excised_equator(
 
 
 def _check_phase_space(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     _check_sphere(p)
     check_int(p["latent_dim"], "latent_dim", low=1, high=11)
@@ -1071,7 +1071,7 @@ def _torus_chart(x: Any, chart: str) -> Any:
 
 
 def _check_torus(p: dict[str, Any]) -> None:
-    from physml._validation import check_choice, check_int, check_real
+    from physml._core import check_choice, check_int, check_real
 
     _check_training(p)
     check_int(p["n_train"], "n_train", low=10)

@@ -95,7 +95,7 @@ def _fashion_member(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
 
 
 def _check_fashion_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_train"], "n_train", low=10, high=60000)
     check_int(p["n_test"], "n_test", low=10, high=10000)

@@ -66,7 +66,7 @@ def _accuracy(logits_fn: Any, X: Any, y: Any) -> tuple[float, float]:
 def _train_convnet(X: Any, y: Any, channels: tuple[int, ...], epochs: int, seed: int) -> Any:
     import torch
 
-    from physml.lab._seeding import torch_generator
+    from physml._core import torch_generator
     from physml.nets import ConvNet, sgd_train
 
     net = ConvNet(channels, seed=seed)
@@ -86,7 +86,7 @@ def _train_convnet(X: Any, y: Any, channels: tuple[int, ...], epochs: int, seed:
 
 
 def _positive(p: dict[str, Any], *keys: str) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     for k in keys:
         check_int(p[k], k, low=1)
@@ -699,8 +699,8 @@ def generative_fashion(
     import torch
     from sklearn.decomposition import PCA
 
+    from physml._core import torch_generator
     from physml.flows import FlowDensity
-    from physml.lab._seeding import torch_generator
     from physml.nets import GAN, VAE, interpolate_latents, sample_quality, train_gan, train_vae
 
     _one_thread()

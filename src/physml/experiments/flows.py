@@ -36,7 +36,7 @@ POISSON_STEP = 0.1  # step for ∇·a by central differences (truncation error ~
 
 
 def _check_common(p: dict[str, Any]) -> None:
-    from physml._validation import check_choice, check_int, check_real
+    from physml._core import check_choice, check_int, check_real
 
     check_int(p["n_stars"], "n_stars", low=200)
     check_real(p["r_cut"], "r_cut", low=1.0)

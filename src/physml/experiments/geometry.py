@@ -58,7 +58,7 @@ def _attractor_item(args: tuple[str, int, float, int]) -> dict[str, Any]:
 
 
 def _check_attractor_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_henon"], "n_henon", low=500)
     check_int(p["n_lorenz"], "n_lorenz", low=500)
@@ -158,7 +158,7 @@ def _corrint(x: Any, seed: int) -> tuple[float, str]:
 
 
 def _check_benchmark_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
     from physml.data import BENCHMARK_MANIFOLDS
 
     check_int(p["n_samples"], "n_samples", low=100)
@@ -283,7 +283,7 @@ def dimension_benchmark(ctx: Context, n_samples: int, manifolds: tuple[str, ...]
 
 
 def _check_spectrum_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["n_images"], "n_images", low=500, high=60000)
     check_int(p["ising_L"], "ising_L", low=4)
@@ -456,7 +456,7 @@ def _local_item(args: tuple[int, float, float, int, int]) -> dict[str, Any]:
 
 
 def _check_local_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_dense"], "n_dense", low=100)
     check_int(p["n_sparse"], "n_sparse", low=20)
@@ -560,7 +560,7 @@ def local_scales(
 
 
 def _check_calibration_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["n_calibration"], "n_calibration", low=10)
     check_int(p["n_repeats"], "n_repeats", low=3)

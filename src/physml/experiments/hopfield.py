@@ -38,7 +38,7 @@ def _capacity_point(args: tuple[int, float, int, int, int]) -> dict[str, Any]:
 
 
 def _check_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     sizes, alphas = p["sizes"], p["alphas"]
     if len(sizes) < 2 or list(sizes) != sorted(set(sizes)):

@@ -23,7 +23,7 @@ NUMERIC = 1e-6  # bits: far above the iteration's error, far below any physical 
 
 
 def _validate(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_real(p["flip"], "flip", low=0.0, high=0.5)
     if not 0.0 < p["flip"] < 0.5:

@@ -28,7 +28,7 @@ SHAPE_THRESHOLD = 2 * math.pi / 3  # the shape question: is the largest angle ab
 
 
 def _check_triangles(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_triangles"], "n_triangles", low=200)
     check_int(p["n_test"], "n_test", low=100)
@@ -187,7 +187,7 @@ def triangles_relevance(
 
 
 def _check_embedding(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_train"], "n_train", low=10)
     check_int(p["n_test"], "n_test", low=10)

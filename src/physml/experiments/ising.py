@@ -44,7 +44,7 @@ def _check_temperatures(values: Any, name: str) -> None:
 
 
 def _check_sizes(values: Any, name: str, *, even: bool) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     if not values:
         raise ValueError(f"{name} must list at least one lattice size")
@@ -99,7 +99,7 @@ def _simulate_point(args: tuple[str, int, float, int, int, int, Any, int]) -> di
 
 
 def _check_exact_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_choice, check_int, check_real
+    from physml._core import check_choice, check_int, check_real
 
     check_int(p["L"], "L", low=4)
     if p["L"] % 2:
@@ -278,7 +278,7 @@ def ising_exact(
 
 
 def _check_critical_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     _check_sizes(p["sizes"], "sizes", even=False)
     if len(p["sizes"]) < 2 or list(p["sizes"]) != sorted(set(p["sizes"])):
@@ -587,7 +587,7 @@ def _autocorrelation_point(args: tuple[str, int, float, int, int, int, float, in
 
 
 def _check_slowing_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     _check_sizes(p["sizes"], "sizes", even=True)
     if list(p["sizes"]) != sorted(set(p["sizes"])):

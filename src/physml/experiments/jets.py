@@ -36,7 +36,7 @@ def _qg_jets(ctx: Context, n_jets: int, chunk: int = 250) -> dict[str, Any]:
 
 
 def _check_qg(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["n_jets"], "n_jets", low=40)
     check_int(p["n_folds"], "n_folds", low=2, high=20)
@@ -124,7 +124,7 @@ def qg_linear_vs_mlp(
 
 
 def _check_spectrum(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["n_jets"], "n_jets", low=40)
     check_int(p["n_images"], "n_images", low=40)

@@ -65,7 +65,7 @@ def _stats_from_moments(m2: Any, m4: Any) -> Any:
 
 
 def _check_common(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["n_members"], "n_members", low=20)
     check_int(p["depth"], "depth", low=3)
@@ -537,7 +537,7 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
 
 
 def _check_training_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_members"], "n_members", low=8)
     check_int(p["n_train"], "n_train", low=4)

@@ -65,7 +65,7 @@ def _ais_run(item: tuple[dict[str, Any], dict[str, Any], int]) -> dict[str, floa
 
 
 def _check_ais_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
     from physml.ebm import EXACT_MAX_UNITS
 
     check_int(p["n_hidden"], "n_hidden", low=1, high=EXACT_MAX_UNITS)
@@ -236,7 +236,7 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
 
 
 def _check_fashion_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_hidden"], "n_hidden", low=1)
     check_int(p["n_train"], "n_train", low=100, high=60000)
@@ -388,7 +388,7 @@ def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
 
 
 def _check_ising_params(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     L = check_int(p["L"], "L", low=2)
     if L % 2:

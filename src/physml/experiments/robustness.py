@@ -24,7 +24,7 @@ REFS = "Goodfellow et al., arXiv:1412.6572 (FGSM); Madry et al., arXiv:1706.0608
 
 
 def _validate(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     check_int(p["n_train"], "n_train", low=100)
     check_int(p["n_attack"], "n_attack", low=20)

@@ -75,7 +75,7 @@ def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]
 
 
 def _validate_dimension(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     if len(p["sizes"]) < 4:
         raise ValueError(
@@ -305,9 +305,8 @@ def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str,
     import numpy as np
     import torch
 
+    from physml._core import derive_seed, torch_generator
     from physml.data import fashion_mnist
-    from physml.lab import derive_seed
-    from physml.lab._seeding import torch_generator
     from physml.nets import MLP
     from physml.scaling import train_to_convergence
 
@@ -360,7 +359,7 @@ def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str,
 
 
 def _validate_fashion(p: dict[str, Any]) -> None:
-    from physml._validation import check_int, check_real
+    from physml._core import check_int, check_real
 
     if len(p["sizes"]) < 4:
         raise ValueError(

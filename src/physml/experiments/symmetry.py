@@ -160,7 +160,7 @@ def _confusion(true: Any, pred: Any, n: int) -> Any:
 
 
 def _validate_pipeline(p: dict[str, Any]) -> None:
-    from physml._validation import check_int
+    from physml._core import check_int
 
     check_int(p["size"], "size", low=16)
     check_int(p["n_decoys"], "n_decoys", low=1)

@@ -20,8 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import derive_seed
+from physml._core import check_array, check_choice, check_int, check_real, check_seed, derive_seed
 
 __all__ = ["FLOWS", "FlowDensity", "load_flow"]
 
@@ -512,7 +511,7 @@ class FlowDensity:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted flow to ``path`` (a torch file of tensors and plain values)."""
-        from physml.lab._io import atomic_write_bytes
+        from physml._core import atomic_write_bytes
 
         atomic_write_bytes(Path(path), _serialise(self._payload()))
 

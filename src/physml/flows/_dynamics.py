@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 
 __all__ = [
     "CBEAcceleration",
@@ -216,7 +216,7 @@ def sphere_points(radii: Any, n_directions: int, seed: int | np.random.Generator
     -------
     numpy.ndarray, shape (len(radii), n_directions, 3)
     """
-    from physml.lab._seeding import as_generator
+    from physml._core import as_generator
 
     r = check_array(radii, "radii", ndim=1)
     if np.any(r < 0):

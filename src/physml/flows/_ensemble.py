@@ -15,9 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int, check_seed
+from physml._core import check_choice, check_int, check_seed, derive_seed
 from physml.flows._density import FORMAT, FlowDensity, _serialise, check_samples, check_support, load_flow
-from physml.lab._seeding import derive_seed
 
 __all__ = ["FlowEnsemble", "fit_member"]
 
@@ -79,11 +78,11 @@ class FlowEnsemble:
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
-        executor : physml.lab.Executor, optional
+        executor : physml.parallel.Executor, optional
             Where members are trained (e.g. ``ProcessExecutor(4)`` or a ``DaskExecutor``);
             default: one after another in this process.
         """
-        from physml.lab import InlineExecutor
+        from physml.parallel import InlineExecutor
 
         params = self.member_params()
         FlowDensity(**params[0])._validate_params()
@@ -205,7 +204,7 @@ class FlowEnsemble:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write all members to one torch file of tensors and plain values."""
-        from physml.lab._io import atomic_write_bytes
+        from physml._core import atomic_write_bytes
 
         atomic_write_bytes(Path(path), _serialise(self._payload()))
 

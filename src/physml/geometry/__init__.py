@@ -15,43 +15,42 @@ Importing this package loads numpy only; scipy, scikit-learn and matplotlib are 
 by the functions that use them. See ``docs/geometry.md``.
 """
 
-from physml.geometry._dimension import (
-    CorrelationDimension,
-    LevinaBickel,
-    TwoNN,
-    correlation_sum,
-    local_dimension,
-)
-from physml.geometry._local_pca import MultiscaleLocalPCA, local_singular_values, sphere_curvature_constant
-from physml.geometry._manifold import (
-    EMBEDDINGS,
-    EmbeddingDiagnostics,
-    embed,
-    embedding_diagnostics,
-    neighbor_preservation,
-)
-from physml.geometry._metric import CovarianceField, local_covariances, mahalanobis_distance, whitening_map
-from physml.geometry._spectrum import CovarianceSpectrum, covariance_spectrum, marchenko_pastur_quantiles
+from __future__ import annotations
 
-__all__ = [
-    "EMBEDDINGS",
-    "CorrelationDimension",
-    "CovarianceField",
-    "CovarianceSpectrum",
-    "EmbeddingDiagnostics",
-    "LevinaBickel",
-    "MultiscaleLocalPCA",
-    "TwoNN",
-    "correlation_sum",
-    "covariance_spectrum",
-    "embed",
-    "embedding_diagnostics",
-    "local_covariances",
-    "local_dimension",
-    "local_singular_values",
-    "mahalanobis_distance",
-    "marchenko_pastur_quantiles",
-    "neighbor_preservation",
-    "sphere_curvature_constant",
-    "whitening_map",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_dimension": (
+            "CorrelationDimension",
+            "LevinaBickel",
+            "TwoNN",
+            "correlation_sum",
+            "local_dimension",
+        ),
+        "_local_pca": (
+            "MultiscaleLocalPCA",
+            "local_singular_values",
+            "sphere_curvature_constant",
+        ),
+        "_manifold": (
+            "EMBEDDINGS",
+            "EmbeddingDiagnostics",
+            "embed",
+            "embedding_diagnostics",
+            "neighbor_preservation",
+        ),
+        "_metric": (
+            "CovarianceField",
+            "local_covariances",
+            "mahalanobis_distance",
+            "whitening_map",
+        ),
+        "_spectrum": (
+            "CovarianceSpectrum",
+            "covariance_spectrum",
+            "marchenko_pastur_quantiles",
+        ),
+    },
+)

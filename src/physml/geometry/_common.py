@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int
+from physml._core import check_array, check_int
 
 __all__ = ["check_points", "drop_duplicates", "subsample_error", "subsample_splits"]
 

@@ -16,10 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int, check_real
+from physml._core import as_generator, check_choice, check_int, check_real
 from physml.geometry._common import check_points, drop_duplicates, subsample_error
 from physml.geometry._neighbors import NeighborIndex
-from physml.lab._seeding import as_generator
 from physml.scaling import PowerLawFit, fit_power_law
 
 __all__ = [

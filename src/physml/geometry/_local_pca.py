@@ -23,11 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_int, check_real
+from physml._core import as_generator, check_int, check_real
 from physml.geometry._common import check_points
 from physml.geometry._dimension import _random_pair_quantile
 from physml.geometry._neighbors import NeighborIndex
-from physml.lab._seeding import as_generator
 
 __all__ = ["MultiscaleLocalPCA", "local_singular_values", "sphere_curvature_constant"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int
+from physml._core import check_choice, check_int
 from physml.geometry._common import check_points
 
 __all__ = ["EMBEDDINGS", "EmbeddingDiagnostics", "embed", "embedding_diagnostics", "neighbor_preservation"]

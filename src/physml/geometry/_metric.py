@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_choice, check_int
+from physml._core import check_array, check_choice, check_int
 from physml.geometry._common import check_points
 
 __all__ = ["CovarianceField", "local_covariances", "mahalanobis_distance", "whitening_map"]

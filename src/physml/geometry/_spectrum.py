@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_int, check_real
+from physml._core import as_generator, check_int, check_real
 from physml.geometry._common import check_points, subsample_error
-from physml.lab._seeding import as_generator
 from physml.scaling import PowerLawFit, fit_power_law
 
 __all__ = ["CovarianceSpectrum", "covariance_spectrum", "marchenko_pastur_quantiles"]

@@ -12,42 +12,33 @@
 All information is in bits. Importing this package loads numpy only. See ``docs/info.md``.
 """
 
-from physml.info._discrete import (
-    binary_entropy,
-    check_joint,
-    entropy,
-    inverse_binary_entropy,
-    kl_divergence,
-    mutual_information,
-)
-from physml.info._estimators import (
-    MutualInformationEstimate,
-    mutual_information_knn,
-    mutual_information_plugin,
-)
-from physml.info._ib import (
-    DeterministicIB,
-    InformationBottleneck,
-    InformationCurve,
-    binary_symmetric_ib_curve,
-    ib_information,
-    information_curve,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DeterministicIB",
-    "InformationBottleneck",
-    "InformationCurve",
-    "MutualInformationEstimate",
-    "binary_entropy",
-    "binary_symmetric_ib_curve",
-    "check_joint",
-    "entropy",
-    "ib_information",
-    "information_curve",
-    "inverse_binary_entropy",
-    "kl_divergence",
-    "mutual_information",
-    "mutual_information_knn",
-    "mutual_information_plugin",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_discrete": (
+            "binary_entropy",
+            "check_joint",
+            "entropy",
+            "inverse_binary_entropy",
+            "kl_divergence",
+            "mutual_information",
+        ),
+        "_estimators": (
+            "MutualInformationEstimate",
+            "mutual_information_knn",
+            "mutual_information_plugin",
+        ),
+        "_ib": (
+            "DeterministicIB",
+            "InformationBottleneck",
+            "InformationCurve",
+            "binary_symmetric_ib_curve",
+            "ib_information",
+            "information_curve",
+        ),
+    },
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from physml._validation import check_array
+from physml._core import check_array
 
 __all__ = [
     "binary_entropy",

@@ -10,8 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_choice, check_int, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_array, check_choice, check_int, check_seed
 
 __all__ = ["MutualInformationEstimate", "mutual_information_knn", "mutual_information_plugin"]
 

@@ -23,9 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_int, check_real, check_seed
+from physml._core import as_generator, check_int, check_real, check_seed
 from physml.info._discrete import check_joint, entropy, mutual_information
-from physml.lab._seeding import as_generator
 
 __all__ = [
     "DeterministicIB",

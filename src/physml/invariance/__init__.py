@@ -15,52 +15,41 @@ Importing this package loads numpy only; torch and scipy are imported by the fun
 See ``docs/invariance.md``.
 """
 
-from physml.invariance._embedding import InvariantEmbedding, OrbitVariance, orbit_variance
-from physml.invariance._features import (
-    DegenerateTriangleError,
-    invariant_features,
-    is_obtuse,
-    random_point_sets,
-    triangle_angles,
-    triangle_side_ratios,
-    triangle_sides,
-)
-from physml.invariance._groups import (
-    GROUP_NAMES,
-    Group,
-    GroupElements,
-    as_point_sets,
-    haar_rotations,
-    make_group,
-)
-from physml.invariance._relevance import (
-    DIMENSION_ESTIMATORS,
-    LearningCurve,
-    QuotientDimension,
-    learning_curve,
-    quotient_dimensions,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DIMENSION_ESTIMATORS",
-    "GROUP_NAMES",
-    "InvariantEmbedding",
-    "LearningCurve",
-    "OrbitVariance",
-    "QuotientDimension",
-    "learning_curve",
-    "orbit_variance",
-    "quotient_dimensions",
-    "DegenerateTriangleError",
-    "Group",
-    "GroupElements",
-    "as_point_sets",
-    "haar_rotations",
-    "invariant_features",
-    "is_obtuse",
-    "make_group",
-    "random_point_sets",
-    "triangle_angles",
-    "triangle_side_ratios",
-    "triangle_sides",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_embedding": (
+            "InvariantEmbedding",
+            "OrbitVariance",
+            "orbit_variance",
+        ),
+        "_features": (
+            "DegenerateTriangleError",
+            "invariant_features",
+            "is_obtuse",
+            "random_point_sets",
+            "triangle_angles",
+            "triangle_side_ratios",
+            "triangle_sides",
+        ),
+        "_groups": (
+            "GROUP_NAMES",
+            "Group",
+            "GroupElements",
+            "as_point_sets",
+            "haar_rotations",
+            "make_group",
+        ),
+        "_relevance": (
+            "DIMENSION_ESTIMATORS",
+            "LearningCurve",
+            "QuotientDimension",
+            "learning_curve",
+            "quotient_dimensions",
+        ),
+    },
+)

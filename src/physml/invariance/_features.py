@@ -10,9 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_int, check_real, check_seed
+from physml._core import as_generator, check_int, check_real, check_seed
 from physml.invariance._groups import Group, as_point_sets, make_group
-from physml.lab._seeding import as_generator
 
 __all__ = [
     "DegenerateTriangleError",

@@ -27,8 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_array, check_int, check_real, check_seed
 
 __all__ = [
     "GROUP_NAMES",

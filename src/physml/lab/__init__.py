@@ -4,61 +4,40 @@ An experiment is a registered function that measures one claim from the talks an
 records :class:`Check` objects (measured ± uncertainty against an expectation). The
 runner writes each experiment's ``result.json`` and figures into a run directory,
 atomically and resumably; :func:`write_report` renders the directory as one HTML page.
-Ensemble members and sweep points go through an :class:`Executor` (inline, a local
-process pool, or a Dask cluster).
+Ensemble members and sweep points go through an executor of :mod:`physml.parallel` (inline,
+a local process pool, or a Dask cluster).
 """
 
-from physml.lab._errors import LabError, OutputDirError, ParameterError, UnknownExperimentError
-from physml.lab._executors import (
-    DaskExecutor,
-    Executor,
-    InlineExecutor,
-    MapError,
-    ProcessExecutor,
-    make_executor,
-)
-from physml.lab._format import format_measurement, format_result
-from physml.lab._io import atomic_write_bytes, atomic_write_text
-from physml.lab._progress import progress
-from physml.lab._registry import Experiment, experiment, get_experiment, list_experiments, select_experiments
-from physml.lab._report import render_report, write_report
-from physml.lab._runner import Context, load_results, run_experiments, versions
-from physml.lab._seeding import as_generator, derive_seed, spawn_seeds, torch_generator
-from physml.lab._types import COMPARISONS, VERDICTS, Check, Result
+from physml._core import lazy_exports as _lazy_exports
 
-__all__ = [
-    "COMPARISONS",
-    "VERDICTS",
-    "Check",
-    "Context",
-    "DaskExecutor",
-    "Executor",
-    "Experiment",
-    "InlineExecutor",
-    "LabError",
-    "MapError",
-    "OutputDirError",
-    "ParameterError",
-    "ProcessExecutor",
-    "Result",
-    "UnknownExperimentError",
-    "as_generator",
-    "atomic_write_bytes",
-    "atomic_write_text",
-    "derive_seed",
-    "experiment",
-    "format_measurement",
-    "format_result",
-    "get_experiment",
-    "list_experiments",
-    "load_results",
-    "make_executor",
-    "progress",
-    "render_report",
-    "run_experiments",
-    "select_experiments",
-    "spawn_seeds",
-    "torch_generator",
-    "versions",
-    "write_report",
-]
+# The seeding, file, progress and executor names live in the floors below the lab
+# (physml._core, physml.parallel) and are re-exported here for code written against the lab.
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "physml._core": (
+            "as_generator",
+            "atomic_write_bytes",
+            "atomic_write_text",
+            "derive_seed",
+            "format_measurement",
+            "progress",
+            "spawn_seeds",
+            "torch_generator",
+        ),
+        "physml.parallel": (
+            "DaskExecutor",
+            "Executor",
+            "InlineExecutor",
+            "MapError",
+            "ProcessExecutor",
+            "make_executor",
+        ),
+        "_errors": ("LabError", "OutputDirError", "ParameterError", "UnknownExperimentError"),
+        "_format": ("format_result",),
+        "_registry": ("Experiment", "experiment", "get_experiment", "list_experiments", "select_experiments"),
+        "_report": ("render_report", "write_report"),
+        "_runner": ("Context", "load_results", "run_experiments", "versions"),
+        "_types": ("COMPARISONS", "VERDICTS", "Check", "Result"),
+    },
+)

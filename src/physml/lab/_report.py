@@ -7,15 +7,9 @@ import datetime as _dt
 from collections import Counter
 from pathlib import Path
 
-from physml.lab._format import (
-    format_expected,
-    format_measurement,
-    format_number,
-    format_pull,
-    format_seconds,
-    format_value,
-)
-from physml.lab._io import atomic_write_text
+from physml._core import __version__, atomic_write_text, format_measurement, format_number, format_seconds
+from physml.lab._format import format_expected, format_pull, format_value
+from physml.lab._runner import load_results
 from physml.lab._types import COMPARISONS, VERDICTS, Result
 
 __all__ = ["render_report", "write_report"]
@@ -24,8 +18,6 @@ __all__ = ["render_report", "write_report"]
 def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple[str, str], str]) -> str:
     """The report as an HTML string; ``images`` maps (experiment, figure) to base64 PNG data."""
     import jinja2
-
-    import physml
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("physml.lab", "."),
@@ -41,7 +33,7 @@ def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple
         results=results,
         counts=counts,
         run_dir=str(run_dir),
-        version=physml.__version__,
+        version=__version__,
         generated=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         images=images,
         seconds=format_seconds,
@@ -59,8 +51,6 @@ def write_report(run_dir: str | Path, results: list[Result] | None = None) -> Pa
 
     Figures are embedded as base64 PNG so that the page is a single file.
     """
-    from physml.lab._runner import load_results
-
     run_dir = Path(run_dir)
     if results is None:
         results = load_results(run_dir)

@@ -30,13 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from physml._core import __version__, atomic_write_bytes, atomic_write_text, derive_seed, progress
 from physml.lab._errors import OutputDirError
-from physml.lab._executors import Executor, InlineExecutor
-from physml.lab._io import atomic_write_bytes, atomic_write_text
-from physml.lab._progress import progress
 from physml.lab._registry import Experiment, get_experiment
-from physml.lab._seeding import derive_seed
 from physml.lab._types import Check, Result, _jsonable
+from physml.parallel import Executor, InlineExecutor
 
 __all__ = ["Context", "run_experiments", "versions"]
 
@@ -170,9 +168,7 @@ class Context:
 
 def versions() -> dict[str, str]:
     """Versions of Python, physml and the scientific libraries loaded in this process."""
-    import physml
-
-    out = {"python": platform.python_version(), "platform": platform.platform(), "physml": physml.__version__}
+    out = {"python": platform.python_version(), "platform": platform.platform(), "physml": __version__}
     for module in ("numpy", "scipy", "sklearn", "torch", "matplotlib", "dask", "distributed"):
         mod = sys.modules.get(module)
         if mod is not None and hasattr(mod, "__version__"):
@@ -250,7 +246,7 @@ def run_experiments(
     echo : callable, optional
         Receives one line per event (started, finished, skipped).
     """
-    from physml._validation import check_int
+    from physml._core import check_int
 
     seed = check_int(seed, "seed", low=0)
     experiments = [n if isinstance(n, Experiment) else get_experiment(n) for n in names]
@@ -289,10 +285,8 @@ def run_experiments(
 
 def _run_one(exp: Experiment, params: dict[str, Any], preset: str, seed: int, executor: Executor,
              out: Path) -> Result:
-    import physml
-
     workdir = out / f".{exp.name}.partial"
-    stamp = {"preset": preset, "params": _normalised(params), "seed": seed, "physml": physml.__version__}
+    stamp = {"preset": preset, "params": _normalised(params), "seed": seed, "physml": __version__}
     _prepare_workdir(workdir, stamp)
     ctx = Context(exp.name, preset, dict(params), seed, executor, workdir)
     error = None

@@ -31,8 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import derive_seed, spawn_seeds, torch_generator
+from physml._core import (
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    derive_seed,
+    spawn_seeds,
+    torch_generator,
+)
 from physml.nets._activations import Activation, get_activation
 from physml.nets._ensemble import MLPEnsemble, _as_tensor
 from physml.nets._mlp import _check_widths

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_real
+from physml._core import check_array, check_int, check_real
 
 __all__ = [
     "FlaggingOnset",

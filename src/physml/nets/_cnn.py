@@ -13,8 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from physml._validation import check_int, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_int, check_seed
 
 __all__ = ["ConvNet", "equivariance_error", "shift_images"]
 

@@ -12,8 +12,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import spawn_seeds, torch_generator
+from physml._core import (
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    spawn_seeds,
+    torch_generator,
+)
 from physml.nets._activations import Activation, activation_backward, get_activation
 from physml.nets._mlp import MLP, _check_widths
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_int, check_real, check_seed
-from physml.lab._seeding import as_generator, torch_generator
+from physml._core import as_generator, check_array, check_int, check_real, check_seed, torch_generator
 from physml.nets._mlp import MLP
 
 __all__ = [

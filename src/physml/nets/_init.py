@@ -8,8 +8,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from physml._validation import check_choice, check_real, check_seed
-from physml.lab._seeding import spawn_seeds, torch_generator
+from physml._core import check_choice, check_real, check_seed, spawn_seeds, torch_generator
 from physml.nets._theory import critical_initialization
 
 __all__ = ["WEIGHT_DISTRIBUTIONS", "critical_parameters", "haar_orthogonal", "initialize"]
@@ -27,7 +26,7 @@ def haar_orthogonal(n_out: int, n_in: int, *, generator: Any, dtype: Any = None)
     """
     import torch
 
-    from physml._validation import check_int
+    from physml._core import check_int
 
     n_out = check_int(n_out, "n_out", low=1)
     n_in = check_int(n_in, "n_in", low=1)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from physml._validation import check_array, check_int
+from physml._core import check_array, check_int
 from physml.nets._activations import Activation, get_activation
 
 __all__ = ["MLP", "count_parameters", "dense"]

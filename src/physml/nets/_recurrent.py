@@ -19,8 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 import torch
 
-from physml._validation import check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import as_generator, torch_generator
+from physml._core import as_generator, check_choice, check_int, check_real, check_seed, torch_generator
 
 __all__ = [
     "CharLM",

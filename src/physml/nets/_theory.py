@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 from physml.nets._activations import Activation, get_activation
 
 __all__ = [

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_int, check_real, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_int, check_real, check_seed
 
 __all__ = ["ACTIONS", "GridWorld", "QLearningResult", "policy_evaluation", "q_learning", "value_iteration"]
 

@@ -17,8 +17,7 @@ from functools import cache
 
 import numpy as np
 
-from physml._validation import check_int, check_real, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_int, check_real, check_seed
 
 __all__ = [
     "EMPTY_BOARD",

@@ -11,16 +11,24 @@
 See ``docs/robustness.md``.
 """
 
-from physml.robustness._attacks import NORMS, fgsm, minimal_perturbation, pgd, predict_labels
-from physml.robustness._curves import AccuracyCurve, accuracy_curve, nearest_other_class_distance
+from __future__ import annotations
 
-__all__ = [
-    "NORMS",
-    "AccuracyCurve",
-    "accuracy_curve",
-    "fgsm",
-    "minimal_perturbation",
-    "nearest_other_class_distance",
-    "pgd",
-    "predict_labels",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_attacks": (
+            "NORMS",
+            "fgsm",
+            "minimal_perturbation",
+            "pgd",
+            "predict_labels",
+        ),
+        "_curves": (
+            "AccuracyCurve",
+            "accuracy_curve",
+            "nearest_other_class_distance",
+        ),
+    },
+)

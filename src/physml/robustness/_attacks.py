@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_choice, check_int, check_real, check_seed
-from physml.lab._seeding import torch_generator
+from physml._core import check_choice, check_int, check_real, check_seed, torch_generator
 
 __all__ = ["NORMS", "fgsm", "minimal_perturbation", "pgd", "predict_labels"]
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_choice, check_int
+from physml._core import check_choice, check_int
 from physml.robustness._attacks import _as_tensor, _labels, _norm, fgsm, pgd, predict_labels
 
 __all__ = ["AccuracyCurve", "accuracy_curve", "nearest_other_class_distance"]

@@ -17,37 +17,42 @@ teacher-student tasks on data manifolds of known dimension.
 See ``docs/scaling.md``.
 """
 
-from physml.scaling._compute import (
-    MODEL_FAMILIES,
-    ComputeCount,
-    LayerCount,
-    count_flops,
-    model_from_spec,
-    training_compute,
-)
-from physml.scaling._converge import ConvergedTraining, train_to_convergence
-from physml.scaling._laws import OffsetPowerLawFit, ScalingLawFit, fit_offset_power_law, fit_scaling_law
-from physml.scaling._powerlaw import PowerLawFit, fit_power_law
-from physml.scaling._sweep import run_sweep, sweep_points
-from physml.scaling._teacher import teacher_student_data, teacher_student_loss
+from __future__ import annotations
 
-__all__ = [
-    "MODEL_FAMILIES",
-    "ComputeCount",
-    "LayerCount",
-    "ConvergedTraining",
-    "count_flops",
-    "model_from_spec",
-    "training_compute",
-    "OffsetPowerLawFit",
-    "PowerLawFit",
-    "ScalingLawFit",
-    "fit_offset_power_law",
-    "fit_power_law",
-    "fit_scaling_law",
-    "run_sweep",
-    "sweep_points",
-    "teacher_student_data",
-    "teacher_student_loss",
-    "train_to_convergence",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_compute": (
+            "MODEL_FAMILIES",
+            "ComputeCount",
+            "LayerCount",
+            "count_flops",
+            "model_from_spec",
+            "training_compute",
+        ),
+        "_converge": (
+            "ConvergedTraining",
+            "train_to_convergence",
+        ),
+        "_laws": (
+            "OffsetPowerLawFit",
+            "ScalingLawFit",
+            "fit_offset_power_law",
+            "fit_scaling_law",
+        ),
+        "_powerlaw": (
+            "PowerLawFit",
+            "fit_power_law",
+        ),
+        "_sweep": (
+            "run_sweep",
+            "sweep_points",
+        ),
+        "_teacher": (
+            "teacher_student_data",
+            "teacher_student_loss",
+        ),
+    },
+)

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from physml._validation import check_int
+from physml._core import check_int
 
 __all__ = [
     "ComputeCount",

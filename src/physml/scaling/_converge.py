@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 
 __all__ = ["ConvergedTraining", "train_to_convergence"]
 

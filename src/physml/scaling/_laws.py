@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from physml._validation import check_array, check_int, check_seed
-from physml.lab._seeding import as_generator
+from physml._core import as_generator, check_array, check_int, check_seed
 
 __all__ = ["OffsetPowerLawFit", "ScalingLawFit", "fit_offset_power_law", "fit_scaling_law"]
 

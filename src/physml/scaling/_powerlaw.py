@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_array
+from physml._core import check_array
 
 __all__ = ["PowerLawFit", "fit_power_law"]
 

@@ -17,7 +17,7 @@ def sweep_points(sizes: Sequence[Any], n_seeds: int, **fixed: Any) -> list[dict[
 
     Returns ``[{"size": s, "replica": r, **fixed}, ...]`` in size-major order.
     """
-    from physml._validation import check_int
+    from physml._core import check_int
 
     n_seeds = check_int(n_seeds, "n_seeds", low=1)
     return [{"size": s, "replica": r, **fixed} for s in sizes for r in range(n_seeds)]
@@ -44,8 +44,8 @@ def run_sweep(
     points : sequence
         The sweep's points (e.g. from :func:`sweep_points`); each point's ``repr`` names it in
         the store, so points must have a stable, distinct ``repr`` (dicts, tuples, numbers).
-    executor : physml.lab.Executor, optional
-        Default :class:`physml.lab.InlineExecutor`; :func:`physml.lab.make_executor` gives a
+    executor : physml.parallel.Executor, optional
+        Default :class:`physml.parallel.InlineExecutor`; :func:`physml.parallel.make_executor` gives a
         process pool or a Dask cluster.
     store : path, optional
         A directory: each finished point is pickled there atomically as it arrives, and points
@@ -58,7 +58,8 @@ def run_sweep(
     list
         ``fn(point)`` in the order of ``points``.
     """
-    from physml.lab import InlineExecutor, atomic_write_bytes
+    from physml._core import atomic_write_bytes
+    from physml.parallel import InlineExecutor
 
     points = list(points)
     keys = [_key(p) for p in points]

@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_int, check_real, check_seed
-from physml.lab._seeding import derive_seed
+from physml._core import check_int, check_real, check_seed, derive_seed
 
 __all__ = ["teacher_student_data", "teacher_student_loss"]
 
@@ -156,7 +155,7 @@ def teacher_student_loss(
     """
     import torch
 
-    from physml.lab._seeding import torch_generator
+    from physml._core import torch_generator
     from physml.nets import MLP, sgd_train
     from physml.scaling._converge import train_to_convergence
 

@@ -8,61 +8,51 @@ picture. Beside it, the direct invariance measures (overlap of an image with its
 reflections and translations) say how much each symmetry holds and where (order, axis, period).
 """
 
-from physml.symmetry._cnn import SymmetryCNN, train_cnn
-from physml.symmetry._decoy import DecoyResult, decoy_pca_images, pca_image
-from physml.symmetry._images import MIN_IMAGE_SIZE, binarize, load_image, otsu_threshold, prepare_image
-from physml.symmetry._invariance import (
-    DIRECT_CLASSES,
-    InvarianceMeasures,
-    ReflectionInvariance,
-    RotationInvariance,
-    TranslationInvariance,
-    direct_class,
-    invariance_measures,
-    reflection_invariance,
-    rotation_invariance,
-    translation_invariance,
-)
-from physml.symmetry._score import (
-    CACHE_ENV_VAR,
-    SymmetryClassifier,
-    SymmetryScore,
-    cached_classifier,
-    classifier_cache_key,
-    default_cache_dir,
-    dihedral_augment,
-    symmetry_score,
-    train_on_templates,
-)
+from __future__ import annotations
 
-__all__ = [
-    "CACHE_ENV_VAR",
-    "DIRECT_CLASSES",
-    "MIN_IMAGE_SIZE",
-    "DecoyResult",
-    "InvarianceMeasures",
-    "ReflectionInvariance",
-    "RotationInvariance",
-    "SymmetryCNN",
-    "SymmetryClassifier",
-    "SymmetryScore",
-    "TranslationInvariance",
-    "binarize",
-    "cached_classifier",
-    "classifier_cache_key",
-    "decoy_pca_images",
-    "default_cache_dir",
-    "dihedral_augment",
-    "direct_class",
-    "invariance_measures",
-    "load_image",
-    "otsu_threshold",
-    "pca_image",
-    "prepare_image",
-    "reflection_invariance",
-    "rotation_invariance",
-    "symmetry_score",
-    "train_cnn",
-    "train_on_templates",
-    "translation_invariance",
-]
+from physml._core import lazy_exports as _lazy_exports
+
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_cnn": (
+            "SymmetryCNN",
+            "train_cnn",
+        ),
+        "_decoy": (
+            "DecoyResult",
+            "decoy_pca_images",
+            "pca_image",
+        ),
+        "_images": (
+            "MIN_IMAGE_SIZE",
+            "binarize",
+            "load_image",
+            "otsu_threshold",
+            "prepare_image",
+        ),
+        "_invariance": (
+            "DIRECT_CLASSES",
+            "InvarianceMeasures",
+            "ReflectionInvariance",
+            "RotationInvariance",
+            "TranslationInvariance",
+            "direct_class",
+            "invariance_measures",
+            "reflection_invariance",
+            "rotation_invariance",
+            "translation_invariance",
+        ),
+        "_score": (
+            "CACHE_ENV_VAR",
+            "SymmetryClassifier",
+            "SymmetryScore",
+            "cached_classifier",
+            "classifier_cache_key",
+            "default_cache_dir",
+            "dihedral_augment",
+            "symmetry_score",
+            "train_on_templates",
+        ),
+    },
+)

@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from physml._validation import check_int, check_real, check_seed
+from physml._core import as_generator, check_int, check_real, check_seed, torch_generator
 from physml.data._symmetric import pixel_grid
-from physml.lab._seeding import as_generator, torch_generator
 from physml.nets import MLPEnsemble
 
 __all__ = ["DecoyResult", "decoy_pca_images", "pca_image"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from physml._validation import check_int
+from physml._core import check_int
 
 __all__ = ["MIN_IMAGE_SIZE", "binarize", "load_image", "otsu_threshold", "prepare_image"]
 

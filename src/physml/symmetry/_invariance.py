@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from physml._validation import check_int, check_real
+from physml._core import check_int, check_real
 
 __all__ = [
     "DIRECT_CLASSES",

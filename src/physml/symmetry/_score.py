@@ -13,9 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._validation import check_int, check_real, check_seed
+from physml._core import check_int, check_real, check_seed, derive_seed, spawn_seeds
 from physml.data._symmetric import SYMMETRY_CLASSES, symmetric_templates
-from physml.lab._seeding import derive_seed, spawn_seeds
 from physml.symmetry._cnn import SymmetryCNN, train_cnn
 from physml.symmetry._decoy import DecoyResult, decoy_pca_images
 from physml.symmetry._images import MIN_IMAGE_SIZE, load_image, prepare_image
@@ -223,7 +222,7 @@ class SymmetryClassifier:
         the file appears whole or not at all."""
         from io import BytesIO
 
-        from physml.lab._io import atomic_write_bytes
+        from physml._core import atomic_write_bytes
 
         self._check_fitted()
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}

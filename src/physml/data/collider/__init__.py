@@ -7,37 +7,40 @@ they are imported only by the generators, so the toy and the tables work without
 
 from __future__ import annotations
 
-from physml.data.collider._events import DIJET_FEATURES, EventTable, check_events, concatenate_events
-from physml.data.collider._files import (
-    EVENT_SUFFIXES,
-    GENERATORS,
-    generate_to_file,
-    read_events,
-    write_events,
-)
-from physml.data.collider._jets import delta_phi, generalized_angularity, jet_image, nsubjettiness
-from physml.data.collider._pythia import DIJET_PROCESSES, QG_FEATURES, generate_dijets, generate_qg_jets
-from physml.data.collider._toy import dijet_function, dijet_toy, sample_dijet_function
+from physml._core import lazy_exports as _lazy_exports
 
-__all__ = [
-    "DIJET_FEATURES",
-    "DIJET_PROCESSES",
-    "EVENT_SUFFIXES",
-    "GENERATORS",
-    "QG_FEATURES",
-    "EventTable",
-    "check_events",
-    "concatenate_events",
-    "delta_phi",
-    "dijet_function",
-    "dijet_toy",
-    "generalized_angularity",
-    "generate_dijets",
-    "generate_qg_jets",
-    "generate_to_file",
-    "jet_image",
-    "nsubjettiness",
-    "read_events",
-    "sample_dijet_function",
-    "write_events",
-]
+__all__, __getattr__, __dir__ = _lazy_exports(
+    __name__,
+    {
+        "_events": (
+            "DIJET_FEATURES",
+            "EventTable",
+            "check_events",
+            "concatenate_events",
+        ),
+        "_files": (
+            "EVENT_SUFFIXES",
+            "GENERATORS",
+            "generate_to_file",
+            "read_events",
+            "write_events",
+        ),
+        "_jets": (
+            "delta_phi",
+            "generalized_angularity",
+            "jet_image",
+            "nsubjettiness",
+        ),
+        "_pythia": (
+            "DIJET_PROCESSES",
+            "QG_FEATURES",
+            "generate_dijets",
+            "generate_qg_jets",
+        ),
+        "_toy": (
+            "dijet_function",
+            "dijet_toy",
+            "sample_dijet_function",
+        ),
+    },
+)

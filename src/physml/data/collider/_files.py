@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int
+from physml._core import check_choice, check_int
 from physml.data.collider._events import EventTable, concatenate_events
 
 __all__ = ["EVENT_SUFFIXES", "GENERATORS", "generate_to_file", "read_events", "write_events"]
@@ -33,7 +33,7 @@ def _check_suffix(path: Path, allowed: tuple[str, ...] = EVENT_SUFFIXES) -> str:
 
 def write_events(path: str | Path, events: EventTable, meta: dict[str, Any] | None = None) -> Path:
     """Write an event table atomically to ``.npz`` or ``.h5``; ``meta`` (JSON-able) is stored too."""
-    from physml.lab._io import atomic_write_bytes
+    from physml._core import atomic_write_bytes
 
     path = Path(path)
     suffix = _check_suffix(path, (".npz", ".h5"))
@@ -140,13 +140,13 @@ def generate_to_file(
     ----------
     generator : {"qcd", "signal", "qg"}
         :func:`generate_dijets` with that process, or :func:`generate_qg_jets`.
-    executor : physml.lab.Executor, optional
+    executor : physml.parallel.Executor, optional
         Runs the chunks (inline when omitted; a process pool or Dask cluster to scale out).
     **kwargs
         Passed to the generator (masses, cuts, ...).
     """
-    from physml.lab._executors import InlineExecutor
-    from physml.lab._seeding import derive_seed
+    from physml._core import derive_seed
+    from physml.parallel import InlineExecutor
 
     path = Path(path)
     _check_suffix(path, (".npz", ".h5"))
@@ -169,7 +169,7 @@ def generate_to_file(
                 "or repeat the original request to resume"
             )
     else:
-        from physml.lab._io import atomic_write_text
+        from physml._core import atomic_write_text
 
         atomic_write_text(stamp, json.dumps(meta, sort_keys=True))
     sizes = [min(chunk_size, n_events - start) for start in range(0, n_events, chunk_size)]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_choice, check_int, check_real
+from physml._core import check_choice, check_int, check_real
 from physml.data.collider._events import EventTable
 from physml.data.collider._jets import generalized_angularity, jet_image, nsubjettiness
 
@@ -287,7 +287,7 @@ def generate_qg_jets(
         constituents), ``image`` of shape (n_jets, pixels, pixels) and ``image_aligned``, the
         same jets rotated and flipped (:func:`jet_image` with ``align=True``), shuffled.
     """
-    from physml.lab._seeding import derive_seed
+    from physml._core import derive_seed
 
     n_jets = check_int(n_jets, "n_jets", low=0)
     pt_min = check_real(pt_min, "pt_min", low=0.0)
@@ -367,6 +367,6 @@ def generate_qg_jets(
 
 
 def _bar(total: int, desc: str, show: bool) -> Any:
-    from physml.lab._progress import _SilentBar, progress_bar
+    from physml._core import progress_bar
 
-    return progress_bar(total, desc=desc) if show else _SilentBar()
+    return progress_bar(total, desc=desc, show=show)

@@ -21,8 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from physml._validation import check_int, check_real
-from physml.lab._progress import progress
+from physml._core import check_int, check_real, progress
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import ProcessPoolExecutor

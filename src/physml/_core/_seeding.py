@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._validation import check_seed
+from physml._core._validation import check_seed
 
 __all__ = ["as_generator", "derive_seed", "spawn_seeds", "torch_generator"]
 

@@ -44,10 +44,11 @@ class _SilentBar:
         pass
 
 
-def progress_bar(total: int, *, desc: str | None = None):
+def progress_bar(total: int, *, desc: str | None = None, show: bool = True):
     """A progress bar advanced by hand with ``update(n)`` and ended with ``close()``; shown under
-    the same rule as :func:`progress`, otherwise an object whose methods do nothing."""
-    if not _enabled():
+    the same rule as :func:`progress` (never with ``show=False``), otherwise an object whose
+    methods do nothing."""
+    if not (show and _enabled()):
         return _SilentBar()
     from tqdm.auto import tqdm
 

@@ -19,13 +19,13 @@ from concurrent.futures.process import BrokenProcessPool
 import _executor_tasks as tasks
 import pytest
 
-from physml.lab import _executors
-from physml.lab._executors import (
+from physml.parallel import (
     DaskExecutor,
     Executor,
     InlineExecutor,
     MapError,
     ProcessExecutor,
+    _executors,
     make_executor,
 )
 
@@ -365,7 +365,7 @@ def test_make_executor_validates_its_arguments(kwargs, error, pattern):
 
 
 def test_importing_the_module_does_not_import_dask():
-    code = "import sys, physml.lab._executors; print(sorted({'dask', 'distributed'} & set(sys.modules)))"
+    code = "import sys, physml.parallel; print(sorted({'dask', 'distributed'} & set(sys.modules)))"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,0 +1,33 @@
+"""The ground floor: what every other part of physml stands on, and nothing else.
+
+* seeding (:func:`as_generator`, :func:`spawn_seeds`, :func:`derive_seed`,
+  :func:`torch_generator`): every random draw comes from an explicit seed;
+* files written atomically (:func:`atomic_write_bytes`, :func:`atomic_write_text`);
+* progress bars (:func:`progress`, :func:`progress_bar`);
+* numbers with uncertainties formatted (:func:`format_measurement`, :func:`format_number`,
+  :func:`format_seconds`);
+* input validation with one-line errors naming the argument, the value and what is
+  accepted (:func:`check_array`, :func:`check_int`, :func:`check_real`,
+  :func:`check_choice`, :func:`check_seed`);
+* lazy package exports (:func:`lazy_exports`).
+
+This package imports nothing else from physml (docs/architecture.md). Its own names are
+loaded on first use, so that the command line can import it without numpy.
+"""
+
+from __future__ import annotations
+
+from physml._core._lazy import lazy_exports
+from physml._core._version import __version__
+
+__all__, __getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "_format": ("format_measurement", "format_number", "format_seconds"),
+        "_io": ("atomic_write_bytes", "atomic_write_text"),
+        "_progress": ("progress", "progress_bar"),
+        "_seeding": ("as_generator", "derive_seed", "spawn_seeds", "torch_generator"),
+        "_validation": ("check_array", "check_choice", "check_int", "check_real", "check_seed"),
+    },
+    eager={"lazy_exports": lazy_exports, "__version__": __version__},
+)
