@@ -19,7 +19,7 @@ N_EVENTS, CHUNK = 240, 30
 
 def _rate(n_workers: int, directory: Path) -> float:
     from physml.data.collider import generate_to_file
-    from physml.lab import ProcessExecutor
+    from physml.parallel import ProcessExecutor
 
     out = directory / f"qcd-{n_workers}.npz"
     with ProcessExecutor(n_workers) as executor:

@@ -16,7 +16,7 @@ def burn(n: int) -> float:
 
 
 def main(repeat: int = 3) -> None:
-    from physml.lab import DaskExecutor, InlineExecutor, ProcessExecutor
+    from physml.parallel import DaskExecutor, InlineExecutor, ProcessExecutor
 
     workers = os.cpu_count() or 1
     items = [2_000_000] * (4 * workers)

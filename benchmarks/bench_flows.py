@@ -77,7 +77,7 @@ def _wrapper_overhead(X, repeat: int) -> None:
 
 def _ensemble_speedup(X, repeat: int) -> None:
     from physml.flows import FlowDensity, FlowEnsemble
-    from physml.lab import ProcessExecutor
+    from physml.parallel import ProcessExecutor
 
     workers = os.cpu_count() or 1
     base = FlowDensity(

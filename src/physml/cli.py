@@ -12,12 +12,15 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
 
+from physml import lab, parallel
 from physml._commands import tool_modules
 from physml._commands._common import UsageError, positive_int
+from physml._core import __version__
 
 __all__ = ["main"]
 
@@ -102,8 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.version:
-            from physml._core import __version__
-
             print(f"physml {__version__}")
             return EXIT_OK
         if args.command is None:
@@ -118,21 +119,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted: finished work is kept; rerun with --resume to continue", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        from physml.lab import LabError
-
-        if isinstance(exc, (LabError, ConnectionError, TimeoutError)):
+        if isinstance(exc, (lab.LabError, ConnectionError, TimeoutError)):
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         raise
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
-    from physml.lab import list_experiments
-
-    experiments = list_experiments()
+    experiments = lab.list_experiments()
     if args.json:
-        import json
-
         print(json.dumps([e.to_dict() for e in experiments], indent=2, ensure_ascii=False))
         return EXIT_OK
     if args.markdown:
@@ -160,17 +155,13 @@ def _default_out(command: str) -> Path:
 
 
 def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[str, str]) -> int:
-    from physml.lab import format_result, run_experiments, write_report
-    from physml.lab._runner import check_output_dir
-    from physml.parallel import make_executor
-
     out = args.out or _default_out(args.command)
-    check_output_dir(out, args.resume)  # before starting a cluster
+    lab.check_output_dir(out, args.resume)  # before starting a cluster
     # resolve every parameter before any work or cluster start-up, so usage errors come first
     if len(experiments) == 1:
         experiments[0].resolve(args.preset, overrides)
-    with make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
-        results = run_experiments(
+    with parallel.make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+        results = lab.run_experiments(
             experiments,
             out,
             preset=args.preset,
@@ -181,8 +172,8 @@ def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[s
             echo=lambda line: print(line, file=sys.stderr, flush=True),
         )
     for result in results:
-        print(format_result(result))
-    report = write_report(out)
+        print(lab.format_result(result))
+    report = lab.write_report(out)
     bad = sum(r.verdict != "reproduced" for r in results)
     print(f"{len(results) - bad} of {len(results)} reproduced; results in {out}")
     print(f"report: {report}")
@@ -190,32 +181,26 @@ def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[s
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from physml.lab import get_experiment
-
-    experiments = [get_experiment(name) for name in dict.fromkeys(args.names)]
+    experiments = [lab.get_experiment(name) for name in dict.fromkeys(args.names)]
     return _execute(args, experiments, dict(args.overrides))
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    from physml.lab import select_experiments
-
-    return _execute(args, select_experiments(args.only), {})
+    return _execute(args, lab.select_experiments(args.only), {})
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from physml.lab import OutputDirError, load_results, write_report
-
     if not args.dir.is_dir():
-        raise OutputDirError(f"report: {args.dir} is not a directory")
+        raise lab.OutputDirError(f"report: {args.dir} is not a directory")
     try:
-        results = load_results(args.dir)
+        results = lab.load_results(args.dir)
     except ValueError as exc:
-        raise OutputDirError(f"report: {exc}") from None
+        raise lab.OutputDirError(f"report: {exc}") from None
     if not results:
-        raise OutputDirError(
+        raise lab.OutputDirError(
             f"report: {args.dir} holds no */result.json; run 'physml run' or 'physml lab' first"
         )
-    path = write_report(args.dir, results)
+    path = lab.write_report(args.dir, results)
     print(f"report: {path}")
     return EXIT_OK if all(r.verdict == "reproduced" for r in results) else EXIT_FAILED
 

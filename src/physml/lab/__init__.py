@@ -37,7 +37,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         "_format": ("format_result",),
         "_registry": ("Experiment", "experiment", "get_experiment", "list_experiments", "select_experiments"),
         "_report": ("render_report", "write_report"),
-        "_runner": ("Context", "load_results", "run_experiments", "versions"),
+        "_runner": ("Context", "check_output_dir", "load_results", "run_experiments", "versions"),
         "_types": ("COMPARISONS", "VERDICTS", "Check", "Result"),
     },
 )

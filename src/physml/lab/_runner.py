@@ -2,7 +2,7 @@
 
 Layout of a run directory ``DIR``::
 
-    DIR/<name>/result.json        finished experiment (see ARCHITECTURE.md)
+    DIR/<name>/result.json        finished experiment (see docs/lab.md)
     DIR/<name>/<figure>.png       its figures
     DIR/.<name>.partial/          an experiment in progress: its figures so far and
                                   cache/ with the finished items of its maps
@@ -16,6 +16,7 @@ ensemble members or sweep points.
 
 from __future__ import annotations
 
+import io
 import json
 import pickle
 import platform
@@ -30,13 +31,13 @@ from typing import Any
 
 import numpy as np
 
-from physml._core import __version__, atomic_write_bytes, atomic_write_text, derive_seed, progress
-from physml.lab._errors import OutputDirError
+from physml._core import __version__, atomic_write_bytes, atomic_write_text, check_int, derive_seed, progress
+from physml.lab._errors import OutputDirError, ParameterError
 from physml.lab._registry import Experiment, get_experiment
 from physml.lab._types import Check, Result, _jsonable
 from physml.parallel import Executor, InlineExecutor
 
-__all__ = ["Context", "run_experiments", "versions"]
+__all__ = ["Context", "check_output_dir", "load_results", "run_experiments", "versions"]
 
 _FIGURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -122,9 +123,7 @@ class Context:
         if not _FIGURE_NAME.match(name):
             raise ValueError(f"figure name must be letters, digits, '-', '_' or '.'; got {name!r}")
         filename = name if name.endswith(".png") else f"{name}.png"
-        from io import BytesIO
-
-        buffer = BytesIO()
+        buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110)
         atomic_write_bytes(self.workdir / filename, buffer.getvalue())
         if filename not in self.figures:
@@ -246,8 +245,6 @@ def run_experiments(
     echo : callable, optional
         Receives one line per event (started, finished, skipped).
     """
-    from physml._core import check_int
-
     seed = check_int(seed, "seed", low=0)
     experiments = [n if isinstance(n, Experiment) else get_experiment(n) for n in names]
     overrides = dict(overrides or {})
@@ -259,8 +256,6 @@ def run_experiments(
         resolved.append(exp.resolve(preset, mine))
     unused = [k for k in overrides if not any(k in e.parameters for e in experiments)]
     if unused and len(experiments) > 1:
-        from physml.lab._errors import ParameterError
-
         raise ParameterError(
             f"--set {unused[0]}: no selected experiment has a parameter {unused[0]!r}"
         )

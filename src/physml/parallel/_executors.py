@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import abc
 import concurrent.futures as cf
+import logging
+import multiprocessing
 import os
 import sys
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -253,8 +257,6 @@ def _init_worker() -> None:
 
 def _worker_died(future: cf.Future) -> bool:
     """Whether a finished pool future failed because the pool broke (or was cancelled with it)."""
-    from concurrent.futures.process import BrokenProcessPool
-
     return future.cancelled() or isinstance(future.exception(), BrokenProcessPool)
 
 
@@ -298,9 +300,6 @@ class ProcessExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         self._check_open()
         if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
             self._pool = ProcessPoolExecutor(
                 max_workers=self._n_workers,
                 mp_context=multiprocessing.get_context("spawn"),
@@ -314,8 +313,6 @@ class ProcessExecutor(Executor):
             pool.shutdown(wait=False, cancel_futures=True)
 
     def _submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> cf.Future:
-        from concurrent.futures.process import BrokenProcessPool
-
         try:
             return self._get_pool().submit(fn, *args, **kwargs)
         except BrokenProcessPool:  # a worker died since the last call: start afresh
@@ -327,8 +324,6 @@ class ProcessExecutor(Executor):
         return self._submit(fn, *args, **kwargs)
 
     def _completions(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[tuple[int, bool, Any]]:
-        from concurrent.futures.process import BrokenProcessPool
-
         queue = deque(range(len(items)))  # not yet tried
         suspects: deque[int] = deque()  # were running when a worker died: rerun one at a time
         deaths = [0] * len(items)
@@ -455,8 +450,6 @@ class DaskExecutor(Executor):
         if n_workers is None:
             n_workers = os.cpu_count() or 1
         n_workers = check_int(n_workers, "n_workers", low=1)
-        import logging
-
         from distributed import Client, LocalCluster
 
         cluster = LocalCluster(
