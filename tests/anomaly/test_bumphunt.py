@@ -82,6 +82,7 @@ def test_background_only_local_z_follows_wilks():
     assert stats.kstest(stats.norm.sf(z), "uniform").pvalue > 1e-3
 
 
+@pytest.mark.slow
 def test_hunt_finds_injected_signal_and_not_a_fake_one():
     found = bump_hunt(dijet_toy(60000, 700, m_resonance=4000.0, seed=7)["mjj"], n_pseudo=40, seed=1)
     assert abs(found.mass - 4000.0) < 200.0

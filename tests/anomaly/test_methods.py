@@ -50,6 +50,7 @@ SMALL_FLOW = dict(flow="maf", transforms=2, hidden_features=(32, 32), max_epochs
                   learning_rate=3e-3)
 
 
+@pytest.mark.slow
 def test_conditional_flow_divides_the_joint_by_the_mass_marginal():
     # x | m ~ N(2 ln m, 0.3²) with ln m uniform over a range of width ln 10: the exact conditional
     # log-likelihood has mean -1/2 - ln(0.3 √(2π)) = -0.326 and per-event spread 1/√2; leaving out
@@ -119,6 +120,7 @@ def toy():
     return data, s, b, anomaly_features(test)[t], test["mjj"][t], test["label"][t]
 
 
+@pytest.mark.slow
 def test_methods_separate_the_toy_signal(toy):
     data, s, b, Xt, mt, yt = toy
     X, m = anomaly_features(data), data["mjj"]

@@ -208,6 +208,7 @@ def test_exact_learning_increases_log_likelihood_monotonically(n_hidden):
     )
 
 
+@pytest.mark.slow
 def test_exact_learning_matches_moments_without_hidden_units():
     """Fully visible: ∇ℓ = β(data − model moments), so at ‖∇ℓ‖∞ < tol the moments agree to tol/β."""
     x = teacher_data(10, 5, 1000, scale=0.8)
@@ -228,6 +229,7 @@ def test_exact_learning_matches_moments_without_hidden_units():
     )
 
 
+@pytest.mark.slow
 def test_sampled_learning_agrees_with_exact_learning():
     """Sampled gradients (PCD, Polyak averaging) land within the data's statistical error of the
     exact maximum-likelihood estimate θ*.

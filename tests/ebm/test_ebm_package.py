@@ -34,3 +34,21 @@ def test_ising_side_does_not_import_torch():
     code = "import sys; from physml.ebm import simulate, kaufman, hopfield_run; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_rbm_modules_import_each_other_one_way_bottom_up():
+    """Model -> samplers -> partition functions -> training -> estimator -> DBN: importing a
+    module loads only the modules below it."""
+    layers = ["_rbm_model", "_rbm_samplers", "_partition", "_rbm_training", "_rbm", "_dbn"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {layers!r}:\n"
+        "    importlib.import_module('physml.ebm.' + m)\n"
+        "    print(m, *sorted(k[11:] for k in sys.modules if k.startswith('physml.ebm.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == len(layers)
+    for i, line in enumerate(lines):
+        name, *loaded = line.split()
+        assert name == layers[i] and sorted(loaded) == sorted(layers[: i + 1]), line

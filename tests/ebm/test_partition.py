@@ -251,6 +251,7 @@ def test_ais_linear_schedule_and_explicit_betas():
         ais_log_partition(model, betas=[0.0, 0.5, 0.4, 1.0])
 
 
+@pytest.mark.slow
 def test_ais_on_an_rbm_trained_on_binarised_digits():
     x = (digits()[0].reshape(-1, 64) > 7).astype(np.float64)
     rbm = RBM(16, n_iter=10, learning_rate=0.05, batch_size=20, dtype="float64", seed=0).fit(x)

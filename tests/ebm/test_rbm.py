@@ -23,6 +23,7 @@ from physml.ebm import (
     PCDSampler,
     RBMModel,
     RBMTrainer,
+    as_rbm_model,
     exact_log_partition,
     geometric_betas,
     log_likelihood,
@@ -442,6 +443,31 @@ def test_sklearn_api(binary_data):
     assert not np.allclose(clone(rbm).set_params(seed=4).fit(binary_data).components_, rbm.components_)
 
 
+def test_as_rbm_model_is_the_one_conversion_from_estimator_to_model(binary_data):
+    rbm = RBM(3, n_iter=1, batch_size=20, seed=0)
+    with pytest.raises(NotFittedError, match="RBM instance is not fitted yet"):
+        as_rbm_model(rbm)
+    with pytest.raises(NotFittedError):
+        exact_log_partition(rbm)
+    rbm.fit(binary_data)
+    assert as_rbm_model(rbm) is rbm.model_ is rbm.rbm_model()
+    assert as_rbm_model(rbm.model_) is rbm.model_
+    assert exact_log_partition(rbm) == exact_log_partition(rbm.model_)
+
+    class Lookalike:  # has the estimator's attributes but is not one: no duck typing
+        model_ = rbm.model_
+
+        def rbm_model(self):
+            return self.model_
+
+        def _model(self):
+            return self.model_
+
+    for other in (Lookalike(), rbm.components_, None):
+        with pytest.raises(TypeError, match="rbm must be a physml RBM or RBMModel, got"):
+            as_rbm_model(other)
+
+
 def test_partial_fit_continues_training(binary_data):
     rbm = RBM(4, batch_size=20, seed=0)
     rbm.partial_fit(binary_data[:20])
@@ -555,6 +581,7 @@ def test_device_auto_and_float32_model():
     np.testing.assert_allclose(start.intercept_visible_, logits, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_bfloat16_training_matches_full_precision_statistically():
     # mixed precision changes the rounding of every conditional and update; the trained models'
     # exact log-likelihoods must agree with full-precision training within the seed-to-seed spread

@@ -94,7 +94,7 @@ def test_grad_log_prob_matches_finite_differences_and_the_gaussian(gaussian, maf
     assert np.median(np.linalg.norm(g - exact, axis=1) / np.linalg.norm(exact, axis=1)) < 0.3
 
 
-@pytest.mark.parametrize("kind", ["nsf", "cnf"])
+@pytest.mark.parametrize("kind", ["nsf", pytest.param("cnf", marks=pytest.mark.slow)])
 def test_other_architectures_fit_and_differentiate(gaussian, kind):
     train, test = gaussian
     epochs = 3 if kind == "cnf" else 30
@@ -133,7 +133,8 @@ def test_same_seed_same_flow(gaussian):
 ONE_D = dict(transforms=4, hidden_features=(16, 16), max_epochs=20, learning_rate=3e-3, patience=5)
 
 
-@pytest.mark.parametrize("kind, seeds", [("maf", range(8)), ("nsf", range(4))])
+@pytest.mark.parametrize("kind, seeds", [("maf", range(8)),
+                                            pytest.param("nsf", range(4), marks=pytest.mark.slow)])
 def test_one_feature_flows_fit_for_every_seed(kind, seeds):
     """Regression: zuko builds a 1-feature MAF/NSF transform from N(0, 1) parameters; composed over
     4 transforms they started these seeds at 1.45-268 nats per sample (N(0, 1): 1.42) and, with this
@@ -206,6 +207,7 @@ def test_save_load_weights_only(tmp_path, gaussian, maf):
         load_flow(tmp_path / "missing.pt")
 
 
+@pytest.mark.slow
 def test_ensemble_is_the_average_density(tmp_path, gaussian):
     from physml.parallel import ProcessExecutor
 
@@ -288,6 +290,7 @@ def test_flow_accelerations_from_a_phase_space_flow():
         cbe_acceleration(f, np.array([[50.0, 0.0, 0.0]]), local_velocities(x, v, at[:1], k=8)[0])
 
 
+@pytest.mark.slow
 def test_radial_density_profile_of_a_position_flow():
     from physml.data import plummer_density, plummer_enclosed_mass
 

@@ -19,20 +19,14 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "fit_dijet_histogram",
             "local_significance",
         ),
-        "_methods": (
-            "ANOMALY_FEATURES",
-            "DEFAULT_FLOW",
-            "DENSITIES",
-            "AnodeScorer",
-            "AutoencoderScorer",
-            "CathodeScorer",
+        "_densities": (
             "ConditionalFlow",
             "ConditionalGaussianMixture",
-            "CWoLaScorer",
             "SidebandInterpolation",
-            "SupervisedScorer",
+        ),
+        "_features": (
+            "ANOMALY_FEATURES",
             "anomaly_features",
-            "make_classifier",
         ),
         "_metrics": (
             "SICCurve",
@@ -44,6 +38,18 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ),
         "_regions": (
             "SignalRegion",
+        ),
+        "_scorers": (
+            "AnodeScorer",
+            "AutoencoderScorer",
+            "CathodeScorer",
+            "CWoLaScorer",
+            "SupervisedScorer",
+        ),
+        "_training": (
+            "DEFAULT_FLOW",
+            "DENSITIES",
+            "make_classifier",
         ),
     },
 )

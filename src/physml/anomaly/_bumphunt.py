@@ -28,9 +28,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
-from physml._core import check_array, check_int, check_real
-from physml.data._common import Seed, rng_from
+from physml._core import as_generator, check_array, check_int, check_real
+from physml.data import collider
 
 __all__ = [
     "BumpHunt",
@@ -42,6 +43,9 @@ __all__ = [
     "fit_dijet_histogram",
     "local_significance",
 ]
+
+#: A seed: an integer or a generator (:func:`physml._core.as_generator`).
+Seed = int | np.random.Generator
 
 _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
@@ -134,9 +138,7 @@ class DijetFit:
 
     def density(self, mjj: np.ndarray) -> np.ndarray:
         """The fitted f(mjj) in events per GeV."""
-        from physml.data.collider import dijet_function
-
-        return dijet_function(mjj, tuple(self.params), sqrt_s=self.sqrt_s)
+        return collider.dijet_function(mjj, tuple(self.params), sqrt_s=self.sqrt_s)
 
 
 def dijet_bins(low: float, high: float, *, relative_width: float = 0.04) -> np.ndarray:
@@ -296,8 +298,6 @@ def fit_dijet_histogram(
         dev_terms = np.where(n > 0, n * np.log(n / mu_f), 0.0) - (n - mu_f)
     deviance = float(2 * np.sum(dev_terms))
     ndf = int(fitted.sum()) - n_params
-    from scipy import stats
-
     gof = float(stats.chi2.sf(deviance, ndf)) if ndf > 0 and np.isfinite(deviance) else float("nan")
     params = np.zeros(4)
     params[0] = np.exp(theta[0]) * scale
@@ -552,10 +552,8 @@ def bump_hunt(
         flags.append(f"background fit did not converge for window(s) {', '.join(bad)} GeV (not searched)")
     best = int(np.nanargmax(np.where(ok, z, -np.inf)))
     z_max = float(z[best])
-    from scipy import stats
-
     p_local = float(stats.norm.sf(z_max))
-    rng = rng_from(seed)
+    rng = as_generator(seed)
     mu = full.expected() / scale
     zmax_pseudo = np.full(n_pseudo, np.nan)
     for i in range(n_pseudo):

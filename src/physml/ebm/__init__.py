@@ -10,10 +10,13 @@
 * Fully visible Boltzmann machines with exact enumeration for small systems.
 * Restricted Boltzmann machines trained by CD-k, PCD-k or parallel tempering
   (:class:`RBM`, :class:`RBMTrainer`), their partition functions (exact, AIS) and
-  likelihoods, and deep belief networks stacked from them (:class:`DBN`).
+  likelihoods, and deep belief networks stacked from them (:class:`DBN`). Their modules
+  import each other one way, bottom up: the model (:class:`RBMModel`), the samplers, the
+  partition functions and likelihoods, the training driver, the estimators.
 
-The Ising, Hopfield and Boltzmann-machine parts use numpy and numba only; names from the
-RBM / DBN modules are imported on first use, since they pull in PyTorch.
+Importing this package loads nothing; a name loads its submodule on first use. The Ising,
+Hopfield and Boltzmann-machine modules use numpy, scipy, numba and scikit-learn and never
+import PyTorch, which only the RBM / DBN modules load.
 """
 
 from __future__ import annotations
@@ -82,18 +85,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "bm_exact_moments",
         "bm_gibbs_sample",
     ),
-    "_rbm": ("RBM", "RBMModel"),
-    "_rbm_training": (
-        "CDSampler",
-        "EarlyStopping",
-        "PCDSampler",
-        "ParallelTempering",
-        "RBMTrainer",
-        "geometric_betas",
-        "log_likelihood_gradient",
-        "make_sampler",
-        "validation_metric",
-    ),
+    # the RBM modules, bottom up: each imports only those above it in this table
+    "_rbm_model": ("RBMModel", "as_rbm_model", "check_visible_data"),
+    "_rbm_samplers": ("CDSampler", "PCDSampler", "ParallelTempering", "geometric_betas", "make_sampler"),
     "_partition": (
         "EXACT_MAX_UNITS",
         "ais_betas",
@@ -103,6 +97,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "pseudo_likelihood",
         "reconstruction_error",
     ),
+    "_rbm_training": ("EarlyStopping", "RBMTrainer", "log_likelihood_gradient", "validation_metric"),
+    "_rbm": ("RBM",),
     "_dbn": ("DBN",),
 }
 

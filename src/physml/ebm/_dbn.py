@@ -19,7 +19,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
 from physml._core import check_choice, check_int, check_seed, derive_seed, torch_generator
-from physml.ebm._rbm import RBM, _seed_int, bernoulli, check_visible_data
+from physml.ebm._rbm import RBM
+from physml.ebm._rbm_model import _seed_int, bernoulli, check_visible_data
 
 __all__ = ["DBN"]
 
@@ -37,7 +38,7 @@ class DBN(TransformerMixin, BaseEstimator):
         What each RBM passes to the next as training data: p(h=1|v) ("mean", the usual
         choice) or one binary sample h ~ p(h|v) per data point ("sample").
     learning_rate, batch_size, n_iter, method, k, weight_decay, momentum, weight_scale
-        Passed to every layer's :class:`~physml.ebm._rbm.RBM`.
+        Passed to every layer's :class:`~physml.ebm.RBM`.
     rbm_params : dict, optional
         Further :class:`RBM` parameters for every layer (e.g. ``{"n_chains": 50}``).
     seed : int

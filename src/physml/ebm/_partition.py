@@ -10,7 +10,9 @@ annealed importance sampling, and the per-sample scores built on them.
 * :func:`log_likelihood`, :func:`pseudo_likelihood` (deterministic: every visible bit, unlike
   scikit-learn's one random bit; Besag 1975) and :func:`reconstruction_error`.
 
-Energy conventions: see :mod:`physml.ebm._rbm`.
+Every function takes an :class:`~physml.ebm.RBMModel` or a fitted :class:`~physml.ebm.RBM`
+(converted by :func:`~physml.ebm.as_rbm_model`). Energy conventions: see
+:mod:`physml.ebm._rbm_model`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,14 @@ import numpy as np
 import torch
 
 from physml._core import check_array, check_choice, check_int, check_real, torch_generator
-from physml.ebm._rbm import RBMModel, _seed_int, bernoulli, check_visible_data
+from physml.ebm._rbm_model import (
+    RBMModel,
+    _resolve_dtype,
+    _seed_int,
+    as_rbm_model,
+    bernoulli,
+    check_visible_data,
+)
 
 __all__ = [
     "EXACT_MAX_UNITS",
@@ -37,14 +46,6 @@ __all__ = [
 EXACT_MAX_UNITS = 25
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 _LOG2 = math.log(2.0)
-
-
-def _as_model(rbm: Any) -> RBMModel:
-    if isinstance(rbm, RBMModel):
-        return rbm
-    if hasattr(rbm, "_model"):
-        return rbm._model()  # a physml RBM estimator (raises NotFittedError if unfitted)
-    raise TypeError(f"rbm must be a physml RBM or RBMModel, got {type(rbm).__name__}")
 
 
 def _as_data(model: RBMModel, X: Any, name: str = "X") -> torch.Tensor:
@@ -96,7 +97,7 @@ def exact_log_partition(rbm: Any, *, max_elements: int = 2**22) -> float:
     ValueError
         If the layer summed over has more than 25 units (use :func:`ais_log_partition`).
     """
-    model = _as_model(rbm)
+    model = as_rbm_model(rbm)
     max_elements = check_int(max_elements, "max_elements", low=1)
     dev = model.device
     w = model.weights.detach().to(torch.float64)
@@ -236,9 +237,7 @@ def ais_log_partition(
     log_weights : numpy.ndarray of shape (n_chains,)
         Only with ``return_log_weights``.
     """
-    from physml.ebm._rbm import _resolve_dtype
-
-    source = _as_model(rbm)
+    source = as_rbm_model(rbm)
     model = source.to(dtype=_resolve_dtype(dtype))
     n_chains = check_int(n_chains, "n_chains", low=2)
     if betas is None:
@@ -323,7 +322,7 @@ def log_likelihood(rbm: Any, X: Any, log_z: float) -> np.ndarray:
 
     A log-probability (nats) for Bernoulli visibles, a log-density for Gaussian ones.
     """
-    model = _as_model(rbm)
+    model = as_rbm_model(rbm)
     log_z = check_real(float(log_z), "log_z")
     v = _as_data(model, X)
     with torch.no_grad():
@@ -343,7 +342,7 @@ def pseudo_likelihood(rbm: Any, X: Any, *, max_elements: int = 2**22) -> np.ndar
     numpy.ndarray of shape (n_samples,)
         In nats (≤ 0). Bernoulli visibles only.
     """
-    model = _as_model(rbm)
+    model = as_rbm_model(rbm)
     if model.visible != "bernoulli":
         raise ValueError("pseudo_likelihood is defined here for Bernoulli visibles only; "
                          "use reconstruction_error for Gaussian ones")
@@ -372,7 +371,7 @@ def reconstruction_error(rbm: Any, X: Any) -> np.ndarray:
     Deterministic mean-field up-down pass: hidden probabilities p(h=1|v), then the visible
     mean given them (sigmoid(b + W^T p) or b + σ W^T p). Shape (n_samples,).
     """
-    model = _as_model(rbm)
+    model = as_rbm_model(rbm)
     v = _as_data(model, X)
     with torch.no_grad():
         recon = model.visible_mean(model.hidden_probs(v))

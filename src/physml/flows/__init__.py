@@ -2,7 +2,8 @@
 
 * :class:`FlowDensity`: a scikit-learn-style density estimator over zuko's MAF, NSF and
   continuous (FFJORD) flows, with standardisation, early stopping, ``log_prob``, gradients of
-  the log density with respect to the inputs, ``sample`` and a save/load that runs no code.
+  the log density with respect to the inputs, ``sample`` and a save/load that runs no code
+  (:func:`load_flow` reads either kind of file).
 * :class:`FlowEnsemble`: flows trained from independent seeds (on a :mod:`physml.parallel`
   executor) and averaged in density.
 * :func:`cbe_acceleration`: the acceleration −∇Φ from a learned f(x, v) by solving the
@@ -19,8 +20,8 @@ __all__, __getattr__, __dir__ = _lazy_exports(
     {
         "_density": (
             "FLOWS",
+            "MIN_SAMPLES_PER_FEATURE",
             "FlowDensity",
-            "load_flow",
         ),
         "_dynamics": (
             "CBEAcceleration",
@@ -33,6 +34,9 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         "_ensemble": (
             "FlowEnsemble",
             "fit_member",
+        ),
+        "_load": (
+            "load_flow",
         ),
     },
 )

@@ -14,21 +14,20 @@ import copy
 import math
 import os
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
 from physml._core import check_array, check_choice, check_int, check_real, check_seed, derive_seed
+from physml.flows._serialize import FORMAT, check_kind, read_payload, write_payload
 
-__all__ = ["FLOWS", "FlowDensity", "load_flow"]
+__all__ = ["FLOWS", "MIN_SAMPLES_PER_FEATURE", "FlowDensity"]
 
 #: Flow architectures: masked autoregressive (MADE masks), neural spline, continuous (FFJORD).
 FLOWS = ("maf", "nsf", "cnf")
-#: Fewest samples per feature that :meth:`FlowDensity.fit` accepts.
+#: Fewest samples per feature that :meth:`FlowDensity.fit` accepts (and 20 samples at least).
 MIN_SAMPLES_PER_FEATURE = 10
-FORMAT = "physml.flows/1"
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
@@ -511,46 +510,11 @@ class FlowDensity:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the fitted flow to ``path`` (a torch file of tensors and plain values)."""
-        from physml._core import atomic_write_bytes
-
-        atomic_write_bytes(Path(path), _serialise(self._payload()))
+        write_payload(path, self._payload())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowDensity:
         """Read a flow written by :meth:`save` (``weights_only=True``: loading runs no code)."""
-        est = load_flow(path, device=device)
-        if not isinstance(est, cls):
-            raise ValueError(f"{path} holds a {type(est).__name__}, not a {cls.__name__}")
-        return est
-
-
-def _serialise(payload: dict[str, Any]) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    return buffer.getvalue()
-
-
-def load_flow(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
-    """Read a :class:`FlowDensity` or :class:`~physml.flows.FlowEnsemble` saved by ``save``.
-
-    The file is read with ``torch.load(..., weights_only=True)``: only tensors and plain Python
-    values are accepted, so loading a file cannot execute code.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise ValueError(f"{path}: not a physml flow file ({type(exc).__name__}: {exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a physml flow file (expected format {FORMAT!r})")
-    if data.get("kind") == "FlowDensity":
-        return FlowDensity._from_payload(data, device=device)
-    if data.get("kind") == "FlowEnsemble":
-        from physml.flows._ensemble import FlowEnsemble
-
-        return FlowEnsemble._from_payload(data, device=device)
-    raise ValueError(f"{path}: unknown flow kind {data.get('kind')!r}")
+        data = read_payload(path)
+        check_kind(path, data, cls)
+        return cls._from_payload(data, device=device)

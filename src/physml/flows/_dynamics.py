@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
-from physml._core import check_array, check_int, check_real
+from physml._core import as_generator, check_array, check_int, check_real
 
 __all__ = [
     "CBEAcceleration",
@@ -158,8 +159,6 @@ def local_velocities(positions: Any, velocities: Any, at: Any, k: int = 64) -> n
     -------
     numpy.ndarray, shape (n, k, 3)
     """
-    from scipy.spatial import cKDTree
-
     x = check_array(positions, "positions", ndim=2, shape=(None, 3))
     v = check_array(velocities, "velocities", ndim=2, shape=(len(x), 3))
     at = check_array(at, "at", ndim=2, shape=(None, 3))
@@ -216,8 +215,6 @@ def sphere_points(radii: Any, n_directions: int, seed: int | np.random.Generator
     -------
     numpy.ndarray, shape (len(radii), n_directions, 3)
     """
-    from physml._core import as_generator
-
     r = check_array(radii, "radii", ndim=1)
     if np.any(r < 0):
         raise ValueError(f"radii must be >= 0, got a minimum of {r.min()}")

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import logsumexp, softmax
 
 from physml._core import check_choice, check_int, check_seed, derive_seed
-from physml.flows._density import FORMAT, FlowDensity, _serialise, check_samples, check_support, load_flow
+from physml.flows._density import FlowDensity, check_samples, check_support
+from physml.flows._serialize import FORMAT, check_kind, read_payload, write_payload
+from physml.parallel import InlineExecutor
 
 __all__ = ["FlowEnsemble", "fit_member"]
 
@@ -82,8 +84,6 @@ class FlowEnsemble:
             Where members are trained (e.g. ``ProcessExecutor(4)`` or a ``DaskExecutor``);
             default: one after another in this process.
         """
-        from physml.parallel import InlineExecutor
-
         params = self.member_params()
         FlowDensity(**params[0])._validate_params()
         X = check_samples(X)
@@ -139,8 +139,6 @@ class FlowEnsemble:
 
     def log_prob(self, X: Any, *, outside: str = "allow") -> np.ndarray:
         """log of the mean density, log((1/M) Σ_m p_m(x)); shape (n,)."""
-        from scipy.special import logsumexp
-
         lp = self.member_log_prob(X, outside=outside)
         return logsumexp(lp, axis=0) - math.log(len(self.members_))
 
@@ -163,8 +161,6 @@ class FlowEnsemble:
 
     def grad_log_prob(self, X: Any, *, outside: str = "allow") -> np.ndarray:
         """∇ₓ log p̄ of the averaged density: Σ_m w_m ∇ log p_m with w_m = p_m / Σ_k p_k."""
-        from scipy.special import softmax
-
         w = softmax(self.member_log_prob(X, outside=outside), axis=0)
         g = self.member_grad_log_prob(X)
         return np.einsum("mn,mnd->nd", w, g)
@@ -204,14 +200,11 @@ class FlowEnsemble:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write all members to one torch file of tensors and plain values."""
-        from physml._core import atomic_write_bytes
-
-        atomic_write_bytes(Path(path), _serialise(self._payload()))
+        write_payload(path, self._payload())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowEnsemble:
         """Read an ensemble written by :meth:`save` (``weights_only=True``)."""
-        est = load_flow(path, device=device)
-        if not isinstance(est, cls):
-            raise ValueError(f"{path} holds a {type(est).__name__}, not a {cls.__name__}")
-        return est
+        data = read_payload(path)
+        check_kind(path, data, cls)
+        return cls._from_payload(data, device=device)

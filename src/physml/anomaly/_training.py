@@ -1,0 +1,168 @@
+"""Fitting the models behind the anomaly scores: classifiers (trained k-fold, with out-of-fold
+scores) and the densities of standardised features that ANODE and CATHODE build on.
+
+Classifiers: ``"hgb"`` is scikit-learn's :class:`~sklearn.ensemble.HistGradientBoostingClassifier`
+(boosted trees, the strong and well-kept choice on a handful of tabular features; Finke et al.,
+arXiv:2309.13111, find them as good as neural networks for CWoLa and CATHODE), with early stopping
+on an internal 20% split; ``"mlp"`` is :class:`physml.nets.MLPClassifier` on standardised features.
+Any scikit-learn classifier instance may be passed instead (it is cloned).
+
+Densities: a normalizing flow (``"flow"``, :class:`physml.flows.FlowDensity`, a MAF by default as
+in the ANODE and CATHODE papers) or a Gaussian mixture (``"gmm"``, scikit-learn's GaussianMixture;
+faster, coarser). scikit-learn, and torch through the flows and networks, load when a model is
+built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from physml import flows, nets
+from physml._core import check_int, spawn_seeds
+
+__all__ = [
+    "DEFAULT_FLOW",
+    "DENSITIES",
+    "FeatureDensity",
+    "density_min_events",
+    "fit_kfold",
+    "flow_params",
+    "make_classifier",
+    "sample_weight_kwargs",
+    "signal_probability",
+]
+
+
+def make_classifier(kind: Any = "hgb", seed: int = 0) -> Any:
+    """A fresh classifier: ``"hgb"``, ``"mlp"`` or a clone of a scikit-learn classifier instance."""
+    from sklearn.base import clone
+
+    if isinstance(kind, str):
+        if kind == "hgb":
+            from sklearn.ensemble import HistGradientBoostingClassifier
+
+            return HistGradientBoostingClassifier(
+                max_iter=200, learning_rate=0.1, max_leaf_nodes=31, early_stopping=True,
+                validation_fraction=0.2, n_iter_no_change=10, random_state=int(seed) % 2**32,
+            )
+        if kind == "mlp":
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            return make_pipeline(
+                StandardScaler(),
+                nets.MLPClassifier((64, 64), learning_rate=0.01, momentum=0.9, epochs=20, batch_size=128,
+                              seed=seed),
+            )
+        raise ValueError(f"classifier must be 'hgb', 'mlp' or a scikit-learn classifier, got {kind!r}")
+    if not hasattr(kind, "fit") or not hasattr(kind, "predict_proba"):
+        raise TypeError(f"classifier must have fit and predict_proba, got {type(kind).__name__}")
+    est = clone(kind)
+    if "random_state" in est.get_params():
+        est.set_params(random_state=int(seed) % 2**32)
+    elif "seed" in est.get_params():
+        est.set_params(seed=seed)
+    return est
+
+
+
+def signal_probability(model: Any, X: np.ndarray) -> np.ndarray:
+    """The fitted classifier's probability of class 1 (signal, or signal region) per row of ``X``."""
+    return np.asarray(model.predict_proba(X))[:, 1]
+
+
+
+def fit_kfold(X: np.ndarray, y: np.ndarray, n_folds: int, classifier: Any, seed: int,
+              sample_weight: np.ndarray | None = None) -> tuple[list[Any], np.ndarray]:
+    """Train ``n_folds`` classifiers, each on all folds but one; out-of-fold scores for every row."""
+    rng = np.random.default_rng(seed)
+    fold = rng.permutation(len(X)) % n_folds
+    oof = np.zeros(len(X))
+    models = []
+    for k, s in enumerate(spawn_seeds(seed, n_folds)):
+        train = fold != k
+        if len(np.unique(y[train])) < 2:
+            raise ValueError("a training fold holds only one class; give more events")
+        model = make_classifier(classifier, s)
+        if sample_weight is None:
+            model.fit(X[train], y[train])
+        else:
+            model.fit(X[train], y[train], **sample_weight_kwargs(model, sample_weight[train]))
+        oof[~train] = signal_probability(model, X[~train])
+        models.append(model)
+    return models, oof
+
+
+
+def sample_weight_kwargs(model: Any, w: np.ndarray) -> dict:
+    """The keyword that hands sample weights ``w`` to ``model.fit`` (a pipeline's last step's)."""
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        return {f"{model.steps[-1][0]}__sample_weight": w}
+    return {"sample_weight": w}
+
+
+
+#: density estimators for ANODE and CATHODE
+DENSITIES = ("flow", "gmm")
+#: FlowDensity settings used when ``flow=None``: a MAF as in ANODE/CATHODE, early stopping
+DEFAULT_FLOW: dict[str, Any] = dict(flow="maf", transforms=4, hidden_features=(64, 64), learning_rate=1e-3,
+                                    batch_size=256, max_epochs=100, patience=10)
+
+
+
+def flow_params(flow: Mapping[str, Any] | None) -> dict[str, Any]:
+    """FlowDensity parameters from ``flow`` (default :data:`DEFAULT_FLOW`), checked; no ``seed``."""
+    params = dict(DEFAULT_FLOW if flow is None else flow)
+    accepted = set(flows.FlowDensity().get_params()) - {"seed"}
+    bad = sorted(set(params) - accepted)
+    if bad:
+        raise ValueError(f"flow: unknown or reserved FlowDensity parameter(s) {bad}; "
+                         f"accepted: {sorted(accepted)}")
+    return params
+
+
+
+class FeatureDensity:
+    """A density of standardised features: a Gaussian mixture or a :class:`physml.flows.FlowDensity`."""
+
+    def __init__(self, kind: str, n_components: int, flow: Mapping[str, Any] | None, seed: int):
+        self.kind, self.n_components, self.flow, self.seed = kind, n_components, flow, seed
+
+    def fit(self, Z: np.ndarray) -> FeatureDensity:
+        if self.kind == "gmm":
+            from sklearn.mixture import GaussianMixture
+
+            self.model = GaussianMixture(self.n_components, covariance_type="full", reg_covar=1e-4,
+                                         random_state=self.seed % 2**32, max_iter=300).fit(Z)
+        else:
+            self.model = flows.FlowDensity(**flow_params(self.flow), seed=self.seed).fit(Z)
+        return self
+
+    def log_prob(self, Z: np.ndarray) -> np.ndarray:
+        if self.kind == "gmm":
+            return self.model.score_samples(Z)
+        return self.model.log_prob(Z)
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        if self.kind == "flow":
+            return self.model.sample(n, seed=int(rng.integers(2**62)))
+        g = self.model
+        comp = rng.choice(len(g.weights_), size=n, p=g.weights_ / g.weights_.sum())
+        chol = np.linalg.cholesky(g.covariances_)
+        eps = rng.standard_normal((n, g.means_.shape[1]))
+        return g.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)
+
+
+
+def density_min_events(density: str, n_components: int, n_features: int) -> int:
+    """The fewest events a density of this kind accepts (and validation of its parameters)."""
+    if density not in DENSITIES:
+        raise ValueError(f"density must be one of {DENSITIES}, got {density!r}")
+    if density == "gmm":
+        return 10 * check_int(n_components, "n_components", low=1)
+    return max(20, flows.MIN_SAMPLES_PER_FEATURE * n_features)
