@@ -89,6 +89,14 @@ def test_mlp_autoencoder_shapes_and_linear_outputs():
     assert m.reconstruction_error(x.numpy()).shape == (5, 7)
 
 
+def test_dtype_is_the_parameters_type_and_inputs_are_converted_to_it():
+    for model in (AutoencoderEnsemble(2, (4, 8, 2), seed=0, dtype=torch.float64),
+                  TiedAutoencoderEnsemble(2, 4, 2, seed=0, dtype=torch.float64)):
+        assert model.dtype == torch.float64
+        assert model.latent(np.ones((3, 4), dtype=np.float32)).shape == (2, 3, 2)
+    assert AutoencoderEnsemble(2, (4, 8, 2), seed=0).dtype == torch.float32
+
+
 def test_early_stopping_keeps_each_members_best_epoch():
     rng = np.random.default_rng(3)
     x = rng.standard_normal((200, 5))

@@ -10,6 +10,7 @@ from physml._core import spawn_seeds
 from physml.nets import (
     MLP,
     MLPEnsemble,
+    PreactivationStatistics,
     empirical_ntk,
     haar_orthogonal,
     initialize,
@@ -20,6 +21,7 @@ from physml.nets import (
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_haar_orthogonal_is_orthogonal_and_haar():
     g = torch.Generator().manual_seed(0)
     tall = haar_orthogonal(7, 3, generator=g, dtype=torch.float64)
@@ -181,6 +183,7 @@ def test_vectorised_sgd_equals_torch_sgd_on_each_member(activation, loss, moment
                 torch.testing.assert_close(b[i], mb, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_linear_orthogonal_network_has_exact_negative_fourth_cumulant():
     # z^(ℓ) is uniform on a sphere of radius sqrt(n K): E[z⁴]/(3E[z²]²) − 1 = −2/(n+2) exactly
     n = 16
@@ -194,6 +197,28 @@ def test_linear_orthogonal_network_has_exact_negative_fourth_cumulant():
     assert np.all(np.abs(gauss.R - exact) < 4 * gauss.R_err + 1e-12)
     diff, err = gauss.R_difference(1, 3)
     assert abs(diff - exact[2]) < 4 * err
+
+
+def test_statistics_of_pooled_moments_are_those_of_one_large_ensemble():
+    x = np.ones(4)
+    ens = MLPEnsemble(60, (4, 8, 8, 8), "tanh", seed=3).double()
+    whole = preactivation_statistics(ens, x)
+    # the same 60 members measured as two ensembles of 20 and 40, their moments pooled
+    split = [MLPEnsemble.from_models([ens.member(i) for i in r]).double() for r in (range(20), range(20, 60))]
+    parts = [preactivation_statistics(e, x) for e in split]
+    pooled = PreactivationStatistics.from_moments(
+        np.concatenate([p.member_m2 for p in parts]), np.concatenate([p.member_m4 for p in parts])
+    )
+    assert pooled.n_members == 60
+    for name in ("K", "K_err", "R", "R_err", "member_m2", "member_m4"):
+        np.testing.assert_allclose(getattr(pooled, name), getattr(whole, name), rtol=1e-12, err_msg=name)
+    assert pooled.R_difference(1, 3) == pytest.approx(whole.R_difference(1, 3), rel=1e-12)
+    one = PreactivationStatistics.from_moments(whole.member_m2[:1], whole.member_m4[:1])
+    assert one.K[0] == whole.member_m2[0, 0] and np.all(np.isnan(one.K_err))
+    with pytest.raises(ValueError, match="same shape"):
+        PreactivationStatistics.from_moments(whole.member_m2, whole.member_m4[:, :2])
+    with pytest.raises(ValueError, match="member_m2"):
+        PreactivationStatistics.from_moments(whole.member_m2[0], whole.member_m4[0])
 
 
 def test_empirical_ntk_of_critical_relu_is_ell_on_average():

@@ -62,6 +62,7 @@ def test_elbo_equals_log_likelihood_at_the_exact_posterior():
     assert np.all(np.abs(elbo - exact) < 5 * sem + 1e-12)
 
 
+@pytest.mark.slow
 def test_elbo_below_and_importance_bound_approaches_log_likelihood():
     vae, W, b, s2 = _linear_vae(seed=3)  # a random (wrong) encoder
     x = torch.from_numpy(np.random.default_rng(2).standard_normal((40, 3)))

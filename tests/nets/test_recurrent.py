@@ -69,6 +69,7 @@ def test_memory_task_has_the_stated_statistics():
     assert np.all(np.abs(counts - 1000) < 4 * 27.4)
 
 
+@pytest.mark.slow
 def test_lstm_remembers_over_a_lag_where_the_rnn_is_at_chance():
     lag, n_test = 50, 500
     x, y = memory_task(n_test, lag, seed=12345)

@@ -87,6 +87,7 @@ def test_sweep_with_fewer_than_three_sizes_is_refused():
         fit_scaling_law([100, 200, 400], np.ones((2, 4)))
 
 
+@pytest.mark.slow
 def test_monte_carlo_p_value_is_calibrated_with_three_seeds_and_rejects_a_wrong_law():
     import numpy as np
 

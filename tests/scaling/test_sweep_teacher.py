@@ -72,6 +72,7 @@ CONVERGE = dict(
 )
 
 
+@pytest.mark.slow
 def test_teacher_student_loss_to_convergence_stops_on_a_validation_plateau():
     import torch
 

@@ -20,14 +20,16 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "train_autoencoders",
         ),
         "_autoencoder_diagnostics": (
-            "FlaggingOnset",
             "LossConcentration",
             "cap_fraction",
-            "flagging_onset",
             "latent_tear",
             "loss_concentration",
             "principal_angles",
             "winding_number",
+        ),
+        "physml.stats": (  # re-exported: the logistic onset fit lives in the statistics floor
+            "FlaggingOnset",
+            "flagging_onset",
         ),
         "_classifier": (
             "MLPClassifier",
@@ -37,11 +39,12 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "equivariance_error",
             "shift_images",
         ),
-        "_ensemble": (
-            "MLPEnsemble",
+        "_ensemble_statistics": (
             "PreactivationStatistics",
             "empirical_ntk",
             "preactivation_statistics",
+        ),
+        "_ensemble_training": (
             "train_ensemble",
         ),
         "_generative": (
@@ -64,6 +67,9 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "MLP",
             "count_parameters",
             "dense",
+        ),
+        "_mlp_ensemble": (
+            "MLPEnsemble",
         ),
         "_recurrent": (
             "CharLM",

@@ -42,8 +42,8 @@ from physml._core import (
     torch_generator,
 )
 from physml.nets._activations import Activation, get_activation
-from physml.nets._ensemble import MLPEnsemble, _as_tensor
 from physml.nets._mlp import _check_widths
+from physml.nets._mlp_ensemble import MLPEnsemble, _as_tensor
 
 __all__ = [
     "Autoencoder",
@@ -82,7 +82,9 @@ class _AutoencoderBase(torch.nn.Module):
     def decode(self, y: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _dtype(self) -> torch.dtype:
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating-point type of the parameters (inputs are converted to it)."""
         return next(self.parameters()).dtype
 
     def _expand(self, x: torch.Tensor, width: int, name: str) -> torch.Tensor:
@@ -113,7 +115,7 @@ class _AutoencoderBase(torch.nn.Module):
         -------
         ndarray, shape (n_members, n_samples)
         """
-        t = _as_tensor(x, "x", self.n_features, self._dtype())
+        t = _as_tensor(x, "x", self.n_features, self.dtype)
         if t.dim() == 3 and t.shape[0] != self.n_members:
             raise ValueError(
                 f"x with one set per member must have shape ({self.n_members}, n_samples, {self.n_features}) "
@@ -128,7 +130,7 @@ class _AutoencoderBase(torch.nn.Module):
 
     def latent(self, x: np.ndarray | torch.Tensor) -> np.ndarray:
         """Latent coordinates f_enc(x) of every member, shape (n_members, n_samples, d)."""
-        t = _as_tensor(x, "x", self.n_features, self._dtype())
+        t = _as_tensor(x, "x", self.n_features, self.dtype)
         with torch.no_grad():
             return self.encode(t).double().numpy()
 
@@ -357,7 +359,7 @@ def train_autoencoders(
         raise TypeError(
             f"model must be a TiedAutoencoderEnsemble or an AutoencoderEnsemble, got {type(model).__name__}"
         )
-    dtype = model._dtype()
+    dtype = model.dtype
     xt = _training_data(x, "x", model.n_members, model.n_features, dtype)
     vt = None
     if validation is not None:

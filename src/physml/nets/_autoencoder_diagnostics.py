@@ -1,7 +1,7 @@
 """Where an autoencoder fails: the location and concentration of its loss on the data manifold,
-the latent map and where it tears, winding numbers, principal angles, and where along a scan an
-ensemble's members start to flag an anomaly. (The ROC AUC of an
-anomaly score is :func:`physml.anomaly.roc_auc`.)
+the latent map and where it tears, winding numbers and principal angles. (The ROC AUC of an
+anomaly score is :func:`physml.anomaly.roc_auc`; where along a scan an ensemble's members start
+to flag an anomaly is :func:`physml.stats.flagging_onset`.)
 
 These functions take plain arrays (points, losses, latent coordinates) so that they apply to
 any model; Batson, Haaf, Kahn & Roberts, "Topological obstructions to autoencoding",
@@ -16,14 +16,13 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import linalg, special
 
 from physml._core import check_array, check_int, check_real
 
 __all__ = [
-    "FlaggingOnset",
     "LossConcentration",
     "cap_fraction",
-    "flagging_onset",
     "latent_tear",
     "loss_concentration",
     "principal_angles",
@@ -120,8 +119,6 @@ def cap_fraction(dim: int, angle: float) -> float:
     ∫_0^angle sin^(dim−1) t dt / ∫_0^π sin^(dim−1) t dt, e.g. angle/π on the circle and
     (1 − cos angle)/2 on the 2-sphere; the regularised incomplete beta function in general.
     """
-    from scipy import special
-
     dim = check_int(dim, "dim", low=1)
     angle = check_real(angle, "angle", low=0.0, high=math.pi)
     # t = sin²(θ/2) = (1 − cos θ)/2 is Beta(dim/2, dim/2) for a uniform point of S^dim
@@ -189,98 +186,9 @@ def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a : array, shape (N, k)
     b : array, shape (N, l)
     """
-    from scipy import linalg
-
     a = check_array(a, "a", ndim=2)
     b = check_array(b, "b", ndim=2)
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"a and b must have the same number of rows, got {a.shape[0]} and {b.shape[0]}")
     return linalg.subspace_angles(a, b)
 
-
-@dataclass(frozen=True)
-class FlaggingOnset:
-    """Where the fraction of ensemble members that flag an anomaly crosses one half, along a scan
-    of a control parameter b: p(b) = 1/(1 + exp(−(b − midpoint)/width)).
-
-    Attributes
-    ----------
-    midpoint : float
-        b at which half the members flag (maximum likelihood).
-    width : float
-        Logistic width (> 0): p goes from 27% to 73% over midpoint ± width.
-    midpoint_low, midpoint_high : float
-        68% profile-likelihood interval of the midpoint (where the profile −log L is within 1/2
-        of its minimum), on a grid over the scanned range.
-    """
-
-    midpoint: float
-    width: float
-    midpoint_low: float
-    midpoint_high: float
-
-    def probability(self, b: np.ndarray | float) -> np.ndarray:
-        """The fitted fraction of members that flag at ``b``."""
-        return 1.0 / (1.0 + np.exp(-(np.asarray(b, dtype=float) - self.midpoint) / self.width))
-
-
-def flagging_onset(values: np.ndarray, n_flagging: np.ndarray, n_members: int) -> FlaggingOnset | None:
-    """Locate where interpolation gives way to flagging along a scan.
-
-    At each scanned value b_k of a control parameter (for an autoencoder, the width of a region
-    excised from the training data), ``n_flagging[k]`` of ``n_members`` independently trained
-    members flag the anomaly. Each count is binomial with probability p(b_k), modelled as a
-    logistic in b; the midpoint and width are fitted by maximum likelihood and the midpoint's 68%
-    interval is taken from its profile likelihood (the width profiled out). Members that split
-    into two groups (some interpolate, some flag) make the mean of a score a poor locator; the
-    fraction that flags is what changes.
-
-    Parameters
-    ----------
-    values : array_like, shape (K,)
-        The scanned values b_k (at least 2, not all equal).
-    n_flagging : array_like, shape (K,)
-        Members that flag at each b_k, integers in [0, n_members].
-    n_members : int
-
-    Returns
-    -------
-    FlaggingOnset, or None when no member or every member flags at every b_k (nothing to locate).
-    """
-    from scipy import optimize
-
-    n_members = check_int(n_members, "n_members", low=1)
-    b = check_array(values, "values", ndim=1, min_samples=2)
-    k = check_array(n_flagging, "n_flagging", ndim=1, shape=(len(b),))
-    if np.any(k < 0) or np.any(k > n_members) or np.any(k != np.round(k)):
-        raise ValueError(f"n_flagging must hold integers in [0, n_members={n_members}], got {k.tolist()}")
-    span = float(b.max() - b.min())
-    if span == 0:
-        raise ValueError(f"values must not all be equal, got {b.tolist()}")
-    if k.sum() == 0 or k.sum() == n_members * len(b):
-        return None
-
-    def nll(b50: float, log_w: float) -> float:
-        q = np.clip(1.0 / (1.0 + np.exp(-(b - b50) / math.exp(log_w))), 1e-12, 1 - 1e-12)
-        return float(-np.sum(k * np.log(q) + (n_members - k) * np.log1p(-q)))
-
-    bounds = (math.log(1e-3 * span), math.log(span))
-
-    def best_log_width(b50: float) -> optimize.OptimizeResult:
-        return optimize.minimize_scalar(lambda lw: nll(b50, lw), bounds=bounds, method="bounded")
-
-    def profile(b50: float) -> float:
-        return float(best_log_width(b50).fun)
-
-    grid = np.linspace(b.min(), b.max(), 301)
-    prof = np.array([profile(g) for g in grid])
-    i = int(np.argmin(prof))
-    lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
-    b50 = float(optimize.minimize_scalar(profile, bounds=(lo, hi), method="bounded").x)
-    inside = grid[prof <= profile(b50) + 0.5]
-    return FlaggingOnset(
-        midpoint=b50,
-        width=math.exp(best_log_width(b50).x),
-        midpoint_low=float(inside.min()),
-        midpoint_high=float(inside.max()),
-    )

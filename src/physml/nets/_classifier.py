@@ -9,7 +9,7 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from physml._core import check_array, check_int, check_real, check_seed, torch_generator
+from physml._core import check_array, check_choice, check_int, check_real, check_seed, torch_generator
 from physml.nets._activations import Activation
 from physml.nets._mlp import MLP
 from physml.nets._training import sgd_train
@@ -76,8 +76,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
         check_real(self.momentum, "momentum", low=0.0, high=1.0)
         check_real(self.weight_decay, "weight_decay", low=0.0)
-        from physml._core import check_choice
-
         check_choice(self.schedule, "schedule", ("constant", "cosine"))
         check_int(self.batch_size, "batch_size", low=1)
         check_int(self.epochs, "epochs", low=0)

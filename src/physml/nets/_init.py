@@ -8,7 +8,7 @@ import math
 from functools import lru_cache
 from typing import Any
 
-from physml._core import check_choice, check_real, check_seed, spawn_seeds, torch_generator
+from physml._core import check_choice, check_int, check_real, check_seed, spawn_seeds, torch_generator
 from physml.nets._theory import critical_initialization
 
 __all__ = ["WEIGHT_DISTRIBUTIONS", "critical_parameters", "haar_orthogonal", "initialize"]
@@ -25,8 +25,6 @@ def haar_orthogonal(n_out: int, n_in: int, *, generator: Any, dtype: Any = None)
     n_out >= n_in the columns are orthonormal (QᵀQ = 1), otherwise the rows (QQᵀ = 1).
     """
     import torch
-
-    from physml._core import check_int
 
     n_out = check_int(n_out, "n_out", low=1)
     n_in = check_int(n_in, "n_in", low=1)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.optimize import brentq
 
 from physml._core import check_int, check_real
 from physml.nets._activations import Activation, get_activation
@@ -252,8 +253,6 @@ def critical_initialization(activation: str | Activation, *, k_max: float = 100.
         If the activation has no critical point (e.g. sigmoid, whose σ(0) = 1/2 ≠ 0), with
         the reason.
     """
-    from scipy.optimize import brentq
-
     k_max = check_real(k_max, "k_max", low=0.0, low_open=True)
     g = _Gauss(activation)
     name = activation if isinstance(activation, str) else getattr(activation, "__name__", "the activation")

@@ -6,8 +6,8 @@ teacher-student tasks on data manifolds of known dimension.
   :func:`fit_scaling_law`: the same fitted to losses over sizes × seeds, with bootstrap errors.
 * :func:`train_to_convergence`: SGD with early stopping on a validation set and learning-rate
   drops, so that each point of a data-scaling curve is trained to convergence.
-* :func:`run_sweep`, :func:`sweep_points`: sweeps through the lab executors (inline, process
-  pool, Dask), resumable point by point.
+* :func:`run_sweep`, :func:`sweep_points`: sweeps through the executors of :mod:`physml.parallel`
+  (inline, process pool, Dask), resumable point by point.
 * :func:`teacher_student_data`, :func:`teacher_student_loss`: regression of a random smooth
   teacher on the flat d-torus, where L ∝ n^(−4/d) is expected (Sharma & Kaplan); the student is
   trained for a fixed budget or (``converge=True``) to convergence on a validation split.

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from physml import nets
 from physml._core import check_int
 
 __all__ = [
@@ -160,8 +161,6 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
         raise ValueError("example must be a tensor holding a batch of exactly one sample")
     shape = tuple(example.shape[1:])
 
-    from physml.nets import MLPEnsemble, TiedAutoencoderEnsemble
-
     free = (
         torch.nn.ReLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.GELU, torch.nn.SiLU, torch.nn.Softplus,
         torch.nn.LeakyReLU, torch.nn.ELU, torch.nn.Identity, torch.nn.Dropout, torch.nn.Flatten,
@@ -193,12 +192,12 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
                     raise ValueError(f"{name}: cannot count a PackedSequence input; pass a padded batch")
                 # every (time step, sequence) position costs one step, batch-first or time-major
                 flops = _rnn_flops(mod, _positions(x, mod.input_size))
-            elif isinstance(mod, MLPEnsemble):
+            elif isinstance(mod, nets.MLPEnsemble):
                 pos = _positions(out, mod.widths[-1])
                 has_bias = mod.biases is not None
                 flops = pos * sum(2 * a * b + (b if has_bias else 0)
                                   for a, b in zip(mod.widths[:-1], mod.widths[1:], strict=True))
-            elif isinstance(mod, TiedAutoencoderEnsemble):
+            elif isinstance(mod, nets.TiedAutoencoderEnsemble):
                 pos = _positions(out, mod.n_features)
                 n, d = mod.n_features, mod.latent_dim
                 flops = pos * (4 * n * d + d + n)
@@ -208,7 +207,8 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
 
         return hook
 
-    known = (torch.nn.Linear, *convs, *rnns, torch.nn.Embedding, MLPEnsemble, TiedAutoencoderEnsemble)
+    known = (torch.nn.Linear, *convs, *rnns, torch.nn.Embedding, nets.MLPEnsemble,
+             nets.TiedAutoencoderEnsemble)
     for name, m in model.named_modules():
         if any(name == s or name.startswith(s + ".") for s in skip):
             continue
@@ -219,7 +219,7 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
                 break
         elif isinstance(m, free):
             continue
-        elif any(p is not None and p.dim() > 0 for p in m._parameters.values()):
+        elif any(p.dim() > 0 for p in m.parameters(recurse=False)):
             # (scalar parameters, e.g. a VAE's noise scale, act elementwise: not counted by convention)
             for h in hooks:
                 h.remove()
@@ -359,15 +359,11 @@ def model_from_spec(spec: str, *, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
                     f"model {spec!r}: needs at least two widths; syntax: {MODEL_FAMILIES[family]}"
                 )
             if family == "autoencoder":
-                from physml.nets import AutoencoderEnsemble
-
                 if widths[-1] >= widths[0]:
                     raise ValueError(f"model {spec!r}: the latent width {widths[-1]} must be below the input "
                                      f"width {widths[0]}")
-                return AutoencoderEnsemble(1, widths, seed=seed), (widths[0],)
-            from physml.nets import MLP
-
-            return MLP(widths), (widths[0],)
+                return nets.AutoencoderEnsemble(1, widths, seed=seed), (widths[0],)
+            return nets.MLP(widths), (widths[0],)
         if family == "cnn":
             opts = take(("kernel", "pool", "classes"))
             if len(positional) < 2:
@@ -380,10 +376,8 @@ def model_from_spec(spec: str, *, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
                 raise ValueError(f"model {spec!r}: input shape must be CxHxW, e.g. 1x28x28; "
                                  f"got {positional[0]!r}") from None
             channels = [integer(ch, f"channels[{i}]") for i, ch in enumerate(positional[1:])]
-            from physml.nets import ConvNet
-
-            net = ConvNet(channels, in_channels=c, image_shape=(h, w), kernel_size=opts.get("kernel", 3),
-                          pool=opts.get("pool", 4), n_classes=opts.get("classes", 10), seed=seed)
+            net = nets.ConvNet(channels, in_channels=c, image_shape=(h, w), kernel_size=opts.get("kernel", 3),
+                               pool=opts.get("pool", 4), n_classes=opts.get("classes", 10), seed=seed)
             return net, (c, h, w)
         opts = take(("layers", "steps", "out"))
         if len(positional) != 2:

@@ -14,11 +14,16 @@ import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from physml._core import check_int, check_real
+
+# torch is imported by the functions: the module of teacher_student_data (numpy only) imports
+# this one, and the teacher data should not load torch
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["ConvergedTraining", "train_to_convergence"]
 
@@ -60,6 +65,8 @@ def _mean_loss(
     chunk: int = 4096,
 ) -> float:
     """Mean of ``loss`` over (x, y) in evaluation mode, computed in chunks without gradients."""
+    import torch
+
     model.eval()
     total = 0.0
     with torch.no_grad():
@@ -140,6 +147,8 @@ def train_to_convergence(
     FloatingPointError
         If the training or validation loss becomes NaN or infinite.
     """
+    import torch
+
     n = inputs.shape[0]
     if n < 1 or targets.shape[0] != n:
         raise ValueError(

@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
+from scipy.optimize import least_squares
 
 from physml._core import as_generator, check_array, check_int, check_seed
 
@@ -111,8 +113,6 @@ def fit_offset_power_law(
     -------
     OffsetPowerLawFit
     """
-    from scipy.optimize import least_squares
-
     n_params = 3 if offset else 2
     x, y, y_err = _check_xy(x, y, y_err, n_params)
     sigma = np.ones_like(y) if y_err is None else y_err
@@ -308,8 +308,6 @@ def fit_scaling_law(
             null_chi2 = _null_chi2(sizes, fit, losses.std(1, ddof=1), n_seeds, offset, n_null, rng)
             p_value = float((1 + np.sum(null_chi2 >= fit.chi2)) / (1 + null_chi2.size))
         else:
-            from scipy import stats
-
             p_value = float(stats.chi2.sf(fit.chi2, fit.dof)) if fit.dof > 0 else math.nan
     return ScalingLawFit(
         sizes=sizes,

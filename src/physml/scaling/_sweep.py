@@ -1,5 +1,6 @@
-"""Sweeps over sizes (training-set size, model size) through the lab's executors, resumable
-point by point: each finished point is written to a store directory as soon as it arrives."""
+"""Sweeps over sizes (training-set size, model size) through the executors of
+:mod:`physml.parallel`, resumable point by point: each finished point is written to a store
+directory as soon as it arrives."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from physml._core import atomic_write_bytes, check_int
+from physml.parallel import InlineExecutor
+
 __all__ = ["run_sweep", "sweep_points"]
 
 
@@ -17,8 +21,6 @@ def sweep_points(sizes: Sequence[Any], n_seeds: int, **fixed: Any) -> list[dict[
 
     Returns ``[{"size": s, "replica": r, **fixed}, ...]`` in size-major order.
     """
-    from physml._core import check_int
-
     n_seeds = check_int(n_seeds, "n_seeds", low=1)
     return [{"size": s, "replica": r, **fixed} for s in sizes for r in range(n_seeds)]
 
@@ -58,9 +60,6 @@ def run_sweep(
     list
         ``fn(point)`` in the order of ``points``.
     """
-    from physml._core import atomic_write_bytes
-    from physml.parallel import InlineExecutor
-
     points = list(points)
     keys = [_key(p) for p in points]
     if len(set(keys)) != len(keys):

@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from physml._core import check_int, check_real, check_seed, derive_seed
+from physml import nets
+from physml._core import check_int, check_real, check_seed, derive_seed, torch_generator
+from physml.data import flat_torus
+from physml.scaling._converge import train_to_convergence
 
 __all__ = ["teacher_student_data", "teacher_student_loss"]
 
@@ -31,8 +34,6 @@ def _teacher(x: np.ndarray, dim: int, width: int, teacher_seed: int) -> np.ndarr
 
 def _teacher_scale(dim: int, width: int, teacher_seed: int) -> tuple[float, float]:
     """Mean and standard deviation of the teacher over the manifold (fixed reference sample)."""
-    from physml.data import flat_torus
-
     ref = flat_torus(8192, dim, seed=derive_seed(teacher_seed, "reference", dim))
     out = _teacher(ref, dim, width, teacher_seed)
     return float(out.mean()), float(out.std())
@@ -66,8 +67,6 @@ def teacher_student_data(
     y : ndarray of float64, shape (n_samples,)
         Teacher outputs, standardised to mean 0 and variance 1 over the manifold.
     """
-    from physml.data import flat_torus
-
     n_samples = check_int(n_samples, "n_samples", low=1)
     dim = check_int(dim, "dim", low=1)
     teacher_width = check_int(teacher_width, "teacher_width", low=1)
@@ -155,10 +154,6 @@ def teacher_student_loss(
     """
     import torch
 
-    from physml._core import torch_generator
-    from physml.nets import MLP, sgd_train
-    from physml.scaling._converge import train_to_convergence
-
     dim = check_int(dim, "dim", low=1)
     n_train = check_int(n_train, "n_train", low=1)
     width = check_int(width, "width", low=1)
@@ -183,7 +178,7 @@ def teacher_student_loss(
     x_te, y_te = data(n_test, "test")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(seed, "init"))
-        model = MLP((2 * dim,) + (width,) * depth + (1,), "relu")
+        model = nets.MLP((2 * dim,) + (width,) * depth + (1,), "relu")
     batch = min(batch_size, n_train)
     generator = torch_generator(derive_seed(seed, "batches"))
     mse = torch.nn.functional.mse_loss
@@ -219,7 +214,7 @@ def teacher_student_loss(
         }
     else:
         epochs = max(1, steps * batch_size // n_train)
-        history = sgd_train(
+        history = nets.sgd_train(
             model,
             x_tr,
             y_tr,
