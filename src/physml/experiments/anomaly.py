@@ -20,6 +20,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from physml import anomaly, stats
+from physml._core import check_choice, check_int, check_real, spawn_seeds
+from physml.data import collider
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 SOURCE = ("Kahn, 'Dumb Machine Learning for Physics' (seeds/003), LHC Olympics slides; Kasieczka et al., "
@@ -36,28 +42,22 @@ FULL_FLOW = dict(flow="maf", transforms=4, hidden_features=(64, 64), learning_ra
 
 def _dijet_chunk(args: tuple[int, str, int, float]) -> dict[str, Any]:
     """One chunk of Pythia dijet events (a module-level function for the process and Dask executors)."""
-    from physml.data.collider import generate_dijets
-
     n, process, seed, m_resonance = args
-    events = generate_dijets(n, process, seed=seed, m_resonance=m_resonance)
+    events = collider.generate_dijets(n, process, seed=seed, m_resonance=m_resonance)
     return {k: events[k] for k in COLUMNS}
 
 
 def _pool(ctx: Context, data: str, name: str, n: int, process: str, chunk: int,
           m_resonance: float = 3500.0) -> dict[str, Any]:
     """``n`` events of ``process`` ("qcd" or "signal"): Pythia chunks through ``ctx.map`` or the toy."""
-    import numpy as np
-
-    from physml.data.collider import concatenate_events, dijet_toy
-
     if data == "toy":
         seed = ctx.seed_for("toy", name)
-        ev = dijet_toy(n, 0, seed=seed) if process == "qcd" else dijet_toy(0, n, m_resonance=m_resonance,
-                                                                         seed=seed)
+        ev = collider.dijet_toy(n, 0, seed=seed) if process == "qcd" else collider.dijet_toy(
+            0, n, m_resonance=m_resonance, seed=seed)
         return {k: np.asarray(ev[k]) for k in COLUMNS}
     sizes = [min(chunk, n - s) for s in range(0, n, chunk)]
     items = [(k, process, ctx.seed_for(name, i), float(m_resonance)) for i, k in enumerate(sizes)]
-    return concatenate_events(ctx.map(_dijet_chunk, items, desc=f"pythia {name}"))
+    return collider.concatenate_events(ctx.map(_dijet_chunk, items, desc=f"pythia {name}"))
 
 
 def _take(events: dict[str, Any], rows: Any) -> dict[str, Any]:
@@ -71,59 +71,46 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
     detector and the supervised bound) and test; the signal pool into the injected events,
     supervised training and test.
     """
-    import numpy as np
     import torch
     from threadpoolctl import threadpool_limits
-
-    from physml._core import spawn_seeds
-    from physml.anomaly import (
-        AnodeScorer,
-        AutoencoderScorer,
-        CathodeScorer,
-        CWoLaScorer,
-        SignalRegion,
-        SupervisedScorer,
-        anomaly_features,
-        sic_curve,
-    )
-    from physml.data.collider import concatenate_events
 
     qcd, sig, n_signal, fractions, settings, seed = args
     torch.set_num_threads(1)
     s_split, s_fit = spawn_seeds(seed, 2)
     rng = np.random.default_rng(s_split)
-    sr = SignalRegion(3300.0, 3700.0, 400.0)
+    sr = anomaly.SignalRegion(3300.0, 3700.0, 400.0)
     n_q, n_s = len(qcd["mjj"]), len(sig["mjj"])
     q = rng.permutation(n_q)
     n_data, n_ref = int(round(fractions[0] * n_q)), int(round(fractions[1] * n_q))
     s = rng.permutation(n_s)
     n_sup = (n_s - n_signal) // 2
-    data = concatenate_events([_take(qcd, q[:n_data]), _take(sig, s[:n_signal])])
+    data = collider.concatenate_events([_take(qcd, q[:n_data]), _take(sig, s[:n_signal])])
     ref = _take(qcd, q[n_data : n_data + n_ref])
-    sup = concatenate_events([ref, _take(sig, s[n_signal : n_signal + n_sup])])
-    test = concatenate_events([_take(qcd, q[n_data + n_ref :]), _take(sig, s[n_signal + n_sup :])])
+    sup = collider.concatenate_events([ref, _take(sig, s[n_signal : n_signal + n_sup])])
+    test = collider.concatenate_events([_take(qcd, q[n_data + n_ref :]), _take(sig, s[n_signal + n_sup :])])
     density = dict(n_components=settings["n_components"], density=settings["density"], flow=settings["flow"])
     with threadpool_limits(1):
-        X, m = anomaly_features(data), data["mjj"]
+        X, m = anomaly.anomaly_features(data), data["mjj"]
         in_sr, in_sb = sr.masks(m, min_events=50)
         t = sr.signal_mask(test["mjj"])
-        Xt, mt, yt = anomaly_features(test)[t], test["mjj"][t], test["label"][t]
-        Xr = anomaly_features(ref)[sr.signal_mask(ref["mjj"])]
+        Xt, mt, yt = anomaly.anomaly_features(test)[t], test["mjj"][t], test["label"][t]
+        Xr = anomaly.anomaly_features(ref)[sr.signal_mask(ref["mjj"])]
         ts = sr.signal_mask(sup["mjj"])
         folds = settings["n_folds"]
-        cathode = CathodeScorer(**density, oversample=settings["oversample"], n_folds=folds, seed=s_fit).fit(
-            X[in_sr], m[in_sr], X[in_sb], m[in_sb])
-        anode = AnodeScorer(**density, seed=s_fit).fit(
+        cathode = anomaly.CathodeScorer(
+            **density, oversample=settings["oversample"], n_folds=folds, seed=s_fit
+        ).fit(X[in_sr], m[in_sr], X[in_sb], m[in_sb])
+        anode = anomaly.AnodeScorer(**density, seed=s_fit).fit(
             X[in_sr], m[in_sr], X[in_sb], m[in_sb], background_density=cathode.density_)
         scores = {
-            "supervised": SupervisedScorer(seed=s_fit)
-            .fit(anomaly_features(sup)[ts], sup["label"][ts])
+            "supervised": anomaly.SupervisedScorer(seed=s_fit)
+            .fit(anomaly.anomaly_features(sup)[ts], sup["label"][ts])
             .score(Xt),
-            "idealized": CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], Xr).score(Xt),
-            "cwola": CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], X[in_sb]).score(Xt),
+            "idealized": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], Xr).score(Xt),
+            "cwola": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], X[in_sb]).score(Xt),
             "anode": anode.score(Xt, mt),
             "cathode": cathode.score(Xt),
-            "autoencoder": AutoencoderScorer(epochs=settings["ae_epochs"], seed=s_fit)
+            "autoencoder": anomaly.AutoencoderScorer(epochs=settings["ae_epochs"], seed=s_fit)
             .fit(X[in_sr])
             .score(Xt),
         }
@@ -131,11 +118,13 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
     n_s, n_b = int((yt == 1).sum()), int((yt == 0).sum())
     out: dict[str, Any] = {}
     for k, v in scores.items():
-        c = sic_curve(yt, v, min_background=mb)
-        # binomial errors of TPR and FPR at the max: (σ/SIC)² = (1 − ε_S)/(ε_S N_S) + (1 − ε_B)/(4 ε_B N_B)
-        eff_b = (c.tpr_at_max / c.max_sic) ** 2
-        rel2 = (1 - c.tpr_at_max) / max(c.tpr_at_max * n_s, 1e-300) + (1 - eff_b) / (4 * eff_b * n_b)
-        out[k], out[f"{k}_stat"] = float(c.max_sic), float(c.max_sic * np.sqrt(rel2))
+        c = anomaly.sic_curve(yt, v, min_background=mb)
+        # the counting error of the maximum: binomial errors of TPR and FPR at its cut (nan, like the
+        # maximum, when no cut keeps min_background background events)
+        err = float("nan")
+        if len(c.sic):
+            err = stats.sic_uncertainty(c.tpr_at_max, float(c.fpr[np.argmax(c.sic)]), n_s, n_b)
+        out[k], out[f"{k}_stat"] = float(c.max_sic), err
     out["n_signal_in_sr"] = float(data["label"][in_sr].sum())
     out["n_background_in_sr"] = float((data["label"][in_sr] == 0).sum())
     out["n_test_background_in_sr"] = float((yt == 0).sum())
@@ -144,8 +133,6 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
 
 
 def _check_rnd(p: dict[str, Any]) -> None:
-    from physml._core import check_choice, check_int, check_real
-
     check_choice(p["data"], "data", ("toy", "pythia"))
     check_choice(p["density"], "density", ("flow", "gmm"))
     check_int(p["n_seeds"], "n_seeds", low=2)
@@ -180,10 +167,6 @@ def lhco_rnd(ctx: Context, data: str, n_seeds: int, n_qcd: int, n_signal_pool: i
              data_fraction: float, reference_fraction: float, density: str, n_components: int,
              flow: dict | None, n_folds: int, oversample: int, ae_epochs: int, min_background: int,
              close_fraction: float, chunk: int) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-
     qcd = _pool(ctx, data, "qcd", n_qcd, "qcd", chunk)
     sig = _pool(ctx, data, "signal", n_signal_pool, "signal", chunk)
     settings = dict(density=density, n_components=n_components, flow=flow, n_folds=n_folds,
@@ -233,8 +216,6 @@ def lhco_rnd(ctx: Context, data: str, n_seeds: int, n_qcd: int, n_signal_pool: i
 
 
 def _check_blackbox(p: dict[str, Any]) -> None:
-    from physml._core import check_choice, check_int, check_real
-
     check_choice(p["data"], "data", ("toy", "pythia"))
     check_int(p["n_qcd"], "n_qcd", low=4000)
     check_int(p["n_signal"], "n_signal", low=0)
@@ -259,11 +240,7 @@ def _check_blackbox(p: dict[str, Any]) -> None:
 )
 def lhco_blackbox(ctx: Context, data: str, n_qcd: int, n_signal: int, n_pseudo: int, alpha: float,
                   tau21_cut: float, ae_epochs: int, chunk: int) -> None:
-    import numpy as np
     import torch
-
-    from physml.anomaly import AutoencoderScorer, anomaly_features, bump_hunt
-    from physml.data.collider import concatenate_events
 
     torch.set_num_threads(1)
     rng = ctx.rng("mass")
@@ -273,13 +250,14 @@ def lhco_blackbox(ctx: Context, data: str, n_qcd: int, n_signal: int, n_pseudo: 
     boxes = {"no_signal": _take(qcd, slice(half, None))}
     box = _take(qcd, slice(0, half))
     if n_signal:
-        box = concatenate_events([box, _pool(ctx, data, "signal", n_signal, "signal", chunk, true_mass)])
+        signal = _pool(ctx, data, "signal", n_signal, "signal", chunk, true_mass)
+        box = collider.concatenate_events([box, signal])
     boxes["signal"] = box
     reports = {}
     for name in ("signal", "no_signal"):
         ev = boxes[name]
         keep = (ev["tau21_j1"] < tau21_cut) & (ev["tau21_j2"] < tau21_cut)
-        res = bump_hunt(ev["mjj"][keep], n_pseudo=n_pseudo, seed=ctx.seed_for("pseudo", name))
+        res = anomaly.bump_hunt(ev["mjj"][keep], n_pseudo=n_pseudo, seed=ctx.seed_for("pseudo", name))
         reports[name] = res.report(alpha=alpha) | {"n_selected": int(keep.sum())}
     sig, none = reports["signal"], reports["no_signal"]
     ctx.check("signal box: |reported − true mass| ≤ 200 GeV", abs(sig["mass"] - true_mass), 200.0,
@@ -290,14 +268,14 @@ def lhco_blackbox(ctx: Context, data: str, n_qcd: int, n_signal: int, n_pseudo: 
               comparison="at_least")
     # tails fool anomaly detectors: an autoencoder on the no-signal box flags the high-mass tail ...
     ev = boxes["no_signal"]
-    X = anomaly_features(ev)
-    score = AutoencoderScorer(epochs=ae_epochs, seed=ctx.seed_for("ae")).fit(X).score(X)
+    X = anomaly.anomaly_features(ev)
+    score = anomaly.AutoencoderScorer(epochs=ae_epochs, seed=ctx.seed_for("ae")).fit(X).score(X)
     top = score >= np.quantile(score, 0.9)
     ratio = float(np.median(ev["mjj"][top]) / np.median(ev["mjj"]))
     ctx.check("no-signal box: median mjj of the autoencoder's top 10% / of all events > 1 (tails look "
               "anomalous)", ratio, 1.0, comparison="at_least")
     # ... yet the bump hunt on the autoencoder-selected events finds no resonance
-    ae_hunt = bump_hunt(ev["mjj"][top], n_pseudo=n_pseudo, seed=ctx.seed_for("pseudo", "ae"))
+    ae_hunt = anomaly.bump_hunt(ev["mjj"][top], n_pseudo=n_pseudo, seed=ctx.seed_for("pseudo", "ae"))
     ae_report = ae_hunt.report(alpha=alpha)
     ctx.check(f"no-signal box, autoencoder top 10%: background-only p-value ≥ {alpha}",
               ae_report["p_value_background_only"], alpha, comparison="at_least")

@@ -24,8 +24,17 @@ statistical checks at a 1% family-wise false-alarm rate.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+from scipy import optimize
+from scipy import stats as scipy_stats
+from scipy.spatial import cKDTree
+
+from physml import anomaly, data, nets, stats
+from physml._core import check_choice, check_int, check_real, derive_seed
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
@@ -51,20 +60,17 @@ def _fit(job: dict[str, Any]) -> dict[str, Any]:
     (which keeps the epoch of smallest validation loss) cannot favour a break inside a hole of a small
     validation sample. (A precaution: for the full ``ae-sphere-deadzone`` it changed nothing, the same
     tears and loss maxima appear with a fifth as many validation points.)"""
-    import numpy as np
     import torch
 
-    from physml.nets import AutoencoderEnsemble, train_autoencoders
-
     torch.set_num_threads(1)
-    model = AutoencoderEnsemble(job["n_members"], job["widths"], seed=job["seed"])
+    model = nets.AutoencoderEnsemble(job["n_members"], job["widths"], seed=job["seed"])
     out: dict[str, Any] = {}
     if "pretrain" in job:
         _fit_halves(model, **job["pretrain"])
         for name, points in job["evaluate"].items():
             out[f"pretrained_loss:{name}"] = model.reconstruction_error(points)
     epochs = job["epochs"]
-    history = train_autoencoders(
+    history = nets.train_autoencoders(
         model,
         job["train"],
         validation=job["validation"],
@@ -104,10 +110,7 @@ def _fit_halves(
     injective function of ``points``, the decoder learns the conditional mean of the points instead."""
     import torch
 
-    from physml._core import derive_seed
-    from physml.nets import train_ensemble
-
-    dtype = model._dtype()
+    dtype = model.dtype
     x = torch.as_tensor(points, dtype=dtype)
     y = torch.as_tensor(codes, dtype=dtype)
     kw = dict(
@@ -116,32 +119,18 @@ def _fit_halves(
         learning_rate=_PRETRAIN_LEARNING_RATE,
         momentum=_PRETRAIN_MOMENTUM,
     )
-    enc = train_ensemble(model.encoder, x, y, seed=derive_seed(seed, "encoder"), **kw)
-    dec = train_ensemble(model.decoder, y, x, seed=derive_seed(seed, "decoder"), **kw)
+    enc = nets.train_ensemble(model.encoder, x, y, seed=derive_seed(seed, "encoder"), **kw)
+    dec = nets.train_ensemble(model.decoder, y, x, seed=derive_seed(seed, "decoder"), **kw)
     return enc, dec
-
-
-def _mean_se(values: Any) -> tuple[float, float]:
-    """Mean over members and its standard error (seed-to-seed spread / sqrt(K))."""
-    import numpy as np
-
-    v = np.asarray(values, dtype=float)
-    if len(v) < 2:
-        return float(v.mean()), math.inf
-    return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
 
 
 def _per_member(draw: Any, n_members: int) -> Any:
     """One independent sample per member, stacked to (n_members, n, N): ``draw(i)`` is member i's
     sample, drawn from a seed of its own."""
-    import numpy as np
-
     return np.stack([draw(i) for i in range(n_members)])
 
 
 def _check_training(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_members"], "n_members", low=2)
     check_int(p["epochs"], "epochs", low=1)
     check_int(p["batch_size"], "batch_size", low=1)
@@ -156,34 +145,18 @@ def _check_training(p: dict[str, Any]) -> None:
             check_real(p[key], key, low=0.0, high=0.5, low_open=True)
 
 
-def _null_fraction(points: Any, losses: Any, radius: float, top_fraction: float, rng: Any) -> float:
-    """The cap fraction of :func:`loss_concentration` for the same losses shuffled over the points:
-    what the statistic gives when the large losses are not concentrated anywhere."""
-    from physml.nets import loss_concentration
-
-    return loss_concentration(
-        points, rng.permutation(losses), radius=radius, top_fraction=top_fraction
+def _top_fraction_in_cap(points: Any, radius: float, top_fraction: float) -> Callable[[Any], float]:
+    """The fraction of the top losses in the densest cap of ``radius`` (``fraction_top`` of
+    :func:`physml.nets.loss_concentration`) as a function of the losses at ``points``: the statistic
+    whose shuffled-loss null (:func:`physml.stats.permutation_null`) is the baseline of no concentration."""
+    return lambda losses: nets.loss_concentration(
+        points, losses, radius=radius, top_fraction=top_fraction
     ).fraction_top
 
 
 def _auc(signal: Any, background: Any) -> float:
     """ROC AUC of a score that should be larger for ``signal`` (physml.anomaly's, one implementation)."""
-    import numpy as np
-
-    from physml.anomaly import roc_auc
-
-    return roc_auc(np.r_[np.ones(len(signal)), np.zeros(len(background))], np.r_[signal, background])
-
-
-def _rayleigh(directions: Any) -> float:
-    """Rayleigh statistic D K |mean unit vector|² of K directions in R^D: ~ χ²_D if they are uniform
-    on the sphere (the position changes at random from seed to seed), ≈ D K if they coincide."""
-    import numpy as np
-
-    u = np.asarray(directions, dtype=float)
-    u = u / np.linalg.norm(u, axis=1, keepdims=True)
-    k, d = u.shape
-    return float(d * k * np.sum(u.mean(axis=0) ** 2))
+    return anomaly.roc_auc(np.r_[np.ones(len(signal)), np.zeros(len(background))], np.r_[signal, background])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -191,8 +164,6 @@ def _rayleigh(directions: Any) -> float:
 
 
 def _check_pca(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     _check_training(p)
     n = check_int(p["n_features"], "n_features", low=2)
     check_int(p["latent_dim"], "latent_dim", low=1, high=n - 1)
@@ -240,10 +211,7 @@ def ae_linear_pca(
     learning_rate: float,
     max_angle: float,
 ) -> None:
-    import numpy as np
     import torch
-
-    from physml.nets import TiedAutoencoderEnsemble, principal_angles, train_autoencoders
 
     torch.set_num_threads(1)
     rng = ctx.rng("data")
@@ -260,10 +228,10 @@ def ae_linear_pca(
     evals, evecs = evals[::-1], evecs[:, ::-1]
     pca_loss = float(evals[latent_dim:].sum() / n_features)  # per-feature mean squared error of PCA
 
-    model = TiedAutoencoderEnsemble(
+    model = nets.TiedAutoencoderEnsemble(
         n_members, n_features, latent_dim, "linear", seed=ctx.seed_for("init"), dtype=torch.float64
     )
-    history = train_autoencoders(
+    history = nets.train_autoencoders(
         model,
         x,
         epochs=epochs,
@@ -276,7 +244,7 @@ def ae_linear_pca(
     w = model.weight.detach().numpy()  # (K, d, N)
     a = model.encoder_bias.detach().numpy()
     c = model.decoder_bias.detach().numpy()
-    angles = np.array([principal_angles(wi.T, evecs[:, :latent_dim]).max() for wi in w])
+    angles = np.array([nets.principal_angles(wi.T, evecs[:, :latent_dim]).max() for wi in w])
     ortho = np.array([np.abs(wi @ wi.T - np.eye(latent_dim)).max() for wi in w])
     loss = model.reconstruction_error(x).mean(axis=1) / n_features
     excess = loss / pca_loss - 1.0
@@ -348,8 +316,6 @@ TEAR_ARC = math.pi / 10
 
 
 def _check_sphere(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     _check_training(p)
     check_int(p["n_train"], "n_train", low=10)
     check_int(p["n_test"], "n_test", low=200)
@@ -402,13 +368,6 @@ def ae_sphere_deadzone(
     top_fraction: float,
     cap_area: float,
 ) -> None:
-    import numpy as np
-    from scipy import optimize, stats
-
-    from physml.data import sphere
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import cap_fraction, latent_tear, loss_concentration, winding_number
-
     configs = (
         # name, sphere dimension, ambient dimension, latent dimension
         ("circle", 1, 2, 1),
@@ -419,7 +378,7 @@ def ae_sphere_deadzone(
     rot = np.linalg.qr(ctx.rng("control-plane").standard_normal((3, 3)))[0][:, :2]
 
     def points(n: int, dim: int, ambient: int, *key: Any) -> Any:
-        x = sphere(n, dim, seed=ctx.seed_for(*key))
+        x = data.sphere(n, dim, seed=ctx.seed_for(*key))
         return x if ambient == dim + 1 else x @ rot.T
 
     def samples(dim: int, ambient: int, key: str, name: str) -> Any:
@@ -454,17 +413,17 @@ def ae_sphere_deadzone(
             plane = test @ rot  # back to the plane of the circle
             angles = np.arctan2(plane[:, 1], plane[:, 0])
             order = np.argsort(angles)
-            winding = np.array([winding_number(zl[order]) for zl in res["latent:test"]])
+            winding = np.array([nets.winding_number(zl[order]) for zl in res["latent:test"]])
             ok = np.abs(np.round(winding)) == 1
             summary[name] = {"winding": winding.tolist(), "max_loss": losses.max(axis=1).tolist()}
             ctx.check(
                 f"{name}: fraction of members whose latent circle winds once",
                 float(ok.mean()),
                 1.0,
-                uncertainty=float(math.sqrt(max(ok.mean() * (1 - ok.mean()), 0) / n_members)),
+                uncertainty=stats.binomial_standard_error(ok.mean(), n_members),
                 comparison="at_least",
             )
-            m, se = _mean_se(losses.max(axis=1))
+            m, se = stats.mean_standard_error(losses.max(axis=1))
             ctx.check(
                 f"{name}: worst-point loss ||x̂ − x||² (no tear: far below a radius², 1)",
                 m,
@@ -476,16 +435,18 @@ def ae_sphere_deadzone(
             axes[2].plot(*res["latent:test"][0][order].T, lw=0.6)
             axes[2].set(title=f"{name}:\nlatent circle of member 0", xlabel="y₁", ylabel="y₂")
             continue
-        angle = optimize.brentq(lambda a, d=dim: cap_fraction(d, a) - cap_area, 1e-9, math.pi)
+        angle = optimize.brentq(lambda a, d=dim: nets.cap_fraction(d, a) - cap_area, 1e-9, math.pi)
         radius = 2 * math.sin(angle / 2)
         rng = ctx.rng("null", name)
-        conc = [loss_concentration(test, lm, radius=radius, top_fraction=top_fraction) for lm in losses]
+        conc = [nets.loss_concentration(test, lm, radius=radius, top_fraction=top_fraction) for lm in losses]
         frac = np.array([c.fraction_top for c in conc])
-        null = np.array([_null_fraction(test, lm, radius, top_fraction, rng) for lm in losses])
+        # the baseline: the same losses shuffled over the points once per member, from one stream
+        in_cap = _top_fraction_in_cap(test, radius, top_fraction)
+        null = np.array([stats.permutation_null(in_cap, lm, n_permutations=1, seed=rng)[0] for lm in losses])
         worst = losses.max(axis=1)
         centres = np.array([c.centre for c in conc])
-        rayleigh = _rayleigh(centres)
-        m, se = _mean_se(worst)
+        rayleigh = stats.rayleigh_test(centres).statistic
+        m, se = stats.mean_standard_error(worst)
         ctx.check(
             f"{name}: worst-point loss ||x̂ − x||² on uniform data (≥ 1: reconstructed a radius away)",
             m,
@@ -494,7 +455,7 @@ def ae_sphere_deadzone(
             tolerance=z * se,
             comparison="at_least",
         )
-        m, se = _mean_se(frac - null)
+        m, se = stats.mean_standard_error(frac - null)
         ctx.check(
             f"{name}: top-{top_fraction:.0%} losses in a {cap_area:.0%}-area cap minus the shuffled baseline "
             f"(> {z:.1f} standard errors)",
@@ -503,7 +464,7 @@ def ae_sphere_deadzone(
             uncertainty=se,
             comparison="at_least",
         )
-        q = float(stats.chi2.isf(1e-3, dim + 1))
+        q = float(scipy_stats.chi2.isf(1e-3, dim + 1))
         ctx.check(
             f"{name}: Rayleigh statistic of the loss-maximum positions over seeds (≤ χ²_{dim + 1} 99.9%: "
             "uniformly scattered)",
@@ -526,17 +487,15 @@ def ae_sphere_deadzone(
         # (the direction that costs least to flatten, as for PCA)? |cos| of the angle between the break
         # and that axis, against the other members' axes and a uniform direction, Γ(D/2)/(√π Γ((D+1)/2))
         own_axes = np.array([np.linalg.eigh(np.cov(xi.T, bias=True))[1][:, 0] for xi in job["train"]])
-        align = np.abs((centres / np.linalg.norm(centres, axis=1, keepdims=True)) @ own_axes.T)
-        entry["break_alignment_own_sample_axis"] = np.diag(align).tolist()
-        entry["break_alignment_other_members_axes"] = float(align[~np.eye(n_members, dtype=bool)].mean())
-        entry["break_alignment_uniform"] = math.gamma((dim + 1) / 2) / (
-            math.sqrt(math.pi) * math.gamma(dim / 2 + 1)
-        )
+        alignment = stats.axial_alignment(centres, own_axes)
+        entry["break_alignment_own_sample_axis"] = alignment.matched.tolist()
+        entry["break_alignment_other_members_axes"] = alignment.mismatched_mean
+        entry["break_alignment_uniform"] = alignment.uniform_mean
         if dim == 1:
             angles = np.arctan2(test[:, 1], test[:, 0])
             tears, hits = [], []
             for lm, zl in zip(losses, res["latent:test"], strict=True):
-                tear, ratio = latent_tear(angles, zl)
+                tear, ratio = nets.latent_tear(angles, zl)
                 top = np.argsort(lm)[::-1][: max(1, int(round(top_fraction * len(lm))))]
                 gap = np.abs((angles[top] - tear + math.pi) % (2 * math.pi) - math.pi).min()
                 tears.append((tear, ratio))
@@ -548,7 +507,7 @@ def ae_sphere_deadzone(
                 "(by chance: ~0.2)",
                 float(hits.mean()),
                 1.0,
-                uncertainty=float(math.sqrt(hits.mean() * (1 - hits.mean()) / n_members)),
+                uncertainty=stats.binomial_standard_error(hits.mean(), n_members),
                 tolerance=0.25,
                 comparison="at_least",
             )
@@ -581,8 +540,6 @@ def _nearest_neighbour_distance(n: int) -> float:
 
 
 def _check_equator(p: dict[str, Any]) -> None:
-    from physml._core import check_real
-
     _check_sphere(p)
     check_real(p["band_spacings"], "band_spacings", low=0.0, low_open=True)
     band = p["band_spacings"] * _nearest_neighbour_distance(p["n_train"])
@@ -662,13 +619,6 @@ def ae_excised_equator(
     different question.) How the answer depends on the band is measured by a scan over ``scan_bands``
     (0 = nothing excised, the reference): every band trains its own ``n_members`` members, all bands in
     one batched ensemble, every member on its own sample."""
-    import numpy as np
-    from scipy.spatial import cKDTree
-
-    from physml.data import excised_sphere
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import flagging_onset
-
     band = band_spacings * _nearest_neighbour_distance(n_train)
     bands = [band] + sorted({float(b) for b in scan_bands} - {band})
     t = 2 * math.pi * ctx.rng("equator").random(n_test)
@@ -679,7 +629,7 @@ def ae_excised_equator(
         return np.concatenate(
             [
                 _per_member(
-                    lambda i, b=b: excised_sphere(n, 2, band=b, seed=ctx.seed_for(key, f"{b:.6g}", i)),
+                    lambda i, b=b: data.excised_sphere(n, 2, band=b, seed=ctx.seed_for(key, f"{b:.6g}", i)),
                     n_members,
                 )
                 for b in bands
@@ -712,7 +662,7 @@ def ae_excised_equator(
     loss_equator, loss_normal = of_band(0, "loss:equator"), of_band(0, "loss:normal")
     aucs = aucs_by_band[0]
     z = sigma_multiple(2)
-    m, se = _mean_se(aucs)
+    m, se = stats.mean_standard_error(aucs)
     ctx.check(
         f"ROC AUC of the loss, equator vs held-out normal points, band |z| < {band:.3f} (the training "
         f"sample's nearest-neighbour distance; mean over seeds; ≤ {max_auc}: not flagged)",
@@ -730,7 +680,7 @@ def ae_excised_equator(
         d = np.abs((t[top][:, None] - t[top][None, :] + math.pi) % (2 * math.pi) - math.pi)
         fracs.append(float(np.max(np.sum(d <= arc, axis=1)) / len(top)))
     fracs = np.array(fracs)
-    m, se = _mean_se(fracs)
+    m, se = stats.mean_standard_error(fracs)
     ctx.check(
         f"top-{top_fraction:.0%} equator losses within one arc holding {cap_area:.0%} of the equator "
         f"(minus {2 * cap_area:.0%}, the most a scattered set could reach by chance; > 0 means one isolated "
@@ -750,7 +700,7 @@ def ae_excised_equator(
     # a member flags the equator when its AUC exceeds max_auc; the members split (some interpolate, some
     # separate the caps), so the transition is located on the fraction that flags, not on the mean AUC
     n_flagging = (scan_auc > max_auc).sum(axis=1)
-    onset = flagging_onset(scan_b, n_flagging, n_members) if len(scan_b) > 1 else None
+    onset = stats.flagging_onset(scan_b, n_flagging, n_members) if len(scan_b) > 1 else None
     nn = cKDTree(train[0]).query(train[0], k=2)[0][:, 1]  # member 0 of the claim's band
     ctx.metric("band", band)
     ctx.metric("nearest_neighbour_distance_formula", _nearest_neighbour_distance(n_train))
@@ -826,8 +776,6 @@ def ae_excised_equator(
 
 
 def _check_phase_space(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     _check_sphere(p)
     check_int(p["latent_dim"], "latent_dim", low=1, high=11)
     lo = check_real(p["signal_low"], "signal_low", low=0.0, high=1.0)
@@ -841,8 +789,6 @@ def _boundary_quantile(x: Any) -> Any:
     """For massless 3-body events with energy fractions x_i = 2E_i/√s (Σ x_i = 2), the distance to the
     Dalitz boundary t = min_i(1 − x_i) and its CDF under uniform phase space, 1 − (1 − 3t)²
     ((1 − x_i) is uniform on the 2-simplex): a generic point has a uniform quantile, a boundary point 0."""
-    import numpy as np
-
     t = np.clip(np.min(1.0 - x, axis=-1), 0.0, 1.0 / 3.0)
     return 1.0 - (1.0 - 3.0 * t) ** 2
 
@@ -905,14 +851,8 @@ def ae_phase_space(
     signal_high: float,
     max_auc: float,
 ) -> None:
-    import numpy as np
-    from scipy import stats
-
-    from physml.data import invariant_mass_squared, phase_space, phase_space_to_sphere
-    from physml.experiments._tolerances import sigma_multiple
-
     def events(n: int, *key: Any) -> tuple[Any, Any]:
-        p = phase_space(n, 3, 1.0, seed=ctx.seed_for(*key))
+        p = data.phase_space(n, 3, 1.0, seed=ctx.seed_for(*key))
         return p.reshape(n, 12), p
 
     def split(n: int, *key: Any) -> tuple[Any, Any]:
@@ -921,7 +861,7 @@ def ae_phase_space(
         outside, inside, n_out, n_in, chunk = [], [], 0, 0, 0
         while n_out < n or n_in < n:
             flat, p = events(int(n / min(signal_high - signal_low, 0.5)) * 3 + 100, *key, chunk)
-            m12 = invariant_mass_squared(p, (0, 1))
+            m12 = data.invariant_mass_squared(p, (0, 1))
             band = (m12 >= signal_low) & (m12 < signal_high)
             outside.append(flat[~band])
             inside.append(flat[band])
@@ -933,7 +873,7 @@ def ae_phase_space(
         kept, have, chunk = [], 0, 0
         while have < n:
             flat, p = events(n + n // 2 + 100, *key, chunk)
-            m12 = invariant_mass_squared(p, (0, 1))
+            m12 = data.invariant_mass_squared(p, (0, 1))
             kept.append(flat[(m12 < signal_low) | (m12 >= signal_high)])
             have, chunk = have + len(kept[-1]), chunk + 1
         return np.concatenate(kept)[:n]
@@ -979,7 +919,7 @@ def ae_phase_space(
     top_quantiles = np.array(
         [_boundary_quantile(x_frac[np.argsort(lm)[::-1][:n_top]]).mean() for lm in uniform["loss:test"]]
     )
-    m, se = _mean_se(quantile)
+    m, se = stats.mean_standard_error(quantile)
     se_null = 1.0 / math.sqrt(12.0 * n_members)  # a uniform quantile has variance 1/12
     ctx.check(
         "boundary-distance quantile of the loss maximum in the Dalitz plot (0.5: a generic point; 0: the "
@@ -989,9 +929,9 @@ def ae_phase_space(
         uncertainty=se,
         tolerance=z * max(se, se_null),
     )
-    centres = phase_space_to_sphere(p_test[worst])
-    rayleigh = _rayleigh(centres)
-    q = float(stats.chi2.isf(1e-3, centres.shape[1]))
+    centres = data.phase_space_to_sphere(p_test[worst])
+    rayleigh = stats.rayleigh_test(centres).statistic
+    q = float(scipy_stats.chi2.isf(1e-3, centres.shape[1]))
     ctx.check(
         "Rayleigh statistic of the loss-maximum positions on S⁵ over seeds (≤ χ²_6 99.9%: scattered)",
         rayleigh,
@@ -1001,7 +941,7 @@ def ae_phase_space(
     aucs = np.array(
         [_auc(s, b) for s, b in zip(bump["loss:signal"], bump["loss:background"], strict=True)]
     )
-    m, se = _mean_se(aucs)
+    m, se = stats.mean_standard_error(aucs)
     ctx.check(
         f"bump hunt: ROC AUC of the loss, signal band ({signal_low} ≤ m₁₂²/s < {signal_high}) vs sidebands "
         f"(≤ {max_auc}: not separated)",
@@ -1058,8 +998,6 @@ def _torus_chart(x: Any, chart: str) -> Any:
     ``"donut"``: the standard embedding ((R + r cos φ) cos θ, (R + r cos φ) sin θ, r sin φ) with
     R = 1, r = 1/2, injective (an embedding of T² in R³). ``"circle"``: (cos θ, sin θ, 0), which forgets
     φ (not injective; for the broken control)."""
-    import numpy as np
-
     theta = np.arctan2(x[:, 1], x[:, 0])
     phi = np.arctan2(x[:, 3], x[:, 2])
     if chart == "donut":
@@ -1071,8 +1009,6 @@ def _torus_chart(x: Any, chart: str) -> Any:
 
 
 def _check_torus(p: dict[str, Any]) -> None:
-    from physml._core import check_choice, check_int, check_real
-
     _check_training(p)
     check_int(p["n_train"], "n_train", low=10)
     check_int(p["grid"], "grid", low=8)
@@ -1140,10 +1076,6 @@ def ae_clifford_torus(
     control_chart: str,
     min_control_found: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import clifford_torus
-
     # (cos θ, sin θ, cos φ, sin φ)/√2 on a grid that covers the whole torus
     th, ph = np.meshgrid(
         np.linspace(0, 2 * math.pi, grid, endpoint=False),
@@ -1161,8 +1093,12 @@ def ae_clifford_torus(
         batch_size=batch_size,
         learning_rate=learning_rate,
         seed=ctx.seed_for("init"),
-        train=_per_member(lambda i: clifford_torus(n_train, 2, seed=ctx.seed_for("train", i)), n_members),
-        validation=_per_member(lambda i: clifford_torus(n_train, 2, seed=ctx.seed_for("val", i)), n_members),
+        train=_per_member(
+            lambda i: data.clifford_torus(n_train, 2, seed=ctx.seed_for("train", i)), n_members
+        ),
+        validation=_per_member(
+            lambda i: data.clifford_torus(n_train, 2, seed=ctx.seed_for("val", i)), n_members
+        ),
         evaluate={"grid": on_grid},
         latent=("grid",),
     )
@@ -1170,16 +1106,16 @@ def ae_clifford_torus(
     # first fitted to an explicit chart of the torus in R³ (the donut) and whose decoder to its inverse,
     # then trained as an autoencoder exactly like the members above. If they pass the test below, the
     # architecture can represent the embedding, the training keeps it, and the test recognises it.
-    pretrain_points = clifford_torus(n_train, 2, seed=ctx.seed_for("pretrain", "control"))
+    pretrain_points = data.clifford_torus(n_train, 2, seed=ctx.seed_for("pretrain", "control"))
     control = dict(
         job,
         n_members=n_control,
         seed=ctx.seed_for("init", "control"),
         train=_per_member(
-            lambda i: clifford_torus(n_train, 2, seed=ctx.seed_for("train", "control", i)), n_control
+            lambda i: data.clifford_torus(n_train, 2, seed=ctx.seed_for("train", "control", i)), n_control
         ),
         validation=_per_member(
-            lambda i: clifford_torus(n_train, 2, seed=ctx.seed_for("val", "control", i)), n_control
+            lambda i: data.clifford_torus(n_train, 2, seed=ctx.seed_for("val", "control", i)), n_control
         ),
         pretrain=dict(
             points=pretrain_points,
