@@ -5,24 +5,30 @@ intrinsic dimension by three estimators with uncertainties (correlation dimensio
 scaling range, Levina-Bickel maximum likelihood, TwoNN), the covariance spectrum's power-law
 fit, and the local scales of multiscale PCA (noise level, tangent dimension, curvature radius,
 and whether the data resolve curvature from noise). ``--json`` prints the same as JSON;
-``--report DIR`` writes ``report.md``, ``dimension.json`` and plots.
+``--report DIR`` writes ``report.md``, ``dimension.json`` and plots. The analysis is
+:func:`physml.geometry.dimension_report`; this module reads the file and prints or writes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
-import math
 import sys
-import warnings
 from pathlib import Path
 from typing import Any
 
+from physml import geometry
 from physml._commands._common import UsageError, load_numeric, non_negative_int, positive_int
+from physml._core import atomic_write_bytes, atomic_write_text, format_measurement, format_number
 
 __all__ = ["register"]
 
-MIN_POINTS = 25
+#: the report's parameter names, as this command's options, in the notes it prints
+_OPTION_NAMES = {"(max_points)": "(--max-points)", "; n_centers)": "; --centers)"}
+#: file names of the report's figures
+_FIGURE_FILES = {"correlation": "correlation.png", "spectrum": "spectrum.png", "local": "local-pca.png"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,8 +94,9 @@ def _load(args: argparse.Namespace) -> Any:
             f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
             f"column {col}; remove or impute them"
         )
-    if x.shape[0] < MIN_POINTS:
-        raise UsageError(f"{path}: {x.shape[0]} point(s); physml dimension needs at least {MIN_POINTS}")
+    least = geometry.MIN_REPORT_POINTS
+    if x.shape[0] < least:
+        raise UsageError(f"{path}: {x.shape[0]} point(s); physml dimension needs at least {least}")
     return data.shape, x
 
 
@@ -105,133 +112,35 @@ def _run(args: argparse.Namespace) -> int:
         if not out.parent.is_dir():
             raise UsageError(f"--report {out}: directory {out.parent} does not exist")
     shape, x = _load(args)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result, fits = _analyse(x, args)
-    notes = sorted({str(w.message) for w in caught})
+    report = geometry.dimension_report(
+        x, k1=args.k1, k2=args.k2, max_points=args.max_points, n_centers=args.centers, seed=args.seed
+    )
+    result = report.to_dict()
+    result["notes"] = [_with_options(note) for note in result["notes"]]
     result["file"] = str(args.file)
     result["shape"] = list(shape)
-    result["notes"] = notes + result.get("notes", [])
     if args.json:
         print(json.dumps(result, indent=2, allow_nan=False, default=str))
     else:
         _print(result)
     if args.report is not None:
-        _write_report(args.report, result, fits)
+        _write_report(args.report, result, report)
         print(f"wrote {args.report / 'report.md'}", file=sys.stderr)
     return 0
 
 
-def _finite(v: Any) -> Any:
-    """JSON has no NaN or infinity: write them as null."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-def _analyse(x: Any, args: argparse.Namespace) -> tuple[dict, dict]:
-    import numpy as np
-
-    from physml.geometry import (
-        CorrelationDimension,
-        CovarianceSpectrum,
-        LevinaBickel,
-        MultiscaleLocalPCA,
-        TwoNN,
-    )
-
-    rng = np.random.default_rng(args.seed)
-    n_total = x.shape[0]
-    notes = []
-    if n_total > args.max_points:
-        x = x[np.sort(rng.choice(n_total, args.max_points, replace=False))]
-        notes.append(f"analysed a random subsample of {args.max_points} of {n_total} rows (--max-points)")
-    result: dict[str, Any] = {
-        "n_samples": n_total,
-        "n_features": x.shape[1],
-        "n_used": x.shape[0],
-        "seed": args.seed,
-        "dimension": {},
-        "notes": notes,
-    }
-    fits: dict[str, Any] = {}
-
-    def attempt(section: str, fn: Any) -> Any:
-        try:
-            return fn()
-        except ValueError as exc:
-            result.setdefault("skipped", {})[section] = str(exc)
-            return None
-
-    cd = attempt("correlation", lambda: CorrelationDimension(k1=args.k1, k2=args.k2, seed=args.seed).fit(x))
-    if cd is not None:
-        fits["correlation"] = cd
-        result["dimension"]["correlation"] = {
-            "value": cd.dimension_,
-            "error": _finite(cd.dimension_err_),
-            "scaling_range": list(cd.scaling_range_),
-            "range_found": cd.range_found_,
-            "duplicates_removed": cd.n_duplicates_,
-        }
-    lb = attempt("mle", lambda: LevinaBickel(args.k1, args.k2, seed=args.seed).fit(x))
-    if lb is not None:
-        result["dimension"]["mle"] = {
-            "value": lb.dimension_,
-            "error": _finite(lb.dimension_err_),
-            "k1": args.k1,
-            "k2": args.k2,
-        }
-    tn = attempt("twonn", lambda: TwoNN(seed=args.seed).fit(x))
-    if tn is not None:
-        result["dimension"]["twonn"] = {"value": tn.dimension_, "error": _finite(tn.dimension_err_)}
-    if x.shape[1] >= 4:
-        sp = attempt("spectrum", lambda: CovarianceSpectrum(seed=args.seed).fit(x))
-        if sp is not None:
-            fits["spectrum"] = sp
-            result["spectrum"] = {
-                "alpha": sp.alpha_,
-                "alpha_error": _finite(sp.alpha_err_),
-                "fit_range": list(sp.fit_range_),
-                "rms_residual": sp.rms_residual_,
-                "centered": True,
-                "eigenvalues": [float(v) for v in sp.eigenvalues_[:50]],
-            }
-    else:
-        result.setdefault("skipped", {})["spectrum"] = "needs at least 4 features for a power-law fit"
-    centers = args.centers
-    if centers is None:
-        centers = 50 if x.shape[1] <= 100 else 20
-        if x.shape[1] > 100:
-            notes.append("multiscale local PCA on 20 centres (many features make balls costly; --centers)")
-    if centers and x.shape[1] >= 2:
-        local_pca = MultiscaleLocalPCA(n_centers=centers, n_radii=16, seed=args.seed)
-        lp = attempt("local", lambda: local_pca.fit(x))
-        if lp is not None:
-            fits["local"] = lp
-            result["local"] = {
-                "tangent_dimension": lp.tangent_dimension_,
-                "noise_level": lp.noise_level_,
-                "curvature_radius": _finite(lp.curvature_radius_),
-                "crossover_radius": _finite(lp.crossover_radius_),
-                "resolved_fraction": float(np.mean(lp.resolved_)),
-                "resolvable": lp.resolvable_,
-                "fit_radii": list(lp.fit_radii_),
-                "n_centers": int(lp.centers_.size),
-            }
-    elif centers:
-        result.setdefault("skipped", {})["local"] = "needs at least 2 features"
-    return result, fits
+def _with_options(note: str) -> str:
+    for name, option in _OPTION_NAMES.items():
+        note = note.replace(name, option)
+    return note
 
 
 def _pm(value: float, err: float | None) -> str:
-    from physml._core import format_measurement, format_number
-
     return format_measurement(value, err) if err else format_number(value)
 
 
 def _print(r: dict) -> None:
-    from physml._core import format_number as num
-
+    num = format_number
     print(
         f"{r['file']}: {r['n_samples']} points x {r['n_features']} features"
         + (f" ({r['n_used']} analysed)" if r["n_used"] != r["n_samples"] else "")
@@ -278,49 +187,18 @@ def _print(r: dict) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _write_report(out: Path, result: dict, fits: dict) -> None:
-    from matplotlib.figure import Figure
-
-    from physml._core import atomic_write_bytes, atomic_write_text
-
+def _write_report(out: Path, result: dict, report: geometry.DimensionReport) -> None:
     out.mkdir(parents=True, exist_ok=True)
     figures = []
-
-    def save(fig: Any, name: str) -> None:
-        from io import BytesIO
-
-        buffer = BytesIO()
+    for key, fig in report.figures().items():
+        buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110)
-        atomic_write_bytes(out / name, buffer.getvalue())
-        figures.append(name)
-
-    cd = fits.get("correlation")
-    if cd is not None:
-        fig = Figure(figsize=(9.0, 3.6), layout="constrained")
-        ax1, ax2 = fig.subplots(1, 2)
-        ax1.loglog(cd.radii_, cd.correlation_sum_, ".-")
-        ax1.loglog(cd.radii_, cd.fit_.predict(cd.radii_), "k--", lw=0.8, label=f"D2 = {cd.dimension_:.3f}")
-        ax1.set(xlabel="r", ylabel="C(r)", title="Correlation sum")
-        ax1.legend(fontsize=8)
-        ax2.semilogx(cd.slope_radii_, cd.local_slopes_, ".-")
-        for edge in cd.scaling_range_:
-            ax2.axvline(edge, color="gray", ls=":")
-        ax2.set(xlabel="r", ylabel="d ln C / d ln r", title="Local slopes and scaling range")
-        save(fig, "correlation.png")
-    if "spectrum" in fits:
-        ax = fits["spectrum"].plot()
-        ax.set_title("Covariance spectrum")
-        save(ax.figure, "spectrum.png")
-    if "local" in fits:
-        ax = fits["local"].plot()
-        save(ax.figure, "local-pca.png")
+        atomic_write_bytes(out / _FIGURE_FILES[key], buffer.getvalue())
+        figures.append(_FIGURE_FILES[key])
     atomic_write_text(
         out / "dimension.json", json.dumps(result, indent=2, allow_nan=False, default=str) + "\n"
     )
     lines = [f"# Geometry of {result['file']}", "", "```"]
-    import contextlib
-    import io
-
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(io.StringIO()):
         _print(result)

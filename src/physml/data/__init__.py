@@ -1,8 +1,10 @@
 """Data sets and synthetic data: images, point clouds on manifolds, orbits on attractors.
 
 Every generator is a pure function of its parameters and ``seed`` (an integer or a
-:class:`numpy.random.Generator`). Importing this package loads only numpy; scipy,
-scikit-learn and pillow are imported by the functions that need them.
+:class:`numpy.random.Generator`). Importing this package loads nothing heavy: each name loads
+its submodule on first use (numpy; scipy for the manifolds and the symmetric templates), and
+scikit-learn (the digits and sample images) and h5py (``.h5`` files) are imported by the
+functions that need them.
 """
 
 from __future__ import annotations

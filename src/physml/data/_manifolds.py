@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from typing import Literal, overload
 
 import numpy as np
+from scipy import special
 
 from physml._core import check_array, check_int, check_real
 from physml.data._common import Seed, rng_from
@@ -176,8 +177,6 @@ def excised_sphere(
     -------
     numpy.ndarray of float64, shape (n_samples, dim + 1)
     """
-    from scipy import special
-
     n, noise = _common(n_samples, noise)
     dim = check_int(dim, "dim", low=1)
     band = check_real(band, "band", low=0.0, high=1.0)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from physml._core import check_array, check_int, check_real
+from physml._core import as_generator, check_array, check_int, check_real
 
 __all__ = [
     "plummer_acceleration",
@@ -219,8 +219,6 @@ def plummer_sample(
         Drawn from f(x, v) ∝ (−E)^(7/2): radii from the enclosed-mass fraction, speeds
         ``q v_esc(r)`` with ``q² ~ Beta(3/2, 9/2)``, isotropic directions. Every star is bound.
     """
-    from physml._core import as_generator
-
     n = check_int(n, "n", low=1)
     a, m, g = _params(scale, mass, G)
     rng = as_generator(seed)

@@ -38,8 +38,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import ndimage
 
-from physml._core import check_choice, check_int, check_real, check_seed
+from physml._core import as_generator, check_choice, check_int, check_real, check_seed, derive_seed
 
 __all__ = [
     "SKETCHES",
@@ -51,6 +52,7 @@ __all__ = [
     "symmetry_sketch",
 ]
 
+#: The template classes of :func:`symmetric_template`, in label order (see the module docstring).
 SYMMETRY_CLASSES: tuple[str, ...] = ("O(2)", "Z_n", "Z_2", "T_n", "none")
 MIN_SIZE = 8
 
@@ -255,8 +257,6 @@ def symmetric_template(
         level = check_real(level, "level", low=0.0, high=1.0, low_open=True)
         if level >= 1.0:
             raise ValueError(f"level must be a quantile in (0, 1), got {level}")
-    from physml._core import as_generator
-
     rng = as_generator(check_seed(seed))
     X, Y = pixel_grid(size)
     V, n, sym = _BUILDERS[label](rng, X, Y, order, size)
@@ -289,8 +289,6 @@ def symmetric_templates(
         Index into ``classes``.
     templates : list of SymmetricTemplate
     """
-    from physml._core import derive_seed
-
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
     classes = tuple(classes)
     for c in classes:
@@ -313,8 +311,6 @@ def symmetric_templates(
 def _outline(filled: np.ndarray, width: int) -> np.ndarray:
     """Pixels on the boundary of ``filled``, thickened to about ``width`` pixels (symmetric
     structuring elements, so grid symmetries of ``filled`` are kept exactly)."""
-    from scipy import ndimage
-
     filled = filled.astype(bool)
     edge = filled & ~ndimage.binary_erosion(filled, border_value=0)
     if width > 1:
@@ -357,6 +353,7 @@ def _sketch_scribble(X, Y):
     return _bumps(rng, X, Y, 5) > 0.1
 
 
+#: The line drawings of :func:`symmetry_sketch`: name -> (symmetry class, order or None).
 SKETCHES: dict[str, tuple[str, int | None]] = {
     "rings": ("O(2)", None),
     "star": ("Z_n", 5),

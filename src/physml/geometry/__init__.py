@@ -10,9 +10,13 @@
   :class:`CovarianceField`).
 * Manifold learning through scikit-learn with diagnostics (:func:`embed`,
   :func:`embedding_diagnostics`).
+* The dimension report (:func:`dimension_report`, :class:`DimensionReport`): the three
+  estimators, the covariance spectrum and the multiscale local PCA of one data set, with the
+  steps that could not run and why (what ``physml dimension`` prints).
 
-Importing this package loads numpy only; scipy, scikit-learn and matplotlib are imported
-by the functions that use them. See ``docs/geometry.md``.
+Importing this package loads nothing heavy: each name loads its submodule (numpy and scipy) on
+first use; scikit-learn (embeddings, brute-force neighbours above 16 features) and matplotlib
+(plots) are imported by the functions that use them. See ``docs/geometry.md``.
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "local_covariances",
             "mahalanobis_distance",
             "whitening_map",
+        ),
+        "_report": (
+            "MIN_REPORT_POINTS",
+            "DimensionReport",
+            "dimension_report",
         ),
         "_spectrum": (
             "CovarianceSpectrum",

@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.sparse.linalg import eigsh
 
 from physml._core import as_generator, check_int, check_real
 from physml.geometry._common import check_points
@@ -115,8 +116,6 @@ def _top_eigenvalues(local: np.ndarray, n_eig: int) -> np.ndarray:
     e = np.zeros(n_eig)
     gram = local.T @ local / m if dim <= m else local @ local.T / m
     if size > 4 * top and size > 64:
-        from scipy.sparse.linalg import eigsh
-
         start = np.random.default_rng(0).standard_normal(size)  # fixed: the same numbers every call
         vals = eigsh(gram, k=top, which="LA", v0=start, return_eigenvectors=False)
         e[:top] = np.sort(vals)[::-1]

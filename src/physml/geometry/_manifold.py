@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from physml._core import check_choice, check_int
 from physml.geometry._common import check_points
+from physml.geometry._dimension import LevinaBickel
 
 __all__ = ["EMBEDDINGS", "EmbeddingDiagnostics", "embed", "embedding_diagnostics", "neighbor_preservation"]
 
@@ -92,8 +94,6 @@ def neighbor_preservation(x: Any, y: Any, n_neighbors: int = 10) -> np.ndarray:
     -------
     numpy.ndarray, shape (n_samples,)
     """
-    from scipy.spatial import cKDTree
-
     x = check_points(x, "x", min_samples=2, what="neighbor_preservation")
     y = check_points(y, "y", min_samples=2, what="neighbor_preservation")
     if x.shape[0] != y.shape[0]:
@@ -135,8 +135,6 @@ def embedding_diagnostics(x: Any, y: Any, n_neighbors: int = 10, *, seed: int = 
     ``n_components`` is at least that) and a preservation near 1; tearing or folding shows
     as lost neighbours.
     """
-    from physml.geometry._dimension import LevinaBickel
-
     x = check_points(x, "x", min_samples=22, what="embedding_diagnostics")
     y = check_points(y, "y", min_samples=22, what="embedding_diagnostics")
     before = LevinaBickel(seed=seed).fit(x)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from physml._core import check_array, check_choice, check_int
 from physml.geometry._common import check_points
@@ -154,8 +155,6 @@ class CovarianceField:
             c = np.broadcast_to(c, (p.shape[0], *c.shape)).copy()
         if c.shape[0] != p.shape[0]:
             raise ValueError(f"got {p.shape[0]} points but {c.shape[0]} covariances")
-        from scipy.spatial import cKDTree
-
         self.points_, self.covariances_ = p, c
         self._tree = cKDTree(p)
         return self

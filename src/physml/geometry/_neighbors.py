@@ -4,6 +4,7 @@ brute force above ``TREE_MAX_DIM`` features (where k-d trees degrade to all pair
 from __future__ import annotations
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 __all__ = ["TREE_MAX_DIM", "NeighborIndex"]
 
@@ -21,8 +22,6 @@ class NeighborIndex:
         self.x = x
         self.tree_based = x.shape[1] <= TREE_MAX_DIM
         if self.tree_based:
-            from scipy.spatial import cKDTree
-
             self._tree = cKDTree(x)
         else:
             from sklearn.neighbors import NearestNeighbors

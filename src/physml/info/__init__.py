@@ -9,7 +9,8 @@
 * Estimators from samples: :func:`mutual_information_plugin` (discrete, Miller-Madow
   correction) and :func:`mutual_information_knn` (Kraskov-Stögbauer-Grassberger).
 
-All information is in bits. Importing this package loads numpy only. See ``docs/info.md``.
+All information is in bits. Importing this package loads nothing heavy: each name loads its
+submodule on first use (numpy; scipy for the k-nearest-neighbour estimator). See ``docs/info.md``.
 """
 
 from __future__ import annotations

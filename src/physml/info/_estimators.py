@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
+from scipy.special import digamma
 
 from physml._core import as_generator, check_array, check_choice, check_int, check_seed
 
@@ -107,9 +109,6 @@ def _points(a: Any, name: str) -> np.ndarray:
 
 def _ksg(x: np.ndarray, y: np.ndarray, k: int) -> float:
     """KSG algorithm 1 (nats)."""
-    from scipy.spatial import cKDTree
-    from scipy.special import digamma
-
     n = x.shape[0]
     xy = np.hstack([x, y])
     dist, _ = cKDTree(xy).query(xy, k=k + 1, p=np.inf)

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from physml._core import as_generator, check_int, check_real, check_seed
-from physml.info._discrete import check_joint, entropy, mutual_information
+from physml.info._discrete import (
+    binary_entropy,
+    check_joint,
+    entropy,
+    inverse_binary_entropy,
+    mutual_information,
+)
 
 __all__ = [
     "DeterministicIB",
@@ -485,8 +491,6 @@ def binary_symmetric_ib_curve(i_xt: np.ndarray | float, p: float) -> np.ndarray 
     float or ndarray
         I(T;Y) in bits.
     """
-    from physml.info._discrete import binary_entropy, inverse_binary_entropy
-
     p = check_real(p, "p", low=0.0, high=1.0)
     u = np.asarray(i_xt, dtype=float)
     if np.any((u < -1e-12) | (u > 1 + 1e-12)):

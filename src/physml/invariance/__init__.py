@@ -10,7 +10,9 @@
   quotienting, with the :mod:`physml.geometry` estimators) and :func:`learning_curve`
   (sample efficiency of a classifier on raw coordinates versus invariants).
 
-Importing this package loads numpy only; torch and scipy are imported by the functions that use them.
+Importing this package loads nothing heavy: each name loads its submodule on first use (numpy;
+the geometry estimators and scipy for :func:`quotient_dimensions`); torch is imported by
+:class:`InvariantEmbedding` when it trains or embeds.
 
 See ``docs/invariance.md``.
 """

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from physml import nets
 from physml._core import as_generator, check_int, check_real, check_seed, derive_seed
 from physml.invariance._groups import Group, as_point_sets, make_group
 
@@ -188,8 +189,6 @@ class InvariantEmbedding:
         """Train on the samples ``x``, shape (n_samples, n_points, dim) or (n_samples, dim)."""
         import torch
 
-        from physml.nets import MLP
-
         pts, _ = as_point_sets(x)
         if len(pts) < 2:
             raise ValueError(f"x needs at least 2 samples (negative pairs), got {len(pts)}")
@@ -219,7 +218,7 @@ class InvariantEmbedding:
         self.scale_ = np.where(views.std(axis=0) > 0, views.std(axis=0), 1.0)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(derive_seed(seed, "init"))
-            net = MLP([p * d, *hidden, k], self.activation).double()
+            net = nets.MLP([p * d, *hidden, k], self.activation).double()
         opt = torch.optim.Adam(net.parameters(), lr=lr)
         losses = np.empty(steps)
         pos_d, neg_d = [], []

@@ -21,6 +21,7 @@ so an orbit sample needs a chosen measure: ``t ~ N(0, translation_scale² I)`` a
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -344,8 +345,6 @@ def _parse_names(names: str | Sequence[str]) -> tuple[str, ...]:
         elif key.rstrip("s") in GROUP_NAMES or key in GROUP_NAMES:
             out.add(key if key in GROUP_NAMES else key.rstrip("s"))
         else:
-            import difflib
-
             hint = difflib.get_close_matches(key, GROUP_NAMES + tuple(Group.ALIASES), n=1)
             near = f" (did you mean {hint[0]!r}?)" if hint else ""
             raise ValueError(

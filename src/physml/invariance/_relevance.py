@@ -8,12 +8,14 @@ data they see (the canonical forms of :meth:`Group.canonicalize`).
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from physml import geometry
 from physml._core import (
     as_generator,
     check_array,
@@ -59,16 +61,12 @@ class QuotientDimension:
 
 
 def _estimate(x: np.ndarray, estimator: str, n_subsamples: int, seed: int) -> tuple[float, float]:
-    import warnings
-
-    from physml.geometry import CorrelationDimension, LevinaBickel, TwoNN
-
     if estimator == "twonn":
-        est = TwoNN(n_subsamples=n_subsamples, seed=seed)
+        est = geometry.TwoNN(n_subsamples=n_subsamples, seed=seed)
     elif estimator == "mle":
-        est = LevinaBickel(n_subsamples=n_subsamples, seed=seed)
+        est = geometry.LevinaBickel(n_subsamples=n_subsamples, seed=seed)
     else:
-        est = CorrelationDimension(n_subsamples=n_subsamples, seed=seed)
+        est = geometry.CorrelationDimension(n_subsamples=n_subsamples, seed=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         est.fit(x)

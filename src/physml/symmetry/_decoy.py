@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from physml._core import as_generator, check_int, check_real, check_seed, torch_generator
-from physml.data._symmetric import pixel_grid
+from physml.data import pixel_grid
 from physml.nets import MLPEnsemble
 
 __all__ = ["DecoyResult", "decoy_pca_images", "pca_image"]

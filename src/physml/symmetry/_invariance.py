@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 from physml._core import check_int, check_real
 
@@ -77,8 +78,6 @@ def _disc(n: int) -> np.ndarray:
 
 def _sample(s: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """s at the points matrix·(x, y) (coordinates about the centre, y up), bilinear."""
-    from scipy import ndimage
-
     n = s.shape[0]
     c = (n - 1) / 2.0
     i, j = np.mgrid[0:n, 0:n].astype(np.float64)

@@ -3,18 +3,21 @@ picture: the classifier's class probabilities beside the direct invariance measu
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from physml._core import check_int, check_real, check_seed, derive_seed, spawn_seeds
-from physml.data._symmetric import SYMMETRY_CLASSES, symmetric_templates
+from physml._core import atomic_write_bytes, check_int, check_real, check_seed, derive_seed, spawn_seeds
+from physml.data import SYMMETRY_CLASSES, symmetric_templates
 from physml.symmetry._cnn import SymmetryCNN, train_cnn
 from physml.symmetry._decoy import DecoyResult, decoy_pca_images
 from physml.symmetry._images import MIN_IMAGE_SIZE, load_image, prepare_image
@@ -220,10 +223,6 @@ class SymmetryClassifier:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the parameters and the CNN weights (a torch file readable with weights_only);
         the file appears whole or not at all."""
-        from io import BytesIO
-
-        from physml._core import atomic_write_bytes
-
         self._check_fitted()
         params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
         buf = BytesIO()
@@ -283,9 +282,6 @@ def classifier_cache_key(classifier: SymmetryClassifier, n_per_class: int, seed:
     """A file name that identifies a trained classifier by everything that determines it: its
     parameters, the number of training templates per class, the template seed, the cache
     format and the torch version (the trained weights depend on torch's kernels)."""
-    import hashlib
-    import json
-
     params = {k: list(v) if isinstance(v, tuple) else v for k, v in classifier.get_params().items()}
     settings = {
         "params": params,

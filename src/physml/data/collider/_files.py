@@ -7,15 +7,21 @@ are atomic: a file is either absent or complete.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from physml._core import check_choice, check_int
+from physml._core import atomic_write_bytes, atomic_write_text, check_choice, check_int, derive_seed
 from physml.data.collider._events import EventTable, concatenate_events
+from physml.data.collider._pythia import generate_dijets, generate_qg_jets
+from physml.parallel import InlineExecutor
 
 __all__ = ["EVENT_SUFFIXES", "GENERATORS", "generate_to_file", "read_events", "write_events"]
 
@@ -33,14 +39,10 @@ def _check_suffix(path: Path, allowed: tuple[str, ...] = EVENT_SUFFIXES) -> str:
 
 def write_events(path: str | Path, events: EventTable, meta: dict[str, Any] | None = None) -> Path:
     """Write an event table atomically to ``.npz`` or ``.h5``; ``meta`` (JSON-able) is stored too."""
-    from physml._core import atomic_write_bytes
-
     path = Path(path)
     suffix = _check_suffix(path, (".npz", ".h5"))
     meta_text = json.dumps(meta or {}, sort_keys=True)
     if suffix == ".npz":
-        import io
-
         buffer = io.BytesIO()
         arrays = {k: np.asarray(v) for k, v in events.items()}
         np.savez_compressed(buffer, **arrays, **{_META: np.array(meta_text)})
@@ -49,9 +51,6 @@ def write_events(path: str | Path, events: EventTable, meta: dict[str, Any] | No
         import h5py
     except ImportError:
         raise ValueError(f"{path}: writing .h5 needs h5py (pip install h5py); use .npz") from None
-    import os
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -91,8 +90,6 @@ def read_events(path: str | Path, *, with_meta: bool = False) -> EventTable | tu
             table = {k: f[k][()] for k in f.keys()}
             meta = json.loads(f.attrs.get("meta", "{}"))
     else:
-        import csv
-
         with path.open(newline="") as f:
             reader = csv.reader(f)
             header = next(reader, None)
@@ -109,8 +106,6 @@ def read_events(path: str | Path, *, with_meta: bool = False) -> EventTable | tu
 
 def _chunk(args: tuple[str, int, int, dict[str, Any]]) -> EventTable:
     """One chunk of events (module level so that process and Dask workers can run it)."""
-    from physml.data.collider._pythia import generate_dijets, generate_qg_jets
-
     generator, n, seed, kwargs = args
     if generator == "qg":
         return generate_qg_jets(n, seed=seed, **kwargs)
@@ -145,9 +140,6 @@ def generate_to_file(
     **kwargs
         Passed to the generator (masses, cuts, ...).
     """
-    from physml._core import derive_seed
-    from physml.parallel import InlineExecutor
-
     path = Path(path)
     _check_suffix(path, (".npz", ".h5"))
     n_events = check_int(n_events, "n_events", low=1)
@@ -169,8 +161,6 @@ def generate_to_file(
                 "or repeat the original request to resume"
             )
     else:
-        from physml._core import atomic_write_text
-
         atomic_write_text(stamp, json.dumps(meta, sort_keys=True))
     sizes = [min(chunk_size, n_events - start) for start in range(0, n_events, chunk_size)]
     files = [parts / f"part-{i:05d}.npz" for i in range(len(sizes))]

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from physml._core import check_choice, check_int, check_real
+from physml._core import check_choice, check_int, check_real, derive_seed, progress_bar
 from physml.data.collider._events import EventTable
 from physml.data.collider._jets import generalized_angularity, jet_image, nsubjettiness
 
@@ -55,8 +56,6 @@ def _require() -> tuple[Any, Any]:
 @contextlib.contextmanager
 def _quiet() -> Iterator[None]:
     """Silence Pythia's and FastJet's banners and listings (they write to the C stdout)."""
-    import sys
-
     sys.stdout.flush()
     saved = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -287,8 +286,6 @@ def generate_qg_jets(
         constituents), ``image`` of shape (n_jets, pixels, pixels) and ``image_aligned``, the
         same jets rotated and flipped (:func:`jet_image` with ``align=True``), shuffled.
     """
-    from physml._core import derive_seed
-
     n_jets = check_int(n_jets, "n_jets", low=0)
     pt_min = check_real(pt_min, "pt_min", low=0.0)
     pt_max = check_real(pt_max, "pt_max", low=pt_min, low_open=True)
@@ -367,6 +364,4 @@ def generate_qg_jets(
 
 
 def _bar(total: int, desc: str, show: bool) -> Any:
-    from physml._core import progress_bar
-
     return progress_bar(total, desc=desc, show=show)
