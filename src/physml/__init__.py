@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from physml._core._version import __version__
+from physml._core import __version__
 
 _SUBPACKAGES = (
     "anomaly",

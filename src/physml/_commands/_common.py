@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from physml import data as datasets
+from physml._core import atomic_write_text, format_measurement, format_number
 
 __all__ = [
     "UsageError",
@@ -99,14 +105,11 @@ def load_numeric(path: Path, key: str | None, what: str) -> Any:
     ``what`` completes the sentence "... needs numbers" in the error for a non-numeric array,
     e.g. ``"physml dimension"``. Shape checks are the caller's: they depend on the command.
     """
-    from physml.data import ARRAY_SUFFIXES, load_array
-
-    if path.suffix.lower() not in ARRAY_SUFFIXES:
-        raise UsageError(
-            f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {', '.join(ARRAY_SUFFIXES)}"
-        )
+    if path.suffix.lower() not in datasets.ARRAY_SUFFIXES:
+        accepted = ", ".join(datasets.ARRAY_SUFFIXES)
+        raise UsageError(f"{path}: unknown file type {path.suffix or '(none)'!r}; accepted: {accepted}")
     try:
-        data = load_array(path, key=key)
+        data = datasets.load_array(path, key=key)
     except (OSError, ValueError) as exc:
         raise UsageError(str(exc).splitlines()[0]) from None
     if data.dtype.kind not in "biuf":
@@ -126,12 +129,6 @@ def check_new_file(path: Path, suffixes: tuple[str, ...], option: str, *, force:
 
 def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
     """Write rows of scalars atomically as CSV (one row per dict) or JSON ({"meta", "rows"})."""
-    import csv
-    import io
-    import json
-
-    from physml._core import atomic_write_text
-
     if path.suffix.lower() == ".json":
         atomic_write_text(path, json.dumps({"meta": meta or {}, "rows": rows}, indent=2) + "\n")
         return
@@ -144,8 +141,6 @@ def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
 
 def print_table(rows: list[dict], columns: list[tuple[str, str]]) -> None:
     """Print ``rows`` as aligned columns, ``value ± error`` where a ``<key>_err`` exists."""
-    from physml._core import format_measurement, format_number
-
     table = [[title for _, title in columns]]
     for row in rows:
         cells = []

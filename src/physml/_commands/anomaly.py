@@ -13,11 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import operator
 import re
 from pathlib import Path
 from typing import Any
 
+from physml import anomaly
 from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
+from physml._core import atomic_write_text
 
 __all__ = ["register"]
 
@@ -107,8 +110,6 @@ def _parse_cut(text: str) -> tuple[str, str, float]:
 
 
 def _hunt(args: argparse.Namespace) -> int:
-    import operator
-
     import numpy as np
 
     cuts = [_parse_cut(c) for c in args.cut]
@@ -148,14 +149,13 @@ def _hunt(args: argparse.Namespace) -> int:
     if outside.any():
         raise UsageError(f"{args.file}: {int(outside.sum())} event(s) with mjj outside the kinematic range "
                          f"(0, {args.sqrt_s:g}) GeV")
-    from physml.anomaly import FitError, bump_hunt
 
     try:
-        result = bump_hunt(mjj[keep], weights=None if weights is None else weights[keep],
+        result = anomaly.bump_hunt(mjj[keep], weights=None if weights is None else weights[keep],
                            mass_range=mass_range, relative_bin_width=args.bin_width,
                            window_bins=args.window_bins, sqrt_s=args.sqrt_s, n_pseudo=args.n_pseudo,
                            seed=args.seed)
-    except FitError as exc:
+    except anomaly.FitError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
@@ -168,8 +168,6 @@ def _hunt(args: argparse.Namespace) -> int:
     else:
         _print(report)
     if args.out is not None:
-        from physml._core import atomic_write_text
-
         atomic_write_text(args.out, json.dumps(report, indent=2, allow_nan=False) + "\n")
     return 0
 

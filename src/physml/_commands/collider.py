@@ -13,7 +13,9 @@ import math
 import sys
 from pathlib import Path
 
+from physml import parallel
 from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
+from physml.data import collider
 
 __all__ = ["register"]
 
@@ -89,17 +91,15 @@ def _generate(args: argparse.Namespace) -> int:
             "pip install 'physml[collider]'"
         ) from None
 
-    from physml.data.collider import generate_to_file, read_events
-    from physml.parallel import make_executor
-
     try:
-        executor = make_executor(workers=args.workers, scheduler=args.scheduler, processes=args.processes)
+        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
+                                          processes=args.processes)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"collider generate: {exc}") from None
     resuming = parts.exists()
     try:
         with executor:
-            generate_to_file(
+            collider.generate_to_file(
                 args.out,
                 args.events,
                 args.process,
@@ -111,7 +111,7 @@ def _generate(args: argparse.Namespace) -> int:
             )
     except ValueError as exc:  # e.g. parts of a different request
         raise UsageError(f"collider generate: {exc}") from None
-    table = read_events(args.out)
+    table = collider.read_events(args.out)
     n = len(next(iter(table.values())))
     note = " (resumed)" if resuming else ""
     print(f"wrote {n} {args.process} events to {args.out}{note}", file=sys.stderr)

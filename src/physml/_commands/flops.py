@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from physml import scaling
 from physml._commands._common import UsageError, positive_int
 
 __all__ = ["register"]
@@ -45,19 +46,17 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError("give either --samples or --steps with --batch-size, not both")
     import torch
 
-    from physml.scaling import count_flops, model_from_spec, training_compute
-
     torch.set_num_threads(1)
     try:
-        model, shape = model_from_spec(args.spec)
-        count = count_flops(model, shape)
+        model, shape = scaling.model_from_spec(args.spec)
+        count = scaling.count_flops(model, shape)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"flops: {str(exc).splitlines()[0]}") from None
     total = None
     if args.samples is not None:
-        total = training_compute(count, samples=args.samples)
+        total = scaling.training_compute(count, samples=args.samples)
     elif args.steps is not None:
-        total = training_compute(count, steps=args.steps, batch_size=args.batch_size)
+        total = scaling.training_compute(count, steps=args.steps, batch_size=args.batch_size)
     if args.json:
         data = {"spec": args.spec, **count.to_dict()}
         if total is not None:

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from physml import flows, parallel
 from physml._commands._common import (
     UsageError,
     load_numeric,
@@ -24,6 +25,7 @@ from physml._commands._common import (
     positive_int,
     positive_real,
 )
+from physml._core import atomic_write_text
 
 __all__ = ["register"]
 
@@ -124,22 +126,18 @@ def _fit(args: argparse.Namespace) -> int:
     x = _load(args)
     import numpy as np
 
-    from physml.flows import FlowDensity, FlowEnsemble
-    from physml.flows._density import MIN_SAMPLES_PER_FEATURE
-    from physml.parallel import make_executor
-
     n, d = x.shape
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(n)
     n_test = int(round(args.test_fraction * n))
     test, train = x[order[:n_test]], x[order[n_test:]]
-    need = max(20, MIN_SAMPLES_PER_FEATURE * d)
+    need = max(20, flows.MIN_SAMPLES_PER_FEATURE * d)
     if len(train) < need or n_test < 1:
         raise UsageError(
             f"{args.file}: {n} row(s) of {d} feature(s); a flow needs at least {need} training rows "
             f"after holding out --test-fraction {args.test_fraction} for testing"
         )
-    base = FlowDensity(
+    base = flows.FlowDensity(
         args.flow,
         transforms=args.transforms,
         hidden_features=args.hidden,
@@ -153,8 +151,9 @@ def _fit(args: argparse.Namespace) -> int:
             model: Any = base.fit(train)
             members = [model]
         else:
-            with make_executor(processes=args.workers if args.workers > 1 else None) as ex:
-                model = FlowEnsemble(base, n_members=args.members, seed=args.seed).fit(train, executor=ex)
+            with parallel.make_executor(processes=args.workers if args.workers > 1 else None) as ex:
+                model = flows.FlowEnsemble(base, n_members=args.members, seed=args.seed).fit(train,
+                                                                                             executor=ex)
             members = model.members_
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
@@ -178,7 +177,6 @@ def _fit(args: argparse.Namespace) -> int:
         "parameters_per_member": int(sum(p.numel() for p in members[0].flow_.parameters())),
         "model": "model.pt",
     }
-    from physml._core import atomic_write_text
 
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     _plots(out, members, model, train, args.seed)

@@ -12,6 +12,7 @@ import argparse
 import math
 from pathlib import Path
 
+from physml import info
 from physml._commands._common import (
     UsageError,
     check_new_file,
@@ -101,23 +102,16 @@ def _run(args: argparse.Namespace) -> int:
     p = _load(args)
     import numpy as np
 
-    from physml.info import (
-        DeterministicIB,
-        InformationBottleneck,
-        entropy,
-        information_curve,
-        mutual_information,
-    )
-
-    h_x, i_xy = entropy(p.sum(1)), mutual_information(p)
+    h_x, i_xy = info.entropy(p.sum(1)), info.mutual_information(p)
     print(f"p(x, y): {p.shape[0]} x {p.shape[1]}; H(X) = {h_x:.6g} bits, I(X;Y) = {i_xy:.6g} bits")
     meta = {"H_x": h_x, "I_xy": i_xy, "shape": list(p.shape), "file": str(args.file)}
     if args.beta is not None:
         if args.deterministic:
-            model = DeterministicIB(args.clusters, args.beta, n_restarts=args.restarts, seed=args.seed).fit(p)
+            model = info.DeterministicIB(args.clusters, args.beta, n_restarts=args.restarts,
+                                         seed=args.seed).fit(p)
             labels = model.labels_
         else:
-            model = InformationBottleneck(
+            model = info.InformationBottleneck(
                 args.clusters, args.beta, n_restarts=args.restarts, seed=args.seed
             ).fit(p)
             labels = np.argmax(model.encoder_, axis=1)
@@ -137,7 +131,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.deterministic:
             rows = []
             for b in betas:
-                m = DeterministicIB(args.clusters, float(b), n_restarts=args.restarts, seed=args.seed).fit(p)
+                m = info.DeterministicIB(args.clusters, float(b), n_restarts=args.restarts,
+                                         seed=args.seed).fit(p)
                 rows.append(
                     {
                         "beta": float(b),
@@ -147,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
                     }
                 )
         else:
-            curve = information_curve(
+            curve = info.information_curve(
                 p, betas, n_clusters=args.clusters, n_restarts=args.restarts, seed=args.seed
             )
             rows = [

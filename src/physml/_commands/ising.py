@@ -14,6 +14,7 @@ import math
 import sys
 from pathlib import Path
 
+from physml import _core, ebm
 from physml._commands._common import (
     UsageError,
     check_new_file,
@@ -123,26 +124,23 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.sweeps < 32:
         raise UsageError(f"--sweeps must be >= 32 for the error analysis, got {args.sweeps}")
 
-    from physml._core import derive_seed, progress
-    from physml.ebm import CheckerboardSampler, IsingLattice, WolffSampler, kaufman, simulate
-
     try:
-        model = IsingLattice(args.L, J=args.J, h=args.h)
+        model = ebm.IsingLattice(args.L, J=args.J, h=args.h)
         if args.algorithm == "wolff":
-            sampler = WolffSampler(model, n_replicas=args.replicas or 8)
+            sampler = ebm.WolffSampler(model, n_replicas=args.replicas or 8)
         else:
-            sampler = CheckerboardSampler(model, rule=args.algorithm, n_replicas=args.replicas or 64)
+            sampler = ebm.CheckerboardSampler(model, rule=args.algorithm, n_replicas=args.replicas or 64)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"ising simulate: {exc}") from None
 
     rows = []
-    for T in progress(temps, total=len(temps), desc="ising simulate"):
-        result = simulate(
+    for T in _core.progress(temps, total=len(temps), desc="ising simulate"):
+        result = ebm.simulate(
             sampler,
             T,
             n_thermalise=args.thermalise,
             n_measure=args.sweeps,
-            seed=derive_seed(args.seed, "ising", T),
+            seed=_core.derive_seed(args.seed, "ising", T),
         )
         row: dict = {"L": args.L, "T": T, "algorithm": args.algorithm}
         for key in ("energy", "abs_magnetisation", "specific_heat", "susceptibility", "binder"):
@@ -151,7 +149,7 @@ def _simulate(args: argparse.Namespace) -> int:
             row[f"{key}_err"] = est.error
             row[f"{key}_tau"] = est.tau_int
         if args.h == 0.0:
-            exact = kaufman(args.L, T, args.J)
+            exact = ebm.kaufman(args.L, T, args.J)
             row["exact_energy"] = exact.energy
             row["exact_specific_heat"] = exact.specific_heat
         rows.append(row)
@@ -190,12 +188,11 @@ def _exact(args: argparse.Namespace) -> int:
     temps = _check_temperatures(args.T)
     if args.out is not None:
         check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
-    from physml.ebm import kaufman
 
     try:
         rows = []
         for T in temps:
-            r = kaufman(args.L, T, args.J)
+            r = ebm.kaufman(args.L, T, args.J)
             rows.append(
                 {"L": args.L, "T": T, "log_z": r.log_z, "energy": r.energy, "specific_heat": r.specific_heat}
             )

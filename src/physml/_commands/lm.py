@@ -8,10 +8,13 @@ unigram's; ``physml lm sample model.pt --prompt "Return the "`` continues a prom
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
+from physml import data, nets
 from physml._commands._common import UsageError, check_new_file, positive_int, positive_real
+from physml._core import atomic_write_bytes
 
 __all__ = ["register"]
 
@@ -65,18 +68,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     check_new_file(args.out, (".pt",), "--out", force=args.force)
-    from physml.data import python_docstrings, read_text, split_text
 
     if args.corpus is not None:
         if not args.corpus.is_file():
             raise UsageError(f"--corpus {args.corpus}: no such file")
         try:
-            text = read_text(args.corpus)[: args.max_chars]
+            text = data.read_text(args.corpus)[: args.max_chars]
         except ValueError as exc:
             raise UsageError(f"--corpus {exc}") from None
         source = str(args.corpus)
     else:
-        text, source = python_docstrings(args.max_chars), "Python standard library docstrings"
+        text, source = data.python_docstrings(args.max_chars), "Python standard library docstrings"
     if len(text) < 4 * args.seq_len:
         raise UsageError(
             f"the corpus has {len(text)} characters; it needs at least 4 x --seq-len = {4 * args.seq_len}"
@@ -84,24 +86,20 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from physml._core import atomic_write_bytes
-    from physml.nets import CharLM, NGramModel, Vocabulary, char_lm_perplexity, train_char_lm
-
-    train, test = split_text(text, 0.1)
-    vocab = Vocabulary(text)
-    model = CharLM(len(vocab), args.hidden, cell=args.cell, seed=args.seed)
+    train, test = data.split_text(text, 0.1)
+    vocab = nets.Vocabulary(text)
+    model = nets.CharLM(len(vocab), args.hidden, cell=args.cell, seed=args.seed)
     print(
         f"training a {args.cell.upper()} ({args.hidden} units) on {len(train)} characters of {source}",
         file=sys.stderr,
     )
-    train_char_lm(model, vocab.encode(train), steps=args.steps, seq_len=args.seq_len, seed=args.seed + 1)
-    ppl = char_lm_perplexity(model, vocab.encode(test))
-    uni = NGramModel(1, alpha=1.0, vocab_size=len(vocab)).fit(train).perplexity(test)
+    nets.train_char_lm(model, vocab.encode(train), steps=args.steps, seq_len=args.seq_len, seed=args.seed + 1)
+    ppl = nets.char_lm_perplexity(model, vocab.encode(test))
+    uni = nets.NGramModel(1, alpha=1.0, vocab_size=len(vocab)).fit(train).perplexity(test)
     print(
         f"test perplexity per character: {args.cell} {ppl:.3f}, unigram {uni:.3f} "
         f"(vocabulary {len(vocab)}, {len(test)} test characters)"
     )
-    import io
 
     buffer = io.BytesIO()
     torch.save(
@@ -125,12 +123,10 @@ def _sample(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.model}: no such file")
     import torch
 
-    from physml.nets import CharLM, Vocabulary, sample_text
-
     try:
         saved = torch.load(args.model, weights_only=True)
-        vocab = Vocabulary(saved["chars"])
-        model = CharLM(
+        vocab = nets.Vocabulary(saved["chars"])
+        model = nets.CharLM(
             len(vocab), int(saved["hidden"]), cell=saved["cell"], embedding=int(saved["embedding"])
         )
         model.load_state_dict(saved["state_dict"])
@@ -144,7 +140,7 @@ def _sample(args: argparse.Namespace) -> int:
         raise UsageError(
             f"--prompt has characters the model never saw: {shown}; use characters of its corpus"
         )
-    text = sample_text(
+    text = nets.sample_text(
         model, vocab, prompt=args.prompt, n_chars=args.chars, temperature=args.temperature, seed=args.seed
     )
     print(args.prompt + text)

@@ -14,6 +14,7 @@ import math
 import sys
 from pathlib import Path
 
+from physml import nets
 from physml._commands._common import UsageError, check_new_file, positive_int, print_table, write_table
 
 __all__ = ["register"]
@@ -82,14 +83,12 @@ def _criticality(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
 
-    from physml.nets import ACTIVATIONS, check_criticality, criticality_table
-
-    if args.activation not in ACTIVATIONS:
+    if args.activation not in nets.ACTIVATIONS:
         raise UsageError(
-            f"--activation {args.activation!r} is unknown; accepted: {', '.join(sorted(ACTIVATIONS))}"
+            f"--activation {args.activation!r} is unknown; accepted: {', '.join(sorted(nets.ACTIVATIONS))}"
         )
     try:
-        table = criticality_table(
+        table = nets.criticality_table(
             args.activation,
             depth=args.depth,
             width=args.width,
@@ -97,7 +96,7 @@ def _criticality(args: argparse.Namespace) -> int:
             C_W=args.C_W,
             input_norm2=args.input_norm2,
         )
-        check = None if args.C_b is None else check_criticality(args.activation, args.C_b, args.C_W)
+        check = None if args.C_b is None else nets.check_criticality(args.activation, args.C_b, args.C_W)
     except ValueError as exc:  # e.g. an activation without a critical point: the library says why
         raise UsageError(f"nets criticality: {exc}") from None
 

@@ -13,11 +13,13 @@ Model files are ``.npz`` archives of plain arrays and JSON; loading one cannot e
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from physml import ebm
 from physml._commands._common import (
     UsageError,
     check_new_file,
@@ -26,6 +28,7 @@ from physml._commands._common import (
     positive_int,
     positive_real,
 )
+from physml._core import atomic_write_bytes, atomic_write_text
 
 __all__ = ["register"]
 
@@ -161,14 +164,12 @@ def _load_data(path: Path, key: str | None) -> Any:
 
 
 def _load_model(path: Path) -> Any:
-    from physml.ebm import RBM
-
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if path.suffix.lower() != ".npz":
         raise UsageError(f"{path}: expected a model file (.npz) written by 'physml rbm train'")
     try:
-        return RBM.load(path, device="cpu")
+        return ebm.RBM.load(path, device="cpu")
     except (ValueError, KeyError, OSError) as exc:
         raise UsageError(f"{path}: not a model written by 'physml rbm train' ({exc})") from None
 
@@ -188,9 +189,7 @@ def _train(args: argparse.Namespace) -> int:
             f"{X[~np.isin(X, (0, 1))][0]!r}; binarise it or use --visible gaussian"
         )
 
-    from physml.ebm import RBM
-
-    rbm = RBM(
+    rbm = ebm.RBM(
         args.hidden,
         visible=visible,
         learning_rate=args.learning_rate,
@@ -236,11 +235,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _write_array(path: Path, array: Any) -> None:
-    import io
-
     import numpy as np
-
-    from physml._core import atomic_write_bytes, atomic_write_text
 
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -262,9 +257,7 @@ def _score(args: argparse.Namespace) -> int:
     rbm = _load_model(args.model)
     X = _load_data(args.file, args.key)
     try:
-        from physml.ebm._rbm import check_visible_data
-
-        check_visible_data(X, rbm.visible, str(args.file), rbm.n_features_in_)
+        ebm.check_visible_data(X, rbm.visible, str(args.file), rbm.n_features_in_)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     log_z, err = rbm.log_partition(n_chains=args.ais_runs, n_betas=args.ais_steps, seed=args.seed)

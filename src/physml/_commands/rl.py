@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from physml import rl
 from physml._commands._common import UsageError, non_negative_int
 
 __all__ = ["register"]
@@ -51,26 +52,24 @@ def _show(board: tuple[int, ...]) -> str:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from physml.rl import EMPTY_BOARD, SelfPlayAgent, legal_moves, minimax_moves, player_to_move, winner
-
     if args.games == 0:
         raise UsageError("--games must be at least 1")
     if args.opponent == "minimax":
 
         def agent(b: tuple[int, ...]) -> int:
-            return minimax_moves(b)[0]
+            return rl.minimax_moves(b)[0]
 
         print("opponent: perfect minimax play")
     else:
         print(f"training the agent by {args.episodes} games of self-play...", flush=True)
-        agent = SelfPlayAgent(args.episodes, seed=args.seed).fit().move
+        agent = rl.SelfPlayAgent(args.episodes, seed=args.seed).fit().move
     you = 1 if args.side == "X" else -1
     tally = {"you": 0, "agent": 0, "draw": 0}
     for game in range(1, args.games + 1):
-        board = EMPTY_BOARD
+        board = rl.EMPTY_BOARD
         print(f"\ngame {game}: you play {args.side}; squares are numbered 1-9 in reading order")
-        while legal_moves(board):
-            if player_to_move(board) == you:
+        while rl.legal_moves(board):
+            if rl.player_to_move(board) == you:
                 print(_show(board))
                 print("your move (1-9, q to quit): ", end="", flush=True)
                 line = sys.stdin.readline()
@@ -88,7 +87,7 @@ def _play(args: argparse.Namespace) -> int:
                 if board[square] != 0:
                     print(
                         f"square {square + 1} is taken; free squares: "
-                        f"{', '.join(str(m + 1) for m in legal_moves(board))}"
+                        f"{', '.join(str(m + 1) for m in rl.legal_moves(board))}"
                     )
                     continue
                 move = square
@@ -96,10 +95,10 @@ def _play(args: argparse.Namespace) -> int:
                 move = agent(board)
                 print(f"agent plays {move + 1}")
             b = list(board)
-            b[move] = player_to_move(board)
+            b[move] = rl.player_to_move(board)
             board = tuple(b)
         print(_show(board))
-        w = winner(board)
+        w = rl.winner(board)
         result = "draw" if w == 0 else ("you" if w == you else "agent")
         tally[result] += 1
         print({"draw": "draw.", "you": "you win!", "agent": "the agent wins."}[result])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from physml import scaling
 from physml._commands._common import (
     UsageError,
     check_new_file,
@@ -107,8 +108,6 @@ def _fit(args: argparse.Namespace) -> int:
     size, loss = _load(args)
     import numpy as np
 
-    from physml.scaling import fit_offset_power_law, fit_scaling_law
-
     sizes, counts = np.unique(size, return_counts=True)
     if sizes.size < 3:
         raise UsageError(
@@ -121,7 +120,7 @@ def _fit(args: argparse.Namespace) -> int:
     p_value, p_how = None, None
     try:
         if counts.min() == counts.max() and counts[0] >= 2:
-            result = fit_scaling_law(
+            result = scaling.fit_scaling_law(
                 sizes,
                 np.array(groups),
                 offset=offset,
@@ -147,7 +146,7 @@ def _fit(args: argparse.Namespace) -> int:
                     f"{args.file}: {sizes.size} sizes with one run each leave no scatter to "
                     f"estimate errors; give at least {n_params + 1} sizes or repeated runs"
                 )
-            fit = fit_offset_power_law(sizes, means, y_err, offset=offset)
+            fit = scaling.fit_offset_power_law(sizes, means, y_err, offset=offset)
             a_err, c_err = fit.exponent_err, fit.offset_err
             how = "fit to the per-size means" + (" (weighted by their errors)" if y_err is not None else "")
     except ValueError as exc:

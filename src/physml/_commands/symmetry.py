@@ -20,10 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from physml import symmetry
 from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int
+from physml._core import atomic_write_bytes
 
 __all__ = ["register"]
 
@@ -102,49 +105,40 @@ def _run(args: argparse.Namespace) -> int:
 
     import torch
 
-    from physml.symmetry import (
-        SymmetryClassifier,
-        cached_classifier,
-        classifier_cache_key,
-        default_cache_dir,
-        load_image,
-        symmetry_score,
-        train_on_templates,
-    )
-
     torch.set_num_threads(1)  # small networks: more threads only add overhead
     pictures = []
     for path in args.images:  # read everything before any training: bad input fails fast
         try:
-            pictures.append((path, load_image(path, args.size or 64), load_image(path, args.train_size)))
+            pictures.append((path, symmetry.load_image(path, args.size or 64), symmetry.load_image(path,
+                                                                                                   args.train_size)))
         except (OSError, ValueError) as exc:
             raise UsageError(str(exc).splitlines()[0]) from None
     clf = None
     if args.model is not None:
         try:
-            clf = SymmetryClassifier.load(args.model)
+            clf = symmetry.SymmetryClassifier.load(args.model)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--model {exc}") from None
         if args.train_size != clf.size and args.train_size != 32:
             raise UsageError(f"--train-size {args.train_size} differs from the model's size {clf.size}")
-        pictures = [(p, a, load_image(p, clf.size)) for p, a, _ in pictures]
+        pictures = [(p, a, symmetry.load_image(p, clf.size)) for p, a, _ in pictures]
     elif not args.no_learned:
-        fresh = SymmetryClassifier(size=args.train_size, seed=args.seed)
+        fresh = symmetry.SymmetryClassifier(size=args.train_size, seed=args.seed)
         if args.no_cache:
             print(
                 f"training the classifier on {args.train_per_class} templates per class ...", file=sys.stderr
             )
-            clf = train_on_templates(fresh, args.train_per_class, seed=args.seed)
+            clf = symmetry.train_on_templates(fresh, args.train_per_class, seed=args.seed)
         else:
-            key = classifier_cache_key(fresh, args.train_per_class, args.seed)
-            if not (default_cache_dir() / key).is_file():
+            key = symmetry.classifier_cache_key(fresh, args.train_per_class, args.seed)
+            if not (symmetry.default_cache_dir() / key).is_file():
                 print(
                     f"training the classifier on {args.train_per_class} templates per class "
-                    f"(once; kept in {default_cache_dir()}) ...",
+                    f"(once; kept in {symmetry.default_cache_dir()}) ...",
                     file=sys.stderr,
                 )
             try:
-                clf, where, hit = cached_classifier(fresh, args.train_per_class, seed=args.seed)
+                clf, where, hit = symmetry.cached_classifier(fresh, args.train_per_class, seed=args.seed)
             except OSError as exc:
                 raise UsageError(f"cannot write the classifier cache ({exc}); use --no-cache") from None
             if hit:
@@ -154,10 +148,10 @@ def _run(args: argparse.Namespace) -> int:
             print(f"wrote {args.save_model}", file=sys.stderr)
     results = []
     for path, big, small in pictures:
-        direct = symmetry_score(big, None, size=big.shape[0], threshold=args.threshold)
+        direct = symmetry.symmetry_score(big, None, size=big.shape[0], threshold=args.threshold)
         entry: dict[str, Any] = {"file": str(path), **direct.to_dict()}
         if clf is not None:
-            learned = symmetry_score(small, clf, threshold=args.threshold, seed=args.seed)
+            learned = symmetry.symmetry_score(small, clf, threshold=args.threshold, seed=args.seed)
             entry["learned"] = {"probabilities": learned.probabilities, "spread": learned.spread}
         results.append((entry, direct))
     if args.json:
@@ -193,8 +187,6 @@ def _print(e: dict[str, Any]) -> None:
 def _figure(path: Path, results: list) -> None:
     from matplotlib.figure import Figure
 
-    from physml._core import atomic_write_bytes
-
     n = len(results)
     fig = Figure(figsize=(3.0 * n, 3.4), layout="constrained")
     axes = fig.subplots(1, n, squeeze=False)[0]
@@ -207,7 +199,6 @@ def _figure(path: Path, results: list) -> None:
             title += f"\nlearned: {best} {probs[best]:.2f}"
         ax.set_title(title, fontsize=8)
         ax.set(xticks=[], yticks=[])
-    from io import BytesIO
 
     buf = BytesIO()
     fig.savefig(buf, format="png", dpi=100)

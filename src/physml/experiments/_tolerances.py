@@ -9,6 +9,8 @@ failure means a real discrepancy at that confidence.
 
 from __future__ import annotations
 
+from scipy import stats
+
 from physml._core import check_int, check_real
 
 __all__ = ["sigma_multiple"]
@@ -30,8 +32,6 @@ def sigma_multiple(n_checks: int, false_alarm: float = 0.01) -> float:
     float
         ``z`` with ``P(|N(0, 1)| <= z)**n_checks = 1 - false_alarm`` (3.48 for 20 checks at 1%).
     """
-    from scipy import stats
-
     n_checks = check_int(n_checks, "n_checks", low=1)
     false_alarm = check_real(false_alarm, "false_alarm", low=0.0, high=1.0, low_open=True)
     if false_alarm >= 1.0:

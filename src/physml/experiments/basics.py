@@ -9,6 +9,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data, nets
+from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
 KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
@@ -28,12 +32,8 @@ TALK_OUTPUT = (20.0, 9.0, 0.0)
     tags=("nets", "kaplan"),
 )
 def layer_example(ctx: Context) -> None:
-    import numpy as np
-
-    from physml.nets import dense
-
-    pre = dense(TALK_X, TALK_W, TALK_B, activation="linear")
-    out = dense(TALK_X, TALK_W, TALK_B, activation="relu")
+    pre = nets.dense(TALK_X, TALK_W, TALK_B, activation="linear")
+    out = nets.dense(TALK_X, TALK_W, TALK_B, activation="relu")
     # exact small-integer arithmetic in float64: no rounding, so the tolerance is zero
     for i in range(3):
         ctx.check(f"w·x + b [{i}]", pre[i], TALK_PREACTIVATION[i])
@@ -55,21 +55,16 @@ def layer_example(ctx: Context) -> None:
 
 def _fashion_member(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
     """Train and test one MLP classifier on Fashion-MNIST (one ensemble member)."""
-    import numpy as np
-
-    from physml.data import fashion_mnist
-    from physml.nets import MLPClassifier
-
     p, seed = args
-    x_train, y_train = fashion_mnist("train")
-    x_test, y_test = fashion_mnist("test")
+    x_train, y_train = data.fashion_mnist("train")
+    x_test, y_test = data.fashion_mnist("test")
     rng = np.random.default_rng(seed)
     train = rng.permutation(len(x_train))[: p["n_train"]]
     test = rng.permutation(len(x_test))[: p["n_test"]]
     x_train = x_train[train].reshape(len(train), -1) / 255.0
     x_test = x_test[test].reshape(len(test), -1) / 255.0
     y_train, y_test = y_train[train], y_test[test]
-    clf = MLPClassifier(
+    clf = nets.MLPClassifier(
         hidden=p["hidden"],
         activation="relu",
         learning_rate=p["learning_rate"],
@@ -95,8 +90,6 @@ def _fashion_member(args: tuple[dict[str, Any], int]) -> dict[str, Any]:
 
 
 def _check_fashion_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_train"], "n_train", low=10, high=60000)
     check_int(p["n_test"], "n_test", low=10, high=10000)
     check_int(p["n_models"], "n_models", low=1)
@@ -139,10 +132,6 @@ def fashion_mlp(
     n_models: int,
     min_accuracy: float,
 ) -> None:
-    import numpy as np
-
-    from physml.nets import count_parameters
-
     params = dict(n_train=n_train, n_test=n_test, hidden=tuple(hidden), epochs=epochs, batch_size=batch_size,
                   learning_rate=learning_rate, momentum=momentum)
     members = ctx.map(_fashion_member, [(params, ctx.seed_for("member", i)) for i in range(n_models)],
@@ -156,7 +145,8 @@ def fashion_mlp(
     uncertainty = math.sqrt(binomial**2 + spread**2 / n_models)
     ctx.check("test accuracy", mean, min_accuracy, uncertainty=uncertainty, comparison="at_least")
     widths = (784, *hidden, 10)
-    ctx.check("parameter count = Σ(n_in·n_out + n_out)", members[0]["n_parameters"], count_parameters(widths))
+    ctx.check("parameter count = Σ(n_in·n_out + n_out)", members[0]["n_parameters"],
+              nets.count_parameters(widths))
 
     ctx.metric("n_parameters", members[0]["n_parameters"])
     ctx.metric("member_accuracies", acc)
@@ -180,15 +170,13 @@ def fashion_mlp(
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ctx.figure(fig, "training")
 
-    from physml.data import FASHION_MNIST_CLASSES
-
     confusion = sum(m["confusion"] for m in members)
     fig = ctx.new_figure(figsize=(6.5, 5.5))
     ax = fig.add_subplot()
     rates = confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1)
     image = ax.imshow(rates, cmap="viridis", vmin=0, vmax=1)
-    ax.set_xticks(range(10), FASHION_MNIST_CLASSES, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(10), FASHION_MNIST_CLASSES, fontsize=8)
+    ax.set_xticks(range(10), data.FASHION_MNIST_CLASSES, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(10), data.FASHION_MNIST_CLASSES, fontsize=8)
     ax.set(xlabel="predicted", ylabel="true", title="Confusion (row-normalised)")
     fig.colorbar(image, ax=ax)
     ctx.figure(fig, "confusion")

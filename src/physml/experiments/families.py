@@ -20,6 +20,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data, flows, nets, rl
+from physml._core import check_int, torch_generator
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
@@ -34,14 +39,10 @@ def _one_thread() -> None:
 
 def _fashion(n_train: int, n_test: int, seed: int) -> tuple[Any, Any, Any, Any]:
     """Random subsets of Fashion-MNIST, intensities in [0, 1], shape (n, 1, 28, 28)."""
-    import numpy as np
-
-    from physml.data import fashion_mnist
-
     rng = np.random.default_rng(seed)
     out = []
     for split, n in (("train", n_train), ("test", n_test)):
-        X, y = fashion_mnist(split)
+        X, y = data.fashion_mnist(split)
         idx = np.sort(rng.choice(len(X), size=min(n, len(X)), replace=False))
         out += [(X[idx] / 255.0).astype(np.float32)[:, None], y[idx].astype(np.int64)]
     return tuple(out)  # type: ignore[return-value]
@@ -66,11 +67,8 @@ def _accuracy(logits_fn: Any, X: Any, y: Any) -> tuple[float, float]:
 def _train_convnet(X: Any, y: Any, channels: tuple[int, ...], epochs: int, seed: int) -> Any:
     import torch
 
-    from physml._core import torch_generator
-    from physml.nets import ConvNet, sgd_train
-
-    net = ConvNet(channels, seed=seed)
-    sgd_train(
+    net = nets.ConvNet(channels, seed=seed)
+    nets.sgd_train(
         net,
         torch.from_numpy(X),
         torch.from_numpy(y),
@@ -86,8 +84,6 @@ def _train_convnet(X: Any, y: Any, channels: tuple[int, ...], epochs: int, seed:
 
 
 def _positive(p: dict[str, Any], *keys: str) -> None:
-    from physml._core import check_int
-
     for k in keys:
         check_int(p[k], k, low=1)
 
@@ -121,16 +117,13 @@ def cnn_symmetry(
     mlp_epochs: int,
     slack_sigma: float,
 ) -> None:
-    import numpy as np
     import torch
-
-    from physml.nets import MLPClassifier, equivariance_error, shift_images
 
     _one_thread()
     Xtr, ytr, Xte, yte = _fashion(n_train, n_test, ctx.seed_for("data"))
     cnn = _train_convnet(Xtr, ytr, tuple(channels), epochs, ctx.seed_for("cnn"))
     # the MLP's hidden layer has 784 units so it can be viewed as a 28x28 image (the talk's 784 -> 784 layer)
-    mlp = MLPClassifier(
+    mlp = nets.MLPClassifier(
         hidden=(784,),
         epochs=mlp_epochs,
         learning_rate=0.05,
@@ -167,15 +160,15 @@ def cnn_symmetry(
     )
     shifts = [(1, 0), (0, 3), (2, -2), (7, 5)]
     probe = torch.from_numpy(Xte[:256])
-    e_cnn = [equivariance_error(cnn.features, probe, s) for s in shifts]
-    e_mlp = [equivariance_error(mlp_features, probe, s) for s in shifts]
+    e_cnn = [nets.equivariance_error(cnn.features, probe, s) for s in shifts]
+    e_mlp = [nets.equivariance_error(mlp_features, probe, s) for s in shifts]
     ctx.check("CNN features: max equivariance error (float32 round-off)", max(e_cnn), 0.0, tolerance=1e-5)
     ctx.check(
         "MLP hidden layer: min equivariance error is of order 1", min(e_mlp), 0.5, comparison="at_least"
     )
     # accuracy on shifted test images (circular shift by 2 pixels): what the symmetry buys
     shifted = {
-        name: _accuracy(fn, shift_images(Xte, (2, 2)), yte)
+        name: _accuracy(fn, nets.shift_images(Xte, (2, 2)), yte)
         for name, fn in (("cnn", cnn), ("mlp", mlp_logits))
     }
     ctx.metric("accuracy", {"cnn": [acc_c, err_c], "mlp": [acc_m, err_m]})
@@ -210,7 +203,7 @@ def cnn_symmetry(
     ax[1].legend(fontsize=7)
     with torch.no_grad():
         f0 = cnn.features(probe[:1])[0, 0].numpy()
-        f1 = cnn.features(shift_images(probe[:1], (7, 5)))[0, 0].numpy()
+        f1 = cnn.features(nets.shift_images(probe[:1], (7, 5)))[0, 0].numpy()
     ax[2].imshow(np.concatenate([f0, f1], axis=1), cmap="viridis")
     ax[2].set(title="a CNN feature map: x and x shifted by (7, 5)", xticks=[], yticks=[])
     ctx.figure(fig, "cnn-vs-mlp")
@@ -221,13 +214,11 @@ def cnn_symmetry(
 
 
 def _memory_run(args: tuple[str, int, int, int, int, float | None, int]) -> tuple[float, float]:
-    from physml.nets import memory_task, memory_task_accuracy, train_memory_task
-
     cell, lag, hidden, steps, n_test, timescale, seed = args
     _one_thread()
-    net = train_memory_task(cell, lag, hidden=hidden, steps=steps, timescale=timescale, seed=seed)
-    x, y = memory_task(n_test, lag, seed=seed + 1)
-    return memory_task_accuracy(net, x, y)
+    net = nets.train_memory_task(cell, lag, hidden=hidden, steps=steps, timescale=timescale, seed=seed)
+    x, y = nets.memory_task(n_test, lag, seed=seed + 1)
+    return nets.memory_task_accuracy(net, x, y)
 
 
 @experiment(
@@ -297,30 +288,24 @@ def char_lm(
     n_test: int,
     margin: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import python_docstrings, split_text
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import CharLM, NGramModel, Vocabulary, char_lm_perplexity, sample_text, train_char_lm
-
     _one_thread()
-    text = python_docstrings(max_chars)
-    train, test = split_text(text, 0.1)
-    vocab = Vocabulary(text)  # closed vocabulary: every character of the corpus
+    text = data.python_docstrings(max_chars)
+    train, test = data.split_text(text, 0.1)
+    vocab = nets.Vocabulary(text)  # closed vocabulary: every character of the corpus
     V = len(vocab)
     ppl: dict[str, float] = {}
     for n in sorted({1, 2, ngram}):
         ppl[f"{n}-gram"] = (
-            NGramModel(n, alpha=0.1 if n > 1 else 1.0, vocab_size=V).fit(train).perplexity(test)
+            nets.NGramModel(n, alpha=0.1 if n > 1 else 1.0, vocab_size=V).fit(train).perplexity(test)
         )
     curves, samples = {}, {}
     for cell in ("rnn", "lstm"):
-        model = CharLM(V, hidden, cell=cell, seed=ctx.seed_for(cell, "init"))
-        curves[cell] = train_char_lm(
+        model = nets.CharLM(V, hidden, cell=cell, seed=ctx.seed_for(cell, "init"))
+        curves[cell] = nets.train_char_lm(
             model, vocab.encode(train), steps=steps, seq_len=seq_len, seed=ctx.seed_for(cell, "train")
         )
-        ppl[cell] = char_lm_perplexity(model, vocab.encode(test))
-        samples[cell] = sample_text(
+        ppl[cell] = nets.char_lm_perplexity(model, vocab.encode(test))
+        samples[cell] = nets.sample_text(
             model,
             vocab,
             prompt="Return the ",
@@ -436,19 +421,15 @@ def char_lm(
 
 
 def _gridworld(slip: float) -> Any:
-    from physml.rl import GridWorld
-
     # Russell & Norvig's 4x3 world, transposed to 4x4 with one wall: +1 and −1 exits
-    return GridWorld((4, 4), {(0, 3): 1.0, (1, 3): -1.0}, walls=[(1, 1)], step_reward=-0.04, slip=slip)
+    return rl.GridWorld((4, 4), {(0, 3): 1.0, (1, 3): -1.0}, walls=[(1, 1)], step_reward=-0.04, slip=slip)
 
 
 def _q_run(args: tuple[float, int, float, float, int, int]) -> dict[str, Any]:
-    from physml.rl import policy_evaluation, q_learning, value_iteration
-
     slip, episodes, gamma, epsilon, checkpoint_every, seed = args
     env = _gridworld(slip)
-    Q_star, V_star = value_iteration(env.P, env.R, gamma)
-    res = q_learning(
+    Q_star, V_star = rl.value_iteration(env.P, env.R, gamma)
+    res = rl.q_learning(
         env,
         episodes=episodes,
         gamma=gamma,
@@ -457,7 +438,7 @@ def _q_run(args: tuple[float, int, float, float, int, int]) -> dict[str, Any]:
         n_checkpoints=max(1, episodes // checkpoint_every),
         seed=seed,
     )
-    V_pi = policy_evaluation(env.P, env.R, res.Q.argmax(axis=1), gamma, env.terminal)
+    V_pi = rl.policy_evaluation(env.P, env.R, res.Q.argmax(axis=1), gamma, env.terminal)
     return {
         "errors": res.errors.tolist(),
         "checkpoints": res.checkpoints.tolist(),
@@ -490,12 +471,8 @@ def rl_gridworld(
     epsilon: float,
     checkpoint_every: int,
 ) -> None:
-    import numpy as np
-
-    from physml.rl import GridWorld, value_iteration
-
-    corridor = GridWorld((1, 6), {(0, 5): 1.0})
-    _, V = value_iteration(corridor.P, corridor.R, gamma)
+    corridor = rl.GridWorld((1, 6), {(0, 5): 1.0})
+    _, V = rl.value_iteration(corridor.P, corridor.R, gamma)
     d = 5 - np.arange(6)
     exact = np.where(d > 0, gamma ** (d - 1.0), 0.0)
     ctx.check(
@@ -581,28 +558,18 @@ def rl_gridworld(
     validate=lambda p: _positive(p, "episodes"),
 )
 def rl_selfplay(ctx: Context, episodes: int, epsilon: float) -> None:
-    from physml.rl import (
-        EMPTY_BOARD,
-        SelfPlayAgent,
-        legal_moves,
-        minimax_moves,
-        minimax_value,
-        reachable_positions,
-        worst_case_outcomes,
-    )
-
-    ctx.check("minimax value of the empty board (draw)", minimax_value(EMPTY_BOARD), 0.0)
-    agent = SelfPlayAgent(episodes, epsilon=epsilon, seed=ctx.seed_for("agent")).fit()
+    ctx.check("minimax value of the empty board (draw)", rl.minimax_value(rl.EMPTY_BOARD), 0.0)
+    agent = rl.SelfPlayAgent(episodes, epsilon=epsilon, seed=ctx.seed_for("agent")).fit()
     table = {}
     for side, name in ((1, "X"), (-1, "O")):
-        res = worst_case_outcomes(agent.move, side)
+        res = rl.worst_case_outcomes(agent.move, side)
         table[name] = res
         ctx.check(
             f"agent as {name}: losses against every perfect opponent", res["losses"] + res["illegal"], 0.0
         )
-    naive = worst_case_outcomes(lambda b: legal_moves(b)[0], -1)
-    live = [b for b in reachable_positions() if legal_moves(b)]
-    optimal = sum(agent.move(b) in minimax_moves(b) for b in live)
+    naive = rl.worst_case_outcomes(lambda b: rl.legal_moves(b)[0], -1)
+    live = [b for b in rl.reachable_positions() if rl.legal_moves(b)]
+    optimal = sum(agent.move(b) in rl.minimax_moves(b) for b in live)
     ctx.metric("games_vs_minimax", table)
     ctx.metric("naive_lowest_square_as_O_vs_minimax", naive)
     ctx.metric("fraction_of_positions_with_a_minimax_move", optimal / len(live))
@@ -635,8 +602,6 @@ def rl_selfplay(ctx: Context, episodes: int, epsilon: float) -> None:
 
 
 def _grid(images: Any, rows: int) -> Any:
-    import numpy as np
-
     imgs = np.asarray(images).reshape(-1, 28, 28)
     cols = len(imgs) // rows
     return imgs[: rows * cols].reshape(rows, cols, 28, 28).transpose(0, 2, 1, 3).reshape(rows * 28, cols * 28)
@@ -695,27 +660,22 @@ def generative_fashion(
     flow_components: int,
     flow_epochs: int,
 ) -> None:
-    import numpy as np
     import torch
     from sklearn.decomposition import PCA
-
-    from physml._core import torch_generator
-    from physml.flows import FlowDensity
-    from physml.nets import GAN, VAE, interpolate_latents, sample_quality, train_gan, train_vae
 
     _one_thread()
     Xtr, ytr, Xte, _ = _fashion(n_train, 2 * n_eval, ctx.seed_for("data"))
     clf = _train_convnet(Xtr, ytr, tuple(classifier_channels), classifier_epochs, ctx.seed_for("classifier"))
     flat = Xtr.reshape(len(Xtr), -1)
-    vae = VAE(784, latent, (256,), seed=ctx.seed_for("vae"))
-    vae_curve = train_vae(vae, flat, epochs=vae_epochs, seed=ctx.seed_for("vae", "train"))
-    gan = GAN(784, 32, (256,), seed=ctx.seed_for("gan"))
-    gan_curve = train_gan(gan, flat, steps=gan_steps, seed=ctx.seed_for("gan", "train"))
+    vae = nets.VAE(784, latent, (256,), seed=ctx.seed_for("vae"))
+    vae_curve = nets.train_vae(vae, flat, epochs=vae_epochs, seed=ctx.seed_for("vae", "train"))
+    gan = nets.GAN(784, 32, (256,), seed=ctx.seed_for("gan"))
+    gan_curve = nets.train_gan(gan, flat, steps=gan_steps, seed=ctx.seed_for("gan", "train"))
     # the flow (physml.flows, a MAF) models the leading principal components of the images: a flow
     # needs ~10 samples per dimension, so 784 pixels are out of reach of a few thousand images
     pca = PCA(flow_components, svd_solver="full").fit(flat)
     scores_tr = pca.transform(flat)
-    flow = FlowDensity("maf", max_epochs=flow_epochs, seed=ctx.seed_for("flow")).fit(scores_tr)
+    flow = flows.FlowDensity("maf", max_epochs=flow_epochs, seed=ctx.seed_for("flow")).fit(scores_tr)
 
     def from_pca(z: Any) -> Any:
         return np.clip(pca.inverse_transform(z), 0, 1).astype(np.float32).reshape(-1, 1, 28, 28)
@@ -733,7 +693,7 @@ def generative_fashion(
         f"Gaussian (PCA-{flow_components})": from_pca(gauss),
         "uniform noise": ctx.rng("noise").random((n_eval, 1, 28, 28)).astype(np.float32),
     }
-    scores = {k: sample_quality(clf, v, reference) for k, v in sets.items()}
+    scores = {k: nets.sample_quality(clf, v, reference) for k, v in sets.items()}
     fd = {k: s.frechet for k, s in scores.items()}
     ctx.check(
         "Fréchet: real held-out < noise (the measure is validated)",
@@ -789,7 +749,7 @@ def generative_fashion(
     rows = []
     for model, k in ((vae, latent), (gan, 32)):
         for _ in range(2):
-            rows.append(interpolate_latents(model, zr.standard_normal(k), zr.standard_normal(k), 10))
+            rows.append(nets.interpolate_latents(model, zr.standard_normal(k), zr.standard_normal(k), 10))
     fig = ctx.new_figure(figsize=(8.0, 3.6))
     a = fig.subplots()
     a.imshow(_grid(np.concatenate(rows), 4), cmap="gray_r", vmin=0, vmax=1)

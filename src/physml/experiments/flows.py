@@ -25,6 +25,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data
+from physml import flows as flowlib
+from physml._core import check_choice, check_int, check_real
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
@@ -36,8 +42,6 @@ POISSON_STEP = 0.1  # step for ∇·a by central differences (truncation error ~
 
 
 def _check_common(p: dict[str, Any]) -> None:
-    from physml._core import check_choice, check_int, check_real
-
     check_int(p["n_stars"], "n_stars", low=200)
     check_real(p["r_cut"], "r_cut", low=1.0)
     check_int(p["max_epochs"], "max_epochs", low=1)
@@ -57,13 +61,9 @@ def _check_common(p: dict[str, Any]) -> None:
 
 def _stars(n: int, r_cut: float, seed: int) -> tuple[Any, Any, float]:
     """Plummer stars with r < r_cut: positions, velocities and the kept mass fraction M(<r_cut)."""
-    import numpy as np
-
-    from physml.data import plummer_enclosed_mass, plummer_sample
-
-    x, v = plummer_sample(n, seed)
+    x, v = data.plummer_sample(n, seed)
     keep = np.linalg.norm(x, axis=1) < r_cut
-    return x[keep], v[keep], float(plummer_enclosed_mass(r_cut))
+    return x[keep], v[keep], float(data.plummer_enclosed_mass(r_cut))
 
 
 def _flow_params(flow: str, transforms: int, hidden: int, max_epochs: int, lr: float) -> dict[str, Any]:
@@ -79,24 +79,18 @@ def _flow_params(flow: str, transforms: int, hidden: int, max_epochs: int, lr: f
 
 
 def _fit_members(ctx: Context, base: dict[str, Any], X: Any, n: int, label: str) -> list[Any]:
-    from physml.flows import fit_member
-
     items = [({**base, "seed": ctx.seed_for(label, i)}, X) for i in range(n)]
-    return ctx.map(fit_member, items, desc=f"{ctx.name}: {label}")
+    return ctx.map(flowlib.fit_member, items, desc=f"{ctx.name}: {label}")
 
 
 def _kl_estimate(log_p: Any, log_q: Any) -> tuple[float, float]:
     """Held-out KL(p‖q) = mean(log p − log q) and its standard error."""
-    import numpy as np
-
     d = np.asarray(log_p) - np.asarray(log_q)
     return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
 
 
 def _dense_radii(n: int) -> Any:
     """Radii between the 5% and 75% enclosed-mass radii: where the stars are dense."""
-    import numpy as np
-
     m = np.array([0.05, 0.75])
     lo, hi = 1.0 / np.sqrt(m ** (-2.0 / 3.0) - 1.0)
     return np.geomspace(lo, hi, n)
@@ -153,24 +147,19 @@ def flow_plummer_density(
     n_radii: int,
     max_relative_error: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import plummer_density
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.flows import FlowEnsemble, radial_density_profile
-
     x, _, frac = _stars(n_stars, r_cut, ctx.seed_for("train"))
     x_test, _, _ = _stars(max(1000, n_stars // 4), r_cut, ctx.seed_for("test"))
     base = _flow_params(flow, transforms, hidden, max_epochs, learning_rate)
     members = _fit_members(ctx, base, x, n_flows, "flow")
-    ens = FlowEnsemble.from_members(members)
+    ens = flowlib.FlowEnsemble.from_members(members)
 
     radii = _dense_radii(n_radii)
     wide = np.geomspace(0.05, min(0.8 * r_cut, 6.0), 40)
-    truth = plummer_density(radii) / frac  # the truncated sample's density (per unit mass kept)
+    truth = data.plummer_density(radii) / frac  # the truncated sample's density (per unit mass kept)
     seed = ctx.seed_for("directions")
-    member_rel = np.array([radial_density_profile(m, radii, seed=seed)[0] / truth - 1 for m in members])
-    ens_prof, ens_err = radial_density_profile(ens, radii, seed=seed)
+    member_rel = np.array([flowlib.radial_density_profile(m, radii,
+                                                          seed=seed)[0] / truth - 1 for m in members])
+    ens_prof, ens_err = flowlib.radial_density_profile(ens, radii, seed=seed)
     rel = ens_prof / truth - 1
     worst = float(np.max(np.abs(rel)))
     member_worst = np.max(np.abs(member_rel), axis=1)
@@ -184,7 +173,7 @@ def flow_plummer_density(
     )
     # exact bound: no normalised density beats the truth on held-out samples
     r_test = np.linalg.norm(x_test, axis=1)
-    log_p = np.log(plummer_density(r_test) / frac)
+    log_p = np.log(data.plummer_density(r_test) / frac)
     z = sigma_multiple(1 + n_flows)
     kl, kl_err = _kl_estimate(log_p, ens.log_prob(x_test))
     ctx.check(
@@ -215,18 +204,18 @@ def flow_plummer_density(
 
     fig = ctx.new_figure(figsize=(10.0, 4.0))
     ax1, ax2 = fig.subplots(1, 2)
-    rho_wide = plummer_density(wide) / frac
+    rho_wide = data.plummer_density(wide) / frac
     ax1.loglog(wide, rho_wide, "k-", lw=2, label="analytic (3/4π)(1+r²)^(−5/2)")
     for i, m in enumerate(members):
         ax1.loglog(
             wide,
-            radial_density_profile(m, wide, seed=seed)[0],
+            flowlib.radial_density_profile(m, wide, seed=seed)[0],
             "-",
             lw=0.8,
             alpha=0.6,
             label="single flows" if i == 0 else None,
         )
-    ax1.loglog(wide, radial_density_profile(ens, wide, seed=seed)[0], "C3--", lw=1.5, label="average")
+    ax1.loglog(wide, flowlib.radial_density_profile(ens, wide, seed=seed)[0], "C3--", lw=1.5, label="average")
     ax1.axvspan(radii[0], radii[-1], color="0.9", zorder=0)
     ax1.set(xlabel="r", ylabel="ρ(r) / M(<r_cut)", title=f"{flow.upper()}, {len(x)} stars")
     ax1.legend(fontsize=7)
@@ -246,15 +235,11 @@ def flow_plummer_density(
 
 
 def _accelerations(model: Any, positions: Any, velocities: Any) -> Any:
-    from physml.flows import cbe_acceleration
-
-    return cbe_acceleration(model, positions, velocities).acceleration
+    return flowlib.cbe_acceleration(model, positions, velocities).acceleration
 
 
 def _bootstrap(fn: Any, n: int, rng: Any, reps: int = 400) -> float:
     """Standard deviation of ``fn(indices)`` over bootstrap resamples of n positions."""
-    import numpy as np
-
     vals = [fn(rng.integers(0, n, n)) for _ in range(reps)]
     return float(np.std(vals, ddof=1))
 
@@ -313,24 +298,19 @@ def flow_plummer_acceleration(
     max_ensemble_error: float,
     min_variance_share: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import plummer_acceleration, plummer_density, plummer_grad_log_df
-    from physml.flows import FlowEnsemble, local_velocities, poisson_density, sphere_points
-
     x, v, _ = _stars(n_stars, r_cut, ctx.seed_for("train"))
     X = np.concatenate([x, v], axis=1)
     base = _flow_params(flow, transforms, hidden, max_epochs, learning_rate)
     members = _fit_members(ctx, base, X, n_members, "member")
-    ens = FlowEnsemble.from_members(members)
+    ens = flowlib.FlowEnsemble.from_members(members)
 
     r = np.asarray(radii, dtype=float)
-    pos = sphere_points(r, n_directions, ctx.seed_for("directions")).reshape(-1, 3)
-    vel = local_velocities(x, v, pos, k=K_VELOCITIES)
-    truth = plummer_acceleration(pos)
+    pos = flowlib.sphere_points(r, n_directions, ctx.seed_for("directions")).reshape(-1, 3)
+    vel = flowlib.local_velocities(x, v, pos, k=K_VELOCITIES)
+    truth = data.plummer_acceleration(pos)
     norm = np.linalg.norm(truth, axis=1)
 
-    exact = _accelerations(lambda xv: plummer_grad_log_df(xv[:, :3], xv[:, 3:]), pos, vel)
+    exact = _accelerations(lambda xv: data.plummer_grad_log_df(xv[:, :3], xv[:, 3:]), pos, vel)
     exact_err = float(np.max(np.linalg.norm(exact - truth, axis=1) / norm))
     ctx.check("CBE solver with the exact f: max |a − (−∇Φ)|/|∇Φ|", exact_err, 0.0, tolerance=1e-9)
 
@@ -389,8 +369,8 @@ def flow_plummer_acceleration(
     ctx.metric("epochs", [m.n_epochs_ for m in members])
     ctx.metric("n_train", len(x))
     # Poisson's equation: ρ = −∇·a / 4πG from the ensemble's accelerations (central differences)
-    rho, rho_err = poisson_density(ens, pos, vel, step=POISSON_STEP)
-    rho_true = plummer_density(np.linalg.norm(pos, axis=1))
+    rho, rho_err = flowlib.poisson_density(ens, pos, vel, step=POISSON_STEP)
+    rho_true = data.plummer_density(np.linalg.norm(pos, axis=1))
     ctx.metric("poisson_step", POISSON_STEP)
     ctx.metric("ensemble_poisson_density_by_radius", by_r(rho))
     ctx.metric("ensemble_poisson_density_relative_error_by_radius", by_r(rho / rho_true - 1))
@@ -417,7 +397,7 @@ def flow_plummer_acceleration(
     ax2.plot(r, by_r(rel_e), "C3o-", label=f"average of {n_members}")
     ax2.set(xlabel="r", ylabel="|a − (−∇Φ)| / |∇Φ|", ylim=(0, None), title="acceleration error")
     ax2.legend(fontsize=7)
-    ax3.plot(rr, plummer_density(rr), "k-", lw=2, label="analytic ρ")
+    ax3.plot(rr, data.plummer_density(rr), "k-", lw=2, label="analytic ρ")
     ax3.plot(r, by_r(rho), "C3o", label=f"−∇·a/4πG, average of {n_members}")
     ax3.set(xlabel="r", ylabel="ρ", title="density from Poisson's equation")
     ax3.legend(fontsize=7)
@@ -475,27 +455,21 @@ def flow_architectures(
     n_seeds: int,
     max_kl: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import plummer_acceleration, plummer_log_df
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.flows import fit_member, local_velocities, sphere_points
-
     x, v, frac = _stars(n_stars, r_cut, ctx.seed_for("train"))
     xt, vt, _ = _stars(max(1000, n_stars // 4), r_cut, ctx.seed_for("test"))
     X, Xt = np.concatenate([x, v], axis=1), np.concatenate([xt, vt], axis=1)
-    log_p = plummer_log_df(xt, vt) - math.log(frac)  # the truncated sample's normalised f
+    log_p = data.plummer_log_df(xt, vt) - math.log(frac)  # the truncated sample's normalised f
     items = []
     for f in flows:
         epochs = cnf_max_epochs if f == "cnf" else max_epochs
         base = _flow_params(f, transforms, hidden, epochs, learning_rate)
         items += [({**base, "seed": ctx.seed_for(f, s)}, X) for s in range(n_seeds)]
-    fitted = ctx.map(fit_member, items, desc="flow-architectures")
+    fitted = ctx.map(flowlib.fit_member, items, desc="flow-architectures")
 
     radii = np.array([0.5, 1.0, 1.5])
-    pos = sphere_points(radii, 8, ctx.seed_for("directions")).reshape(-1, 3)
-    vel = local_velocities(x, v, pos, k=K_VELOCITIES)
-    truth = plummer_acceleration(pos)
+    pos = flowlib.sphere_points(radii, 8, ctx.seed_for("directions")).reshape(-1, 3)
+    vel = flowlib.local_velocities(x, v, pos, k=K_VELOCITIES)
+    truth = data.plummer_acceleration(pos)
     norm = np.linalg.norm(truth, axis=1)
 
     z = sigma_multiple(len(items))

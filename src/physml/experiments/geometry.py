@@ -9,8 +9,14 @@ Machine Learning for Physics" (seeds/003), slides "Data dimension", "Jet images 
 from __future__ import annotations
 
 import math
+import time
+import warnings
 from typing import Any
 
+import numpy as np
+
+from physml import data, ebm, geometry, scaling
+from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
 BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (seeds/000)"
@@ -28,18 +34,13 @@ def _unknown_if_nan(err: float) -> float:
 
 
 def _attractor_item(args: tuple[str, int, float, int]) -> dict[str, Any]:
-    import time
-
-    from physml.data import henon, lorenz
-    from physml.geometry import CorrelationDimension, LevinaBickel, TwoNN
-
     name, n, dt, seed = args
-    x = henon(n, seed=seed) if name == "henon" else lorenz(n, dt=dt, seed=seed)
+    x = data.henon(n, seed=seed) if name == "henon" else data.lorenz(n, dt=dt, seed=seed)
     start = time.perf_counter()
-    cd = CorrelationDimension(seed=seed).fit(x)
+    cd = geometry.CorrelationDimension(seed=seed).fit(x)
     seconds = time.perf_counter() - start
-    lb = LevinaBickel(seed=seed).fit(x)
-    tn = TwoNN(seed=seed).fit(x)
+    lb = geometry.LevinaBickel(seed=seed).fit(x)
+    tn = geometry.TwoNN(seed=seed).fit(x)
     return {
         "d2": cd.dimension_,
         "d2_err": cd.dimension_err_,
@@ -58,8 +59,6 @@ def _attractor_item(args: tuple[str, int, float, int]) -> dict[str, Any]:
 
 
 def _check_attractor_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_henon"], "n_henon", low=500)
     check_int(p["n_lorenz"], "n_lorenz", low=500)
     check_real(p["lorenz_dt"], "lorenz_dt", low=0.0, high=0.5, low_open=True)
@@ -119,20 +118,15 @@ def dimension_attractors(
 
 
 def _benchmark_item(args: tuple[str, int, int]) -> dict[str, Any]:
-    import warnings
-
-    from physml.data import BENCHMARK_MANIFOLDS, benchmark_manifold
-    from physml.geometry import CorrelationDimension, LevinaBickel, TwoNN
-
     name, n, seed = args
-    x = benchmark_manifold(name, n, seed=seed)
-    truth = BENCHMARK_MANIFOLDS[name][0]
+    x = data.benchmark_manifold(name, n, seed=seed)
+    truth = data.BENCHMARK_MANIFOLDS[name][0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = CorrelationDimension(seed=seed).fit(x)
+        ours = geometry.CorrelationDimension(seed=seed).fit(x)
         baseline, baseline_name = _corrint(x, seed)
-        mle = LevinaBickel(seed=seed).fit(x)
-        twonn = TwoNN(seed=seed).fit(x)
+        mle = geometry.LevinaBickel(seed=seed).fit(x)
+        twonn = geometry.TwoNN(seed=seed).fit(x)
     return {
         "name": name,
         "truth": truth,
@@ -150,23 +144,18 @@ def _corrint(x: Any, seed: int) -> tuple[float, str]:
     try:
         import skdim  # optional, not a dependency of physml
     except ImportError:
-        from physml.geometry import CorrelationDimension
-
-        fit = CorrelationDimension("knn", k1=10, k2=20, n_subsamples=0, seed=seed).fit(x)
+        fit = geometry.CorrelationDimension("knn", k1=10, k2=20, n_subsamples=0, seed=seed).fit(x)
         return fit.dimension_, "CorrInt rule (median 10th/20th-neighbour radii) reproduced by physml"
     return float(skdim.id.CorrInt(k1=10, k2=20).fit(x).dimension_), f"skdim {skdim.__version__} CorrInt"
 
 
 def _check_benchmark_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-    from physml.data import BENCHMARK_MANIFOLDS
-
     check_int(p["n_samples"], "n_samples", low=100)
     if not p["manifolds"]:
         raise ValueError("manifolds must name at least one benchmark manifold")
     for name in p["manifolds"]:
-        if name not in BENCHMARK_MANIFOLDS:
-            raise ValueError(f"unknown manifold {name!r}; accepted: {', '.join(BENCHMARK_MANIFOLDS)}")
+        if name not in data.BENCHMARK_MANIFOLDS:
+            raise ValueError(f"unknown manifold {name!r}; accepted: {', '.join(data.BENCHMARK_MANIFOLDS)}")
 
 
 _QUICK_MANIFOLDS = (
@@ -226,8 +215,6 @@ _QUICK_MANIFOLDS = (
     validate=_check_benchmark_params,
 )
 def dimension_benchmark(ctx: Context, n_samples: int, manifolds: tuple[str, ...]) -> None:
-    import numpy as np
-
     rows = ctx.map(_benchmark_item, [(m, n_samples, ctx.seed_for(m)) for m in manifolds], desc="manifolds")
     truth = np.array([r["truth"] for r in rows], dtype=float)
     ours = np.array([r["physml_cd"] for r in rows])
@@ -283,8 +270,6 @@ def dimension_benchmark(ctx: Context, n_samples: int, manifolds: tuple[str, ...]
 
 
 def _check_spectrum_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["n_images"], "n_images", low=500, high=60000)
     check_int(p["ising_L"], "ising_L", low=4)
     if p["ising_L"] % 2:
@@ -297,15 +282,10 @@ def _check_spectrum_params(p: dict[str, Any]) -> None:
 
 
 def _ising_spectrum(args: tuple[int, int, int]) -> dict[str, Any]:
-    import numpy as np
-
-    from physml.ebm import critical_temperature, ising_configurations
-    from physml.geometry import CovarianceSpectrum
-
     L, n, seed = args
-    spins, _ = ising_configurations(L, critical_temperature(), n, seed=seed)
+    spins, _ = ebm.ising_configurations(L, ebm.critical_temperature(), n, seed=seed)
     x = spins.reshape(n, -1).astype(np.float64)
-    spec = CovarianceSpectrum(fit_range=(2, L * L // 4), seed=seed).fit(x)
+    spec = geometry.CovarianceSpectrum(fit_range=(2, L * L // 4), seed=seed).fit(x)
     # lambda_1 is the k = 0 mode, L**2 <m**2> (m averages to zero by symmetry)
     top = L * L * np.mean(x, axis=1) ** 2
     return {
@@ -336,17 +316,11 @@ def _ising_spectrum(args: tuple[int, int, int]) -> dict[str, Any]:
 def spectrum_powerlaw(
     ctx: Context, n_images: int, ising_L: int, ising_samples: int, noise_samples: int, noise_features: int
 ) -> None:
-    import numpy as np
-
-    from physml.data import fashion_mnist
-    from physml.geometry import CovarianceSpectrum, marchenko_pastur_quantiles
-    from physml.scaling import fit_power_law
-
     # Fashion-MNIST: ranks 2..200 (the first is the mean brightness direction)
-    x, _ = fashion_mnist("train")
+    x, _ = data.fashion_mnist("train")
     pick = ctx.rng("images").permutation(len(x))[:n_images]
     images = x[pick].reshape(n_images, -1) / 255.0
-    fashion = CovarianceSpectrum(fit_range=(2, 200), seed=ctx.seed_for("fashion")).fit(images)
+    fashion = geometry.CovarianceSpectrum(fit_range=(2, 200), seed=ctx.seed_for("fashion")).fit(images)
     decades_f = math.log10(fashion.eigenvalues_[1] / fashion.eigenvalues_[199])
     ctx.check(
         "Fashion-MNIST α (decay faster than 1/i)",
@@ -394,10 +368,10 @@ def spectrum_powerlaw(
 
     # white noise: the fitted 'power law' is the Marchenko-Pastur artefact of finite T, no more
     noise = ctx.rng("noise").standard_normal((noise_samples, noise_features))
-    white = CovarianceSpectrum(seed=ctx.seed_for("white")).fit(noise)
+    white = geometry.CovarianceSpectrum(seed=ctx.seed_for("white")).fit(noise)
     lo, hi = white.fit_range_
-    mp = marchenko_pastur_quantiles(noise_samples, noise_features)
-    mp_alpha = -fit_power_law(np.arange(lo, hi + 1), mp[lo - 1 : hi]).exponent - 1.0
+    mp = geometry.marchenko_pastur_quantiles(noise_samples, noise_features)
+    mp_alpha = -scaling.fit_power_law(np.arange(lo, hi + 1), mp[lo - 1 : hi]).exponent - 1.0
     ctx.check(
         "white noise α = Marchenko-Pastur prediction",
         white.alpha_,
@@ -436,12 +410,9 @@ def spectrum_powerlaw(
 
 
 def _local_item(args: tuple[int, float, float, int, int]) -> dict[str, Any]:
-    from physml.data import sphere
-    from physml.geometry import MultiscaleLocalPCA
-
     n, radius, noise, n_centers, seed = args
-    x = sphere(n, 2, radius=radius, noise=noise, seed=seed)
-    m = MultiscaleLocalPCA(n_centers=n_centers, seed=seed).fit(x)
+    x = data.sphere(n, 2, radius=radius, noise=noise, seed=seed)
+    m = geometry.MultiscaleLocalPCA(n_centers=n_centers, seed=seed).fit(x)
     return {
         "d": m.tangent_dimension_,
         "sigma": m.noise_level_,
@@ -456,8 +427,6 @@ def _local_item(args: tuple[int, float, float, int, int]) -> dict[str, Any]:
 
 
 def _check_local_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_dense"], "n_dense", low=100)
     check_int(p["n_sparse"], "n_sparse", low=20)
     check_int(p["n_centers"], "n_centers", low=10)
@@ -481,8 +450,6 @@ def _check_local_params(p: dict[str, Any]) -> None:
 def local_scales(
     ctx: Context, n_dense: int, n_sparse: int, radius: float, noise: float, n_centers: int, n_repeats: int
 ) -> None:
-    import numpy as np
-
     dense = ctx.map(
         _local_item,
         [(n_dense, radius, noise, n_centers, ctx.seed_for("dense", i)) for i in range(n_repeats)],
@@ -560,8 +527,6 @@ def local_scales(
 
 
 def _check_calibration_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["n_calibration"], "n_calibration", low=10)
     check_int(p["n_repeats"], "n_repeats", low=3)
     check_int(p["n_pairs"], "n_pairs", low=10)
@@ -571,8 +536,6 @@ def _check_calibration_params(p: dict[str, Any]) -> None:
 def _detector_covariance(points: Any) -> Any:
     """A toy tracker's resolution at ``points`` (n, 2): radial error 0.02 (1 + r), azimuthal error
     0.004 (1 + 3 r), so the covariance turns with the azimuth and its anisotropy varies."""
-    import numpy as np
-
     r = np.linalg.norm(points, axis=1)
     phi = np.arctan2(points[:, 1], points[:, 0])
     sr, sp = 0.02 * (1 + r), 0.004 * (1 + 3 * r)
@@ -598,10 +561,6 @@ def _detector_covariance(points: Any) -> Any:
 def calibration_metric(
     ctx: Context, n_calibration: int, n_repeats: int, n_pairs: int, n_queries: int
 ) -> None:
-    import numpy as np
-
-    from physml.geometry import CovarianceField, mahalanobis_distance
-
     rng = ctx.rng("detector")
 
     def disk(n: int) -> Any:
@@ -615,12 +574,12 @@ def calibration_metric(
     repeats = sources[:, None, :] + np.einsum(
         "nij,nmj->nmi", chol, rng.standard_normal((n_calibration, n_repeats, 2))
     )
-    field = CovarianceField.from_repeats(repeats, n_neighbors=4)
+    field = geometry.CovarianceField.from_repeats(repeats, n_neighbors=4)
 
     # distances between nearby pairs: true statistical distance vs whitened vs Euclidean
     a = disk(n_pairs) * 0.95
     b = a + rng.normal(scale=0.03, size=a.shape)
-    truth = mahalanobis_distance(a, b, _detector_covariance(0.5 * (a + b)))
+    truth = geometry.mahalanobis_distance(a, b, _detector_covariance(0.5 * (a + b)))
     whitened = field.distance(a, b)
     euclid = np.linalg.norm(a - b, axis=1)
     euclid *= np.median(truth / euclid)  # the best single scale: units cannot save Euclid
@@ -656,11 +615,11 @@ def calibration_metric(
     flat_meas = np.repeat(meas, k, axis=0)
     true_cov = _detector_covariance(flat_src)
     # Bayes rule with the true covariances: maximise the Gaussian likelihood
-    d_true = mahalanobis_distance(flat_meas, flat_src, true_cov).reshape(-1, k)
+    d_true = geometry.mahalanobis_distance(flat_meas, flat_src, true_cov).reshape(-1, k)
     logdet = np.linalg.slogdet(true_cov)[1].reshape(-1, k)
     bayes = np.argmin(d_true**2 + logdet, axis=1)
     est_cov = field.covariance(flat_src)
-    d_est = mahalanobis_distance(flat_meas, flat_src, est_cov).reshape(-1, k)
+    d_est = geometry.mahalanobis_distance(flat_meas, flat_src, est_cov).reshape(-1, k)
     whitened_nn = np.argmin(d_est**2 + np.linalg.slogdet(est_cov)[1].reshape(-1, k), axis=1)
     euclid_nn = np.argmin(np.linalg.norm(flat_meas - flat_src, axis=1).reshape(-1, k), axis=1)
     acc = {

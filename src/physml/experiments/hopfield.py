@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from physml import ebm
+from physml._core import check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
@@ -30,16 +34,12 @@ OVERLAP_AT_ALPHA_C = 0.967
 
 
 def _capacity_point(args: tuple[int, float, int, int, int]) -> dict[str, Any]:
-    from physml.ebm import hopfield_capacity_sweep
-
     n_units, alpha, n_trials, max_sweeps, seed = args
-    sweep = hopfield_capacity_sweep(n_units, [alpha], n_trials, max_sweeps=max_sweeps, seed=seed)
+    sweep = ebm.hopfield_capacity_sweep(n_units, [alpha], n_trials, max_sweeps=max_sweeps, seed=seed)
     return {"sweep": sweep}
 
 
 def _check_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     sizes, alphas = p["sizes"], p["alphas"]
     if len(sizes) < 2 or list(sizes) != sorted(set(sizes)):
         raise ValueError(f"sizes must be at least two increasing network sizes N, got {sizes}")
@@ -127,10 +127,6 @@ def hopfield_capacity(
     form) and ``α_∞`` is compared with 0.138.  A second check: well below ``α_c`` the largest
     network keeps the overlap of the retrieval state, ``⟨m⟩ ≥ 0.967``.
     """
-    import numpy as np
-
-    from physml.ebm import curve_crossing, finite_size_extrapolation
-
     seed = ctx.seed_for("networks")
     items = [(n, float(a), n_trials, max_sweeps, seed) for n in sizes for a in alphas]
     points = ctx.map(_capacity_point, items, desc="hopfield-capacity points")
@@ -148,7 +144,7 @@ def hopfield_capacity(
         logit_err = np.array([s.retrieval_logit(min_overlap)[1][0] for s in sweeps])
         converged = float(np.mean([s.converged.mean() for s in sweeps]))
         # the retrieval probability falls through 1/2 where its logit falls through 0
-        crossing = curve_crossing(realised, logit, logit_err, 0.0, degree=degree, n_points=n_points)
+        crossing = ebm.curve_crossing(realised, logit, logit_err, 0.0, degree=degree, n_points=n_points)
         curves.append(
             {
                 "N": n,
@@ -167,7 +163,7 @@ def hopfield_capacity(
 
     a50 = np.array([c["alpha_50"] for c in curves])
     a50_err = np.array([c["alpha_50_error"] for c in curves])
-    fit = finite_size_extrapolation(sizes, a50, a50_err, omega=omega)
+    fit = ebm.finite_size_extrapolation(sizes, a50, a50_err, omega=omega)
     ctx.metric(
         "extrapolation",
         {

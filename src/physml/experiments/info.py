@@ -15,6 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from physml import info
+from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
 BYERS = "Byers (seeds/000), supervised learning as an information bottleneck"
@@ -23,8 +27,6 @@ NUMERIC = 1e-6  # bits: far above the iteration's error, far below any physical 
 
 
 def _validate(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_real(p["flip"], "flip", low=0.0, high=0.5)
     if not 0.0 < p["flip"] < 0.5:
         raise ValueError(f"flip must be in (0, 0.5), got {p['flip']}")
@@ -57,23 +59,12 @@ def ib_binary_channel(
     n_y: int,
     n_restarts: int,
 ) -> None:
-    import numpy as np
-
-    from physml.info import (
-        DeterministicIB,
-        binary_entropy,
-        binary_symmetric_ib_curve,
-        entropy,
-        information_curve,
-        mutual_information,
-    )
-
     p = flip
     bsc = np.array([[0.5 * (1 - p), 0.5 * p], [0.5 * p, 0.5 * (1 - p)]])
     beta_c = 1.0 / (1.0 - 2.0 * p) ** 2
     betas = np.geomspace(0.2, beta_max, n_betas)
-    curve = information_curve(bsc, betas, n_restarts=n_restarts, seed=ctx.seed_for("bsc"))
-    exact = binary_symmetric_ib_curve(curve.I_xt, p)
+    curve = info.information_curve(bsc, betas, n_restarts=n_restarts, seed=ctx.seed_for("bsc"))
+    exact = info.binary_symmetric_ib_curve(curve.I_xt, p)
     ctx.check(
         "BSC: max |I(T;Y) − closed form| (bits)",
         float(np.max(np.abs(curve.I_ty - exact))),
@@ -96,7 +87,8 @@ def ib_binary_channel(
         comparison="at_least",
     )
     ctx.check(
-        "BSC: I(T;Y) at β_max = 1 − h(p)", float(curve.I_ty[-1]), 1.0 - binary_entropy(p), tolerance=NUMERIC
+        "BSC: I(T;Y) at β_max = 1 − h(p)", float(curve.I_ty[-1]), 1.0 - info.binary_entropy(p),
+        tolerance=NUMERIC,
     )
     ctx.metric("bsc", {"beta": betas, "I_xt": curve.I_xt, "I_ty": curve.I_ty, "beta_c": beta_c})
 
@@ -110,8 +102,8 @@ def ib_binary_channel(
     for j in range(n_joints):
         rng = ctx.rng("joint", j)
         joint = rng.dirichlet(np.ones(n_x * n_y)).reshape(n_x, n_y)
-        c = information_curve(joint, betas, n_restarts=n_restarts, seed=ctx.seed_for("curve", j))
-        h_x, i_xy = entropy(joint.sum(1)), mutual_information(joint)
+        c = info.information_curve(joint, betas, n_restarts=n_restarts, seed=ctx.seed_for("curve", j))
+        h_x, i_xy = info.entropy(joint.sum(1)), info.mutual_information(joint)
         worst_start = max(worst_start, c.I_xt[0], c.I_ty[0])
         worst_end = max(worst_end, abs(c.I_xt[-1] - h_x), abs(c.I_ty[-1] - i_xy))
         worst_monotone = max(worst_monotone, -np.min(np.diff(c.I_xt)), -np.min(np.diff(c.I_ty)))
@@ -125,7 +117,8 @@ def ib_binary_channel(
                 float(np.max(s - 1 / betas[:-1][moving])),
                 float(np.max(1 / betas[1:][moving] - s)),
             )
-        dib = DeterministicIB(beta=beta_max * 1e3, n_restarts=n_restarts, seed=ctx.seed_for("dib", j)).fit(
+        dib = info.DeterministicIB(beta=beta_max * 1e3, n_restarts=n_restarts, seed=ctx.seed_for("dib",
+                                                                                                 j)).fit(
             joint
         )
         worst_dib = max(worst_dib, abs(dib.I_ty_ - i_xy))
@@ -179,7 +172,7 @@ def ib_binary_channel(
     fig = ctx.new_figure(figsize=(10.0, 4.0))
     ax1, ax2 = fig.subplots(1, 2)
     u = np.linspace(0, 1, 200)
-    ax1.plot(u, binary_symmetric_ib_curve(u, p), "k-", lw=1, label="closed form")
+    ax1.plot(u, info.binary_symmetric_ib_curve(u, p), "k-", lw=1, label="closed form")
     ax1.plot(curve.I_xt, curve.I_ty, "o", ms=3, label="iterative IB (annealed)")
     ax1.set(xlabel="I(X;T) [bits]", ylabel="I(T;Y) [bits]", title=f"binary symmetric channel, p = {p:g}")
     ax1.legend(fontsize=8)

@@ -12,7 +12,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from physml.lab import Context, experiment
+import numpy as np
+
+from physml import geometry, invariance, nets, scaling
+from physml._core import check_int, check_real
+from physml.experiments._tolerances import sigma_multiple
+from physml.lab import Context, experiment, get_experiment
 
 BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (seeds/000)"
 KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
@@ -28,8 +33,6 @@ SHAPE_THRESHOLD = 2 * math.pi / 3  # the shape question: is the largest angle ab
 
 
 def _check_triangles(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_triangles"], "n_triangles", low=200)
     check_int(p["n_test"], "n_test", low=100)
     check_int(p["n_repeats"], "n_repeats", low=2)
@@ -75,31 +78,17 @@ def triangles_relevance(
     embed_samples: int,
     embed_steps: int,
 ) -> None:
-    import numpy as np
     import torch
     from sklearn.neighbors import KNeighborsClassifier
 
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.geometry import LevinaBickel
-    from physml.invariance import (
-        Group,
-        InvariantEmbedding,
-        is_obtuse,
-        learning_curve,
-        orbit_variance,
-        quotient_dimensions,
-        random_point_sets,
-        triangle_angles,
-    )
-
     torch.set_num_threads(1)
-    x = random_point_sets(n_triangles, seed=ctx.seed_for("train"))
-    xt = random_point_sets(n_test, seed=ctx.seed_for("test"))
+    x = invariance.random_point_sets(n_triangles, seed=ctx.seed_for("train"))
+    xt = invariance.random_point_sets(n_test, seed=ctx.seed_for("test"))
     z = sigma_multiple(7)
 
     # 1. dimension before and after quotienting (Levina-Bickel; TwoNN as a second opinion)
-    mle = quotient_dimensions(x, STAGES, estimator="mle", seed=ctx.seed_for("mle"))
-    two = quotient_dimensions(x, STAGES, estimator="twonn", seed=ctx.seed_for("twonn"))
+    mle = invariance.quotient_dimensions(x, STAGES, estimator="mle", seed=ctx.seed_for("mle"))
+    two = invariance.quotient_dimensions(x, STAGES, estimator="twonn", seed=ctx.seed_for("twonn"))
     labels = ("raw", "translations quotiented", "+ rotations", "+ scale")
     for q, d, label in zip(mle, STAGE_DIMENSIONS, labels, strict=True):
         ctx.check(f"dimension, {label} (Levina-Bickel)", q.dimension, d, uncertainty=q.dimension_err,
@@ -108,25 +97,26 @@ def triangles_relevance(
     ctx.metric("dimensions_twonn", [[q.group, q.dimension, q.dimension_err] for q in two])
 
     # 2. labels: the fraction of obtuse triangles is exactly 3/4 for Gaussian vertices
-    y, yt = is_obtuse(x), is_obtuse(xt)
+    y, yt = invariance.is_obtuse(x), invariance.is_obtuse(xt)
     frac = float(y.mean())
     err = math.sqrt(0.75 * 0.25 / n_triangles)
     ctx.check("fraction of obtuse triangles", frac, 0.75, uncertainty=err, tolerance=z * err)
 
     # 3. sample efficiency: k-nearest neighbours on raw coordinates versus on the angles, for the
     # shape question "is the largest angle above 120°?" (43.6% yes: near balanced, so chance is ~56%)
-    y = triangle_angles(x).max(axis=1) > SHAPE_THRESHOLD
-    yt = triangle_angles(xt).max(axis=1) > SHAPE_THRESHOLD
+    y = invariance.triangle_angles(x).max(axis=1) > SHAPE_THRESHOLD
+    yt = invariance.triangle_angles(xt).max(axis=1) > SHAPE_THRESHOLD
     ctx.metric("fraction_above_120_degrees", float(y.mean()))
     def knn(seed: int) -> Any:
         return KNeighborsClassifier(n_neighbors=5)
 
-    raw = learning_curve(knn, x.reshape(n_triangles, -1), y, xt.reshape(n_test, -1), yt, sizes,
+    raw = invariance.learning_curve(knn, x.reshape(n_triangles, -1), y, xt.reshape(n_test, -1), yt, sizes,
                          n_repeats=n_repeats, seed=ctx.seed_for("raw"))
-    inv = learning_curve(knn, triangle_angles(x), y, triangle_angles(xt), yt, sizes,
+    inv = invariance.learning_curve(knn, invariance.triangle_angles(x), y, invariance.triangle_angles(xt),
+                                    yt, sizes,
                          n_repeats=n_repeats, seed=ctx.seed_for("angles"))
-    similarity = Group("similarity")
-    canon = learning_curve(knn, similarity.canonicalize(x).reshape(n_triangles, -1), y,
+    similarity = invariance.Group("similarity")
+    canon = invariance.learning_curve(knn, similarity.canonicalize(x).reshape(n_triangles, -1), y,
                            similarity.canonicalize(xt).reshape(n_test, -1), yt, sizes,
                            n_repeats=n_repeats, seed=ctx.seed_for("canonical"))
     n_canon = canon.samples_to_reach(target_accuracy, seed=ctx.seed_for("boot-canonical"))
@@ -148,14 +138,14 @@ def triangles_relevance(
     ctx.metric("learning_curve_angles", inv.mean)
 
     # 4. a learned similarity-invariant map: its image is two-dimensional
-    emb = InvariantEmbedding("similarity", n_components=2, hidden=(64, 64), steps=embed_steps,
+    emb = invariance.InvariantEmbedding("similarity", n_components=2, hidden=(64, 64), steps=embed_steps,
                              seed=ctx.seed_for("embedding")).fit(x[:embed_samples])
-    ov = orbit_variance(emb.transform, xt, "similarity", seed=ctx.seed_for("orbits"))
+    ov = invariance.orbit_variance(emb.transform, xt, "similarity", seed=ctx.seed_for("orbits"))
     ctx.check("learned map: orbit variance / across-orbit variance", ov.ratio, 0.1, uncertainty=ov.ratio_err,
               comparison="at_most")
-    xi = random_point_sets(max(n_test, 2000), seed=ctx.seed_for("image"))
+    xi = invariance.random_point_sets(max(n_test, 2000), seed=ctx.seed_for("image"))
     image = emb.transform(xi)
-    lb = LevinaBickel(seed=ctx.seed_for("image-dimension")).fit(image)
+    lb = geometry.LevinaBickel(seed=ctx.seed_for("image-dimension")).fit(image)
     # 2 outputs: the check fails if the map collapses shapes onto a curve or fails to be invariant
     ctx.check("learned map: dimension of its image (2 outputs)", lb.dimension_, 2.0,
               uncertainty=lb.dimension_err_, tolerance=z * lb.dimension_err_ + 0.25)
@@ -179,7 +169,7 @@ def triangles_relevance(
     ax2.set(xscale="log", xlabel="training triangles", ylabel="test accuracy",
             title="Sample efficiency (5-NN), largest angle > 120°?")
     ax2.legend(fontsize=8)
-    largest = triangle_angles(xi[:1000]).max(axis=1)
+    largest = invariance.triangle_angles(xi[:1000]).max(axis=1)
     sc = ax3.scatter(image[:1000, 0], image[:1000, 1], c=largest, s=4, cmap="viridis")
     fig.colorbar(sc, ax=ax3, label="largest angle (rad)")
     ax3.set(xlabel="embedding 1", ylabel="embedding 2", title="Learned invariant map")
@@ -187,8 +177,6 @@ def triangles_relevance(
 
 
 def _check_embedding(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_train"], "n_train", low=10)
     check_int(p["n_test"], "n_test", low=10)
     check_int(p["n_points"], "n_points", low=2)
@@ -196,9 +184,8 @@ def _check_embedding(p: dict[str, Any]) -> None:
     check_int(p["steps"], "steps", low=1)
     check_int(p["n_elements"], "n_elements", low=1)
     check_real(p["max_ratio"], "max_ratio", low=0.0, low_open=True)
-    from physml.invariance import Group
 
-    Group(p["group"], p["dim"])
+    invariance.Group(p["group"], p["dim"])
 
 
 @experiment(
@@ -226,23 +213,22 @@ def invariant_embedding(
     n_components: int,
     max_ratio: float,
 ) -> None:
-    import numpy as np
     import torch
 
-    from physml.invariance import Group, InvariantEmbedding, orbit_variance, random_point_sets
-
     torch.set_num_threads(1)
-    measured_group = Group("rotation", dim)  # the symmetry of the data, whatever was trained
-    x = random_point_sets(n_train, n_points, dim, seed=ctx.seed_for("train"))
-    xt = random_point_sets(n_test, n_points, dim, seed=ctx.seed_for("test"))
-    emb = InvariantEmbedding(Group(group, dim), n_components=n_components, hidden=(64, 64), steps=steps,
-                             n_group_elements=n_elements, seed=ctx.seed_for("embedding")).fit(x)
-    untrained = InvariantEmbedding(Group(group, dim), n_components=n_components, hidden=(64, 64), steps=1,
-                                   seed=ctx.seed_for("embedding")).fit(x)
-    seen = orbit_variance(emb.transform, xt, measured_group, elements=emb.elements_ if group == "rotation"
+    measured_group = invariance.Group("rotation", dim)  # the symmetry of the data, whatever was trained
+    x = invariance.random_point_sets(n_train, n_points, dim, seed=ctx.seed_for("train"))
+    xt = invariance.random_point_sets(n_test, n_points, dim, seed=ctx.seed_for("test"))
+    emb = invariance.InvariantEmbedding(invariance.Group(group, dim), n_components=n_components,
+                                        hidden=(64, 64), steps=steps, n_group_elements=n_elements,
+                                        seed=ctx.seed_for("embedding")).fit(x)
+    untrained = invariance.InvariantEmbedding(invariance.Group(group, dim), n_components=n_components,
+                                              hidden=(64, 64), steps=1, seed=ctx.seed_for("embedding")).fit(x)
+    seen = invariance.orbit_variance(emb.transform, xt, measured_group,
+                                     elements=emb.elements_ if group == "rotation"
                           else None, seed=ctx.seed_for("seen"))
-    unseen = orbit_variance(emb.transform, xt, measured_group, seed=ctx.seed_for("unseen"))
-    before = orbit_variance(untrained.transform, xt, measured_group, seed=ctx.seed_for("unseen"))
+    unseen = invariance.orbit_variance(emb.transform, xt, measured_group, seed=ctx.seed_for("unseen"))
+    before = invariance.orbit_variance(untrained.transform, xt, measured_group, seed=ctx.seed_for("unseen"))
     ctx.check("new clouds, new rotations: within / across orbit variance", unseen.ratio, max_ratio,
               uncertainty=unseen.ratio_err, comparison="at_most")
     # generalisation within the group: unseen rotations no worse than seen ones (3 x, plus errors)
@@ -302,16 +288,12 @@ def _hand_counts(n: int, lstm_steps: int) -> dict[str, tuple[int, int]]:
 
 def _run_compute(name: str, preset: str) -> list[tuple[str, float, int]]:
     """(label, training FLOPs, samples processed) of each run of a registered experiment's preset."""
-    from physml.lab import get_experiment
-    from physml.nets import MLP
-    from physml.scaling import count_flops, training_compute
-
     p = get_experiment(name).preset(preset)
     runs = []
     if name == "fashion-mlp":
-        c = count_flops(MLP((784, *p["hidden"], 10)), (784,))
+        c = scaling.count_flops(nets.MLP((784, *p["hidden"], 10)), (784,))
         samples = p["n_models"] * p["epochs"] * p["n_train"]
-        runs.append((f"{name} ({preset})", training_compute(c, samples=samples), samples))
+        runs.append((f"{name} ({preset})", scaling.training_compute(c, samples=samples), samples))
     elif name == "scaling-fashion":
         # trained to convergence: the preset fixes only the step cap, so this is an upper bound (the
         # compute actually spent is the experiment's own metric `training_flops`)
@@ -321,15 +303,15 @@ def _run_compute(name: str, preset: str) -> list[tuple[str, float, int]]:
         total, samples = 0.0, 0
         for n, w, _ in keys:
             s = p["max_steps"] * min(p["batch_size"], n)
-            total += training_compute(count_flops(MLP((784, w, 10)), (784,)), samples=s)
+            total += scaling.training_compute(scaling.count_flops(nets.MLP((784, w, 10)), (784,)), samples=s)
             samples += s
         runs.append((f"{name} ({preset}, at most: every run at max_steps)", total, samples))
     elif name == "scaling-dimension":
         total, samples = 0.0, 0
         for d in p["dims"]:
-            c = count_flops(MLP((2 * d, *[p["width"]] * p["depth"], 1)), (2 * d,))
+            c = scaling.count_flops(nets.MLP((2 * d, *[p["width"]] * p["depth"], 1)), (2 * d,))
             s = p["n_seeds"] * sum(p["max_steps"] * min(p["batch_size"], n) for n in p["sizes"])
-            total += training_compute(c, samples=s)
+            total += scaling.training_compute(c, samples=s)
             samples += s
         runs.append((f"{name} ({preset}, at most: every run at max_steps)", total, samples))
     return runs
@@ -347,24 +329,20 @@ def _run_compute(name: str, preset: str) -> list[tuple[str, float, int]]:
     tags=("scaling", "kaplan", "compute"),
 )
 def ml_by_the_numbers(ctx: Context, width: int, lstm_steps: int, runs: tuple[str, ...]) -> None:
-    import numpy as np
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
-    from physml.scaling import count_flops, model_from_spec
-
     torch.set_num_threads(1)
-    from physml.nets import count_parameters
 
-    c = count_flops(model_from_spec(f"dense:{width},{width}")[0], (width,))
+    c = scaling.count_flops(scaling.model_from_spec(f"dense:{width},{width}")[0], (width,))
     ctx.check(f"parameters of a dense {width}→{width} layer", c.parameters, 615_440 if width == 784 else
-              count_parameters((width, width)))
+              nets.count_parameters((width, width)))
     table = []
     # bias elements applied per sample: one per output unit of each dense layer, per output pixel of a conv
     bias_adds = {"dense": width, "mlp": 256 + 10, "cnn": (16 + 32) * 28 * 28 + 10}
     for spec, (params, forward) in _hand_counts(width, lstm_steps).items():
-        model, shape = model_from_spec(spec, seed=ctx.seed_for(spec))
-        got = count_flops(model, shape)
+        model, shape = scaling.model_from_spec(spec, seed=ctx.seed_for(spec))
+        got = scaling.count_flops(model, shape)
         family = spec.split(":")[0]
         if family != "dense":
             ctx.check(f"{family}: forward FLOPs / hand count", got.forward_flops / forward, 1.0)

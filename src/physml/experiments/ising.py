@@ -13,8 +13,13 @@ Every simulation is one item of ``ctx.map`` (an algorithm, a size and a temperat
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
+import numpy as np
+
+from physml import ebm, scaling
+from physml._core import check_choice, check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
@@ -35,17 +40,13 @@ ALGORITHMS = ("metropolis", "heat-bath", "wolff")
 
 
 def _check_temperatures(values: Any, name: str) -> None:
-    from physml.ebm import check_temperature
-
     if not values:
         raise ValueError(f"{name} must list at least one temperature, e.g. 2.0,2.269")
     for i, T in enumerate(values):
-        check_temperature(T, f"{name}[{i}]")
+        ebm.check_temperature(T, f"{name}[{i}]")
 
 
 def _check_sizes(values: Any, name: str, *, even: bool) -> None:
-    from physml._core import check_int
-
     if not values:
         raise ValueError(f"{name} must list at least one lattice size")
     for i, L in enumerate(values):
@@ -55,12 +56,10 @@ def _check_sizes(values: Any, name: str, *, even: bool) -> None:
 
 
 def _sampler(algorithm: str, L: int, replicas: int, **kwargs: Any) -> Any:
-    from physml.ebm import CheckerboardSampler, IsingLattice, WolffSampler
-
-    model = IsingLattice(L)
+    model = ebm.IsingLattice(L)
     if algorithm == "wolff":
-        return WolffSampler(model, n_replicas=replicas, **kwargs)
-    return CheckerboardSampler(model, rule=algorithm, n_replicas=replicas)
+        return ebm.WolffSampler(model, n_replicas=replicas, **kwargs)
+    return ebm.CheckerboardSampler(model, rule=algorithm, n_replicas=replicas)
 
 
 def _estimates(result: Any) -> dict[str, tuple[float, float, float]]:
@@ -73,14 +72,10 @@ def _estimates(result: Any) -> dict[str, tuple[float, float, float]]:
 
 def _simulate_point(args: tuple[str, int, float, int, int, int, Any, int]) -> dict[str, Any]:
     """One equilibrium simulation; returns the estimates only (the time series stay here)."""
-    import warnings
-
-    from physml.ebm import simulate
-
     algorithm, L, T, replicas, n_thermalise, n_measure, start, seed = args
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        result = simulate(
+        result = ebm.simulate(
             _sampler(algorithm, L, replicas),
             T,
             n_thermalise=n_thermalise,
@@ -99,8 +94,6 @@ def _simulate_point(args: tuple[str, int, float, int, int, int, Any, int]) -> di
 
 
 def _check_exact_params(p: dict[str, Any]) -> None:
-    from physml._core import check_choice, check_int, check_real
-
     check_int(p["L"], "L", low=4)
     if p["L"] % 2:
         raise ValueError(f"L must be even for the checkerboard samplers, got {p['L']}")
@@ -174,10 +167,6 @@ def ising_exact(
     ``z`` set by :func:`~physml.experiments._tolerances.sigma_multiple` so that all checks
     together have a ``false_alarm`` chance of failing by chance, *and* within the relative bound.
     """
-    import numpy as np
-
-    from physml.ebm import critical_temperature, kaufman, onsager_energy, onsager_specific_heat
-
     items = []
     for algorithm in algorithms:
         wolff = algorithm == "wolff"
@@ -193,7 +182,7 @@ def ising_exact(
     table = []
     for item, run in zip(items, runs, strict=True):
         algorithm, _, T = item[:3]
-        exact = kaufman(L, T)
+        exact = ebm.kaufman(L, T)
         row: dict[str, Any] = {"algorithm": algorithm, "T": T}
         for key, label in observables:
             value, error, tau = run[key]
@@ -217,10 +206,10 @@ def ising_exact(
     ctx.metric("largest |pull|", max(abs(r[k]["pull"]) for r in table for k, _ in observables))
 
     # figure: the exact curves, the measurements, and their deviations
-    Tc = critical_temperature()
+    Tc = ebm.critical_temperature()
     grid = np.linspace(min(temperatures) - 0.15, max(temperatures) + 0.15, 200)
-    exact_e = np.array([kaufman(L, t).energy for t in grid])
-    exact_c = np.array([kaufman(L, t).specific_heat for t in grid])
+    exact_e = np.array([ebm.kaufman(L, t).energy for t in grid])
+    exact_c = np.array([ebm.kaufman(L, t).specific_heat for t in grid])
     fig = ctx.new_figure(figsize=(10.0, 6.5))
     axes = fig.subplots(2, 2, sharex=True, height_ratios=(2, 1))
     markers = {"metropolis": "o", "heat-bath": "^", "wolff": "s"}
@@ -233,7 +222,7 @@ def ising_exact(
             lw=1.2,
             label=f"Kaufman exact, L={L}",
         )
-        onsager = onsager_energy(grid) if key == "energy" else onsager_specific_heat(grid)
+        onsager = ebm.onsager_energy(grid) if key == "energy" else ebm.onsager_specific_heat(grid)
         top.plot(grid, onsager, color="grey", ls="--", lw=1, label="Onsager, L=∞")
         for i, algorithm in enumerate(algorithms):
             rows = [r for r in table if r["algorithm"] == algorithm]
@@ -278,8 +267,6 @@ def ising_exact(
 
 
 def _check_critical_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     _check_sizes(p["sizes"], "sizes", even=False)
     if len(p["sizes"]) < 2 or list(p["sizes"]) != sorted(set(p["sizes"])):
         raise ValueError(f"sizes must be at least two increasing lattice sizes, got {p['sizes']}")
@@ -355,11 +342,7 @@ def ising_critical(
     ordered start) is compared with Onsager-Yang at temperatures where the lattice is many
     correlation lengths long.
     """
-    import numpy as np
-
-    from physml.ebm import critical_temperature, curve_crossing, onsager_magnetisation
-
-    Tc = critical_temperature()
+    Tc = ebm.critical_temperature()
     items = [
         (
             "wolff",
@@ -398,7 +381,7 @@ def ising_critical(
 
     crossings = []
     for i in range(len(sizes) - 1):
-        c = curve_crossing(temperatures, U[i], dU[i], U[i + 1], dU[i + 1], degree=degree)
+        c = ebm.curve_crossing(temperatures, U[i], dU[i], U[i + 1], dU[i + 1], degree=degree)
         crossings.append(c)
     ctx.metric(
         "crossings",
@@ -435,7 +418,7 @@ def ising_critical(
     mags = []
     for T, run in zip(magnetisation_temperatures, mag_runs, strict=True):
         value, error, tau = run["abs_magnetisation"]
-        exact = float(onsager_magnetisation(T))
+        exact = float(ebm.onsager_magnetisation(T))
         ctx.check(
             f"|m| at T={T:g}, L={magnetisation_L}", value, exact, uncertainty=error, tolerance=z * error
         )
@@ -498,7 +481,7 @@ def ising_critical(
     fig = ctx.new_figure(figsize=(11.0, 4.4))
     ax, ax2 = fig.subplots(1, 2, width_ratios=(3, 2))
     fine = np.linspace(0.8, 2.6, 400)
-    ax.plot(fine, onsager_magnetisation(fine), color="black", lw=1.2, label="Onsager-Yang, L = ∞")
+    ax.plot(fine, ebm.onsager_magnetisation(fine), color="black", lw=1.2, label="Onsager-Yang, L = ∞")
     ax.errorbar(
         magnetisation_temperatures,
         [m["measured"] for m in mags],
@@ -546,17 +529,11 @@ def _autocorrelation_point(args: tuple[str, int, float, int, int, int, float, in
     estimator of the susceptibility), so ``tau[sweeps] = tau[clusters] * <m^2>`` with no rounding
     of the number of clusters per sweep.
     """
-    import warnings
-
-    import numpy as np
-
-    from physml.ebm import autocorrelation_time, simulate
-
     algorithm, L, T, replicas, n_thermalise, n_measure, c, seed = args
     kwargs = {"clusters_per_sweep": 1} if algorithm == "wolff" else {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", RuntimeWarning)
-        result = simulate(
+        result = ebm.simulate(
             _sampler(algorithm, L, replicas, **kwargs),
             T,
             n_thermalise=n_thermalise,
@@ -565,8 +542,8 @@ def _autocorrelation_point(args: tuple[str, int, float, int, int, int, float, in
         )
         e, m = result.energy_series, result.magnetisation_series
         taus = {
-            "energy": autocorrelation_time(e, c=c),
-            "abs_magnetisation": autocorrelation_time(np.abs(m), c=c),
+            "energy": ebm.autocorrelation_time(e, c=c),
+            "abs_magnetisation": ebm.autocorrelation_time(np.abs(m), c=c),
         }
     scale, scale_err = 1.0, 0.0
     if algorithm == "wolff":
@@ -587,8 +564,6 @@ def _autocorrelation_point(args: tuple[str, int, float, int, int, int, float, in
 
 
 def _check_slowing_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     _check_sizes(p["sizes"], "sizes", even=True)
     if list(p["sizes"]) != sorted(set(p["sizes"])):
         raise ValueError(f"sizes must be increasing, got {p['sizes']}")
@@ -679,12 +654,7 @@ def ising_slowing(
     exponent be far below the local one, at most ``max_wolff_z``.  ``scaling_allowance`` widens the
     local check by a stated amount for presets that fit small lattices only (the quick one).
     """
-    import numpy as np
-
-    from physml.ebm import critical_temperature
-    from physml.scaling import fit_power_law
-
-    Tc = critical_temperature()
+    Tc = ebm.critical_temperature()
     items = []
     for algorithm, lengths, replicas in (
         ("metropolis", local_sweeps, local_replicas),
@@ -704,7 +674,7 @@ def ising_slowing(
         for key in ("energy", "abs_magnetisation"):
             tau = np.array([by[(algorithm, L)][key]["tau_int"] for L in sizes])
             err = np.array([by[(algorithm, L)][key]["error"] for L in sizes])
-            fit = fit_power_law(sizes_arr[fit_mask], tau[fit_mask], err[fit_mask])
+            fit = scaling.fit_power_law(sizes_arr[fit_mask], tau[fit_mask], err[fit_mask])
             fits[(algorithm, key)] = (fit, tau, err)
             table[f"{algorithm} {key}"] = {
                 "L": sizes,

@@ -6,6 +6,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data, geometry, nets
+from physml._core import check_int
+from physml.data import collider
 from physml.lab import Context, experiment
 
 KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
@@ -20,24 +25,18 @@ ENGINEERED = ("multiplicity", "width", "lha", "ptd2", "mass_angularity", "mass")
 
 def _qg_chunk(args: tuple[int, int]) -> dict[str, Any]:
     """One chunk of quark/gluon jets (a module-level function for the process and Dask executors)."""
-    from physml.data.collider import generate_qg_jets
-
     n, seed = args
-    return generate_qg_jets(n, seed=seed)
+    return collider.generate_qg_jets(n, seed=seed)
 
 
 def _qg_jets(ctx: Context, n_jets: int, chunk: int = 250) -> dict[str, Any]:
     """Quark/gluon jets generated in chunks through ``ctx.map`` (cached, so a rerun resumes)."""
-    from physml.data.collider import concatenate_events
-
     sizes = [min(chunk, n_jets - s) for s in range(0, n_jets, chunk)]
     items = [(n, ctx.seed_for("qg", i)) for i, n in enumerate(sizes)]
-    return concatenate_events(ctx.map(_qg_chunk, items, desc="pythia Z+jet"))
+    return collider.concatenate_events(ctx.map(_qg_chunk, items, desc="pythia Z+jet"))
 
 
 def _check_qg(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["n_jets"], "n_jets", low=40)
     check_int(p["n_folds"], "n_folds", low=2, high=20)
     check_int(p["epochs"], "epochs", low=1)
@@ -65,14 +64,11 @@ def qg_linear_vs_mlp(
     min_auc: float,
     margin: float,
 ) -> None:
-    import numpy as np
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-
-    from physml.nets import MLPClassifier
 
     jets = _qg_jets(ctx, n_jets)
     y = jets["label"].astype(int)
@@ -87,7 +83,7 @@ def qg_linear_vs_mlp(
         auc_lin.append(roc_auc_score(y[test], linear.predict_proba(features[test])[:, 1]))
         auc_mult.append(roc_auc_score(y[test], -jets["multiplicity"][test]))
         mean, std = images[train].mean(axis=0), images[train].std(axis=0) + 1e-3
-        mlp = MLPClassifier(hidden, epochs=epochs, learning_rate=0.01, weight_decay=1e-4,
+        mlp = nets.MLPClassifier(hidden, epochs=epochs, learning_rate=0.01, weight_decay=1e-4,
                             schedule="cosine", seed=ctx.seed_for("mlp", k))
         mlp.fit((images[train] - mean) / std, y[train])
         auc_mlp.append(roc_auc_score(y[test], mlp.predict_proba((images[test] - mean) / std)[:, 1]))
@@ -124,8 +120,6 @@ def qg_linear_vs_mlp(
 
 
 def _check_spectrum(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["n_jets"], "n_jets", low=40)
     check_int(p["n_images"], "n_images", low=40)
     lo, hi = p["fit_range"]
@@ -154,25 +148,23 @@ def jet_image_spectrum(
     max_residual: float,
     min_decades: float,
 ) -> None:
-    import numpy as np
-
-    from physml.data import fashion_mnist
-    from physml.geometry import CovarianceSpectrum
-
     jets = _qg_jets(ctx, n_jets)
     lo, hi = fit_range
     spectra = {}
     jet_pixels = jets["image"].reshape(n_jets, -1).astype(np.float64)
-    spectra["jets"] = CovarianceSpectrum(fit_range=(lo, hi), seed=ctx.seed_for("jets")).fit(jet_pixels)
+    spectra["jets"] = geometry.CovarianceSpectrum(fit_range=(lo, hi),
+                                                  seed=ctx.seed_for("jets")).fit(jet_pixels)
     # the same jets rotated and flipped (the usual jet-image preprocessing): measured, not checked
     aligned = jets["image_aligned"].reshape(n_jets, -1).astype(np.float64)
-    spectra["jets_aligned"] = CovarianceSpectrum(fit_range=(lo, hi), seed=ctx.seed_for("aligned")).fit(
+    spectra["jets_aligned"] = geometry.CovarianceSpectrum(fit_range=(lo, hi),
+                                                          seed=ctx.seed_for("aligned")).fit(
         aligned
     )
-    x, _ = fashion_mnist("train")
+    x, _ = data.fashion_mnist("train")
     pick = ctx.rng("fashion").permutation(len(x))[:n_images]
     fashion = x[pick].reshape(n_images, -1) / 255.0
-    spectra["fashion"] = CovarianceSpectrum(fit_range=(lo, hi), seed=ctx.seed_for("fashion")).fit(fashion)
+    spectra["fashion"] = geometry.CovarianceSpectrum(fit_range=(lo, hi),
+                                                     seed=ctx.seed_for("fashion")).fit(fashion)
     for name, sp in spectra.items():
         ev = sp.eigenvalues_
         decades = math.log10(ev[lo - 1] / ev[hi - 1])

@@ -21,6 +21,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+from scipy.special import ellipk
+
+from physml import nets
+from physml._core import check_int, check_real
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
@@ -32,10 +38,7 @@ N_INPUT = 4  # input x = (1, 1, 1, 1): |x|²/n_0 = 1
 
 def _ensemble_stats(args: tuple[str, float, float, str, int, int, int, int]) -> dict[str, Any]:
     """Preactivation statistics of one ensemble (one sweep point)."""
-    import numpy as np
     import torch
-
-    from physml.nets import MLPEnsemble, preactivation_statistics
 
     activation, C_b, C_W, weights, width, depth, n_members, seed = args
     torch.set_num_threads(1)
@@ -44,29 +47,16 @@ def _ensemble_stats(args: tuple[str, float, float, str, int, int, int, int]) -> 
     m2, m4 = [], []
     for i, start in enumerate(range(0, n_members, chunk)):
         k = min(chunk, n_members - start)
-        ens = MLPEnsemble(
+        ens = nets.MLPEnsemble(
             k, (N_INPUT,) + (width,) * depth, activation, C_W=C_W, C_b=C_b, weights=weights, seed=seed + i
         ).double()
-        st = preactivation_statistics(ens, np.ones(N_INPUT))
+        st = nets.preactivation_statistics(ens, np.ones(N_INPUT))
         m2.append(st.member_m2)
         m4.append(st.member_m4)
     return {"m2": np.concatenate(m2), "m4": np.concatenate(m4)}
 
 
-def _stats_from_moments(m2: Any, m4: Any) -> Any:
-    import numpy as np
-
-    from physml.nets import PreactivationStatistics
-    from physml.nets._ensemble import _ratio_stats
-
-    out = [_ratio_stats(m2[:, ell], m4[:, ell]) for ell in range(m2.shape[1])]
-    K, K_err, R, R_err = (np.array(c) for c in zip(*out, strict=True))
-    return PreactivationStatistics(K, K_err, R, R_err, len(m2), m2, m4)
-
-
 def _check_common(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["n_members"], "n_members", low=20)
     check_int(p["depth"], "depth", low=3)
     for i, w in enumerate(p.get("widths", (p.get("width", 1),))):
@@ -99,11 +89,6 @@ _KERNEL_CONFIGS = (
     validate=_check_common,
 )
 def criticality_kernel(ctx: Context, width: int, depth: int, n_members: int, r_max: float) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import critical_parameters, kernel_recursion, variance_recursion
-
     items = [
         (a, cb, cw, "gaussian", width, depth, n_members, ctx.seed_for(a, cw))
         for a, cb, cw, _ in _KERNEL_CONFIGS
@@ -111,7 +96,7 @@ def criticality_kernel(ctx: Context, width: int, depth: int, n_members: int, r_m
     results = ctx.map(_ensemble_stats, items, desc="criticality-kernel ensembles")
     z = sigma_multiple(2 * len(_KERNEL_CONFIGS))
     for name, act in (("tanh", "tanh"), ("relu", "relu")):
-        cb, cw = critical_parameters(act)
+        cb, cw = nets.critical_parameters(act)
         ctx.check(
             f"{name}: critical C_W from χ∥ = χ⊥ = 1", cw, {"tanh": 1.0, "relu": 2.0}[name], tolerance=1e-9
         )
@@ -120,9 +105,9 @@ def criticality_kernel(ctx: Context, width: int, depth: int, n_members: int, r_m
     ell = np.arange(1, depth + 1)
     table = []
     for (act, cb, cw, expect), res in zip(_KERNEL_CONFIGS, results, strict=True):
-        st = _stats_from_moments(res["m2"], res["m4"])
-        flow = kernel_recursion(act, depth, C_b=cb, C_W=cw, input_norm2=1.0)
-        R = variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0)
+        st = nets.PreactivationStatistics.from_moments(res["m2"], res["m4"])
+        flow = nets.kernel_recursion(act, depth, C_b=cb, C_W=cw, input_norm2=1.0)
+        R = nets.variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0)
         # Compare at the deepest layer where R ≤ r_max: beyond it the per-member kernels are so
         # broadly (log-normally) spread that the sample mean of z² is skewed low and its standard
         # error unreliable. For zero-bias ReLU E[z²] = K holds exactly at any width; for tanh the
@@ -190,12 +175,10 @@ def criticality_kernel(ctx: Context, width: int, depth: int, n_members: int, r_m
 
 def _variance_theory(act: str, width: int, depth: int) -> tuple[Any, bool]:
     """R(ℓ) for ℓ = 1..depth at criticality: exact where known, else the recursion."""
-    from physml.nets import critical_parameters, scale_invariant_variance, variance_recursion
-
     if act in ("linear", "relu"):
-        return scale_invariant_variance(act, depth, width), True
-    cb, cw = critical_parameters(act)
-    return variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0), False
+        return nets.scale_invariant_variance(act, depth, width), True
+    cb, cw = nets.critical_parameters(act)
+    return nets.variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0), False
 
 
 @experiment(
@@ -213,15 +196,10 @@ def _variance_theory(act: str, width: int, depth: int) -> tuple[Any, bool]:
 def ensemble_variance_depth(
     ctx: Context, widths: tuple[int, ...], depth: int, n_members: int, r_max: float
 ) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import critical_parameters
-
     acts = ("linear", "relu", "tanh")
     items = []
     for act in acts:
-        cb, cw = critical_parameters(act)
+        cb, cw = nets.critical_parameters(act)
         for n in widths:
             items.append((act, cb, cw, "gaussian", int(n), depth, n_members, ctx.seed_for(act, n)))
     results = ctx.map(_ensemble_stats, items, desc="ensemble-variance-depth ensembles")
@@ -232,7 +210,7 @@ def ensemble_variance_depth(
     table = []
     for item, res in zip(items, results, strict=True):
         act, n = item[0], item[4]
-        st = _stats_from_moments(res["m2"], res["m4"])
+        st = nets.PreactivationStatistics.from_moments(res["m2"], res["m4"])
         theory, exact = _variance_theory(act, n, depth)
         # the deepest layer where R is at most r_max: beyond, z⁴ is so heavy-tailed over the
         # members that its sample mean and standard error are unreliable (at R ≈ 0.3 repeated
@@ -293,19 +271,14 @@ def ensemble_variance_depth(
     validate=_check_common,
 )
 def orthogonal_init(ctx: Context, width: int, depth: int, n_members: int, max_ratio: float) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import variance_recursion
-
     configs = [("tanh", "gaussian"), ("tanh", "orthogonal"), ("linear", "orthogonal")]
     items = [(a, 0.0, 1.0, wd, width, depth, n_members, ctx.seed_for(a, wd)) for a, wd in configs]
     gauss, orth, lin = (
-        _stats_from_moments(r["m2"], r["m4"])
+        nets.PreactivationStatistics.from_moments(r["m2"], r["m4"])
         for r in ctx.map(_ensemble_stats, items, desc="orthogonal-init ensembles")
     )
     z = sigma_multiple(4)
-    theory = variance_recursion("tanh", [width] * (depth - 1), C_b=0.0, C_W=1.0, input_norm2=1.0)
+    theory = nets.variance_recursion("tanh", [width] * (depth - 1), C_b=0.0, C_W=1.0, input_norm2=1.0)
     ctx.check(
         f"tanh Gaussian: R({depth}) vs recursion",
         gauss.R[-1],
@@ -371,21 +344,18 @@ def orthogonal_init(ctx: Context, width: int, depth: int, n_members: int, max_ra
 
 
 def _ntk_item(args: tuple[str, int, int, int, int]) -> Any:
-    import numpy as np
     import torch
-
-    from physml.nets import MLPEnsemble, critical_parameters, empirical_ntk
 
     act, width, depth, n_members, seed = args
     torch.set_num_threads(1)
-    cb, cw = critical_parameters(act)
+    cb, cw = nets.critical_parameters(act)
     # members in chunks: the NTK needs every layer's gradients at once
     chunk = max(1, min(n_members, 10_000_000 // (width * width * depth + 1)))
     out = []
     for i, start in enumerate(range(0, n_members, chunk)):
         k = min(chunk, n_members - start)
-        ens = MLPEnsemble(k, (N_INPUT,) + (width,) * depth, act, C_W=cw, C_b=cb, seed=seed + i).double()
-        out.append(empirical_ntk(ens, np.ones(N_INPUT)))
+        ens = nets.MLPEnsemble(k, (N_INPUT,) + (width,) * depth, act, C_W=cw, C_b=cb, seed=seed + i).double()
+        out.append(nets.empirical_ntk(ens, np.ones(N_INPUT)))
     return np.concatenate(out)
 
 
@@ -401,11 +371,6 @@ def _ntk_item(args: tuple[str, int, int, int, int]) -> Any:
     validate=_check_common,
 )
 def ntk_depth(ctx: Context, width: int, depth: int, n_members: int) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.nets import critical_parameters, ntk_recursion, variance_recursion
-
     acts = ("relu", "tanh")
     thetas = ctx.map(
         _ntk_item, [(a, width, depth, n_members, ctx.seed_for(a)) for a in acts], desc="ntk-depth"
@@ -415,9 +380,9 @@ def ntk_depth(ctx: Context, width: int, depth: int, n_members: int) -> None:
     ax = fig.add_subplot()
     ell = np.arange(1, depth + 1)
     for act, th in zip(acts, thetas, strict=True):
-        cb, cw = critical_parameters(act)
-        theory = ntk_recursion(act, depth, C_b=cb, C_W=cw, input_norm2=1.0)
-        R = variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0)
+        cb, cw = nets.critical_parameters(act)
+        theory = nets.ntk_recursion(act, depth, C_b=cb, C_W=cw, input_norm2=1.0)
+        R = nets.variance_recursion(act, [width] * (depth - 1), C_b=cb, C_W=cw, input_norm2=1.0)
         mean, err = th.mean(axis=0), th.std(axis=0, ddof=1) / math.sqrt(n_members)
         # For zero-bias ReLU the mean NTK is exact at any width (flipping the sign of a row of W
         # flips z_j but not Θ_jj, so E[σ'(z_j)² Θ_jj] = E[Θ_jj]/2); for tanh the 1/n correction
@@ -458,27 +423,18 @@ def ntk_depth(ctx: Context, width: int, depth: int, n_members: int) -> None:
 def _pendulum(n: int, seed: int) -> tuple[Any, Any]:
     """Pendulum period over the small-angle period, T/T₀ = (2/π) K(sin²(θ₀/2)) (K the complete
     elliptic integral, parameter m), for ``n`` amplitudes θ₀ uniform in [−2.5, 2.5] rad."""
-    import numpy as np
-    from scipy.special import ellipk
-
     theta = np.random.default_rng(seed).uniform(-2.5, 2.5, n)
     return theta[:, None], (2 / np.pi * ellipk(np.sin(theta / 2) ** 2))[:, None]
 
 
 def _pendulum_grid() -> tuple[Any, Any]:
     """201 test amplitudes θ₀ in [−2.5, 2.5] and T/T₀ there."""
-    import numpy as np
-    from scipy.special import ellipk
-
     theta = np.linspace(-2.5, 2.5, 201)
     return theta, 2 / np.pi * ellipk(np.sin(theta / 2) ** 2)
 
 
 def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str, Any]:
-    import numpy as np
     import torch
-
-    from physml.nets import MLPEnsemble, empirical_ntk, preactivation_statistics, train_ensemble
 
     width, depth, n_members, p, seed = args
     torch.set_num_threads(1)
@@ -487,21 +443,21 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
     # the network sees u = θ₀/2.5 in [−1, 1]
     x, y, xt_t = (torch.tensor(a, dtype=torch.float32) for a in (x / 2.5, y, xt[:, None] / 2.5))
     y = y - 1.0  # T/T₀ − 1: zero at small amplitude
-    ens = MLPEnsemble(n_members, (1,) + (width,) * depth + (1,), "relu", seed=seed)
+    ens = nets.MLPEnsemble(n_members, (1,) + (width,) * depth + (1,), "relu", seed=seed)
     with torch.no_grad():
         f0 = ens(xt_t)[:, :, 0].double().numpy()
     # the output's NTK at one amplitude (u = 0.5), before and after training
     u = np.array([0.5])
-    ntk0 = empirical_ntk(ens, u)[:, -1]
+    ntk0 = nets.empirical_ntk(ens, u)[:, -1]
     # the same quantities during training, at four checkpoints: the last hidden layer's K and R
     # (ensemble statistics at u) and the output NTK averaged over members
     marks = sorted({max(1, p["epochs"] * q // 4) for q in (1, 2, 3, 4)})
     during: list[dict[str, float]] = []
 
-    def record(epoch: int, ensemble: MLPEnsemble, ntk: Any = None) -> None:
+    def record(epoch: int, ensemble: nets.MLPEnsemble, ntk: Any = None) -> None:
         if epoch == 0 or epoch in marks:
-            st = preactivation_statistics(ensemble, u)
-            ntk = empirical_ntk(ensemble, u)[:, -1] if ntk is None else ntk
+            st = nets.preactivation_statistics(ensemble, u)
+            ntk = nets.empirical_ntk(ensemble, u)[:, -1] if ntk is None else ntk
             during.append(
                 {
                     "epoch": epoch,
@@ -517,7 +473,7 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
 
     # plain SGD sees an NTK about n·L times the book's (learning rates λ/n_in): scale the step so that
     # η Θ stays of order learning_rate whatever the width and depth
-    history = train_ensemble(
+    history = nets.train_ensemble(
         ens,
         x,
         y,
@@ -531,14 +487,12 @@ def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str,
     )
     with torch.no_grad():
         f1 = ens(xt_t)[:, :, 0].double().numpy() + 1.0
-    ntk1 = empirical_ntk(ens, u)[:, -1]
+    ntk1 = nets.empirical_ntk(ens, u)[:, -1]
     return {"init": f0, "trained": f1, "target": yt, "final_loss": history[-1], "ntk0": ntk0, "ntk1": ntk1,
             "during": during}
 
 
 def _check_training_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_members"], "n_members", low=8)
     check_int(p["n_train"], "n_train", low=4)
     check_int(p["epochs"], "epochs", low=1)
@@ -593,8 +547,6 @@ def ensemble_training(
     learning_rate: float,
     data_seed: int,
 ) -> None:
-    import numpy as np
-
     p = dict(
         n_train=n_train,
         epochs=epochs,

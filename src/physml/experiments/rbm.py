@@ -9,8 +9,13 @@ AIS, and Torlai & Melko (2016) for RBMs trained on Ising configurations.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
+import numpy as np
+
+from physml import data, ebm
+from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
 WALSH = "Walsh, Hopfield networks, Boltzmann machines and RBMs (seeds/001)"
@@ -18,11 +23,7 @@ WALSH = "Walsh, Hopfield networks, Boltzmann machines and RBMs (seeds/001)"
 
 def _binarised_fashion(split: str, n: int, seed: int) -> Any:
     """``n`` Fashion-MNIST images of ``split`` (a seeded random subset), binarised at grey 128."""
-    import numpy as np
-
-    from physml.data import fashion_mnist
-
-    images, _ = fashion_mnist(split)
+    images, _ = data.fashion_mnist(split)
     take = np.random.default_rng(seed).permutation(len(images))[:n]
     return (images[take].reshape(n, -1) >= 128).astype(np.float32)
 
@@ -30,15 +31,11 @@ def _binarised_fashion(split: str, n: int, seed: int) -> Any:
 def _model_from_arrays(arrays: dict[str, Any]) -> Any:
     import torch
 
-    from physml.ebm import RBMModel
-
     t = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in arrays.items()}
-    return RBMModel(t["weights"], t["visible_bias"], t["hidden_bias"])
+    return ebm.RBMModel(t["weights"], t["visible_bias"], t["hidden_bias"])
 
 
 def _arrays(components: Any, hidden: Any, visible: Any) -> dict[str, Any]:
-    import numpy as np
-
     return {
         "weights": np.asarray(components, dtype=np.float64),
         "hidden_bias": np.asarray(hidden, dtype=np.float64),
@@ -53,22 +50,17 @@ def _arrays(components: Any, hidden: Any, visible: Any) -> dict[str, Any]:
 
 def _ais_run(item: tuple[dict[str, Any], dict[str, Any], int]) -> dict[str, float]:
     """One AIS estimate of log Z (an independent run of ``n_chains`` chains)."""
-    from physml.ebm import ais_log_partition
-
     arrays, options, seed = item
     options = dict(options)
     base = options.pop("base_rates", None)
-    log_z, stderr = ais_log_partition(
+    log_z, stderr = ebm.ais_log_partition(
         _model_from_arrays(arrays), base_visible_bias=base, seed=seed, dtype="float64", **options
     )
     return {"log_z": float(log_z), "stderr": float(stderr)}
 
 
 def _check_ais_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-    from physml.ebm import EXACT_MAX_UNITS
-
-    check_int(p["n_hidden"], "n_hidden", low=1, high=EXACT_MAX_UNITS)
+    check_int(p["n_hidden"], "n_hidden", low=1, high=ebm.EXACT_MAX_UNITS)
     check_int(p["n_train"], "n_train", low=100, high=60000)
     check_int(p["epochs"], "epochs", low=1)
     check_int(p["n_runs"], "n_runs", low=2)
@@ -109,10 +101,6 @@ def rbm_exact_vs_ais(
     schedule_betas: tuple[int, ...],
     max_deviation: float,
 ) -> None:
-    import numpy as np
-
-    from physml.ebm import RBM, exact_log_partition
-
     x = _binarised_fashion("train", n_train, ctx.seed_for("data"))
     # the AIS base model: independent visibles with the data's base rates (Salakhutdinov & Murray)
     p = (x.sum(axis=0, dtype=np.float64) + 1.0) / (len(x) + 2.0)
@@ -124,15 +112,17 @@ def rbm_exact_vs_ais(
     # CD-1 as in Salakhutdinov & Murray (the claim), and PCD with momentum for contrast: PCD
     # carves sharper, more separated modes that AIS chains started from the base model can miss
     models = {
-        "CD-1": RBM(n_hidden, method="cd", k=1, learning_rate=learning_rate, batch_size=100, n_iter=epochs,
+        "CD-1": ebm.RBM(n_hidden, method="cd", k=1, learning_rate=learning_rate, batch_size=100,
+                        n_iter=epochs,
                     seed=ctx.seed_for("rbm", "cd")).fit(x),
-        "PCD-1": RBM(n_hidden, method="pcd", k=1, learning_rate=learning_rate, batch_size=100, n_iter=epochs,
+        "PCD-1": ebm.RBM(n_hidden, method="pcd", k=1, learning_rate=learning_rate, batch_size=100,
+                         n_iter=epochs,
                      momentum=0.5, seed=ctx.seed_for("rbm", "pcd")).fit(x),
     }
     found: dict[str, dict[str, Any]] = {}
     for label, rbm in models.items():
         arrays = _arrays(rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_)
-        exact = float(exact_log_partition(_model_from_arrays(arrays)))
+        exact = float(ebm.exact_log_partition(_model_from_arrays(arrays)))
         items = [(arrays, options(n_betas), ctx.seed_for("ais", label, i)) for i in range(n_runs)]
         runs = ctx.map(_ais_run, items, desc=f"AIS runs, {label}")
         est = np.array([r["log_z"] for r in runs])
@@ -188,19 +178,14 @@ def rbm_exact_vs_ais(
 
 def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
     """Train one library's RBM on binarised Fashion-MNIST and measure its test log-likelihood."""
-    import time
-
-    import numpy as np
     import torch
-
-    from physml.ebm import RBM, ais_log_partition, log_likelihood, pseudo_likelihood
 
     library, p, seed = item
     x = _binarised_fashion("train", p["n_train"], seed)
     x_test = _binarised_fashion("test", p["n_test"], seed + 1)
     start = time.perf_counter()
     if library == "physml":
-        rbm = RBM(p["n_hidden"], method="pcd", k=1, learning_rate=p["learning_rate"],
+        rbm = ebm.RBM(p["n_hidden"], method="pcd", k=1, learning_rate=p["learning_rate"],
                   learning_rate_schedule="linear", batch_size=p["batch_size"], n_iter=p["epochs"],
                   seed=seed).fit(x)
         arrays = _arrays(rbm.components_, rbm.intercept_hidden_, rbm.intercept_visible_)
@@ -214,10 +199,10 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
 
     model = _model_from_arrays(arrays)
     prob = (x.sum(axis=0, dtype=np.float64) + 1.0) / (len(x) + 2.0)
-    log_z, log_z_se = ais_log_partition(model, n_chains=p["ais_chains"], n_betas=p["ais_betas"],
+    log_z, log_z_se = ebm.ais_log_partition(model, n_chains=p["ais_chains"], n_betas=p["ais_betas"],
                                         base_visible_bias=np.log(prob) - np.log1p(-prob), seed=seed + 2)
-    ll = log_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64), log_z)
-    pl = pseudo_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64))
+    ll = ebm.log_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64), log_z)
+    pl = ebm.pseudo_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64))
     gen = torch.Generator().manual_seed(seed + 3)
     with torch.no_grad():
         v = torch.bernoulli(torch.sigmoid(model.visible_bias).expand(p["n_show"], -1), generator=gen)
@@ -236,8 +221,6 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
 
 
 def _check_fashion_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_hidden"], "n_hidden", low=1)
     check_int(p["n_train"], "n_train", low=100, high=60000)
     check_int(p["n_test"], "n_test", low=10, high=10000)
@@ -281,8 +264,6 @@ def rbm_fashion(
     n_show: int,
     gibbs_steps: int,
 ) -> None:
-    import numpy as np
-
     p = dict(n_hidden=n_hidden, n_train=n_train, n_test=n_test, epochs=epochs, batch_size=batch_size,
              learning_rate=learning_rate, ais_chains=ais_chains, ais_betas=ais_betas, n_show=n_show,
              gibbs_steps=gibbs_steps)
@@ -349,19 +330,13 @@ def rbm_fashion(
 
 def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
     """Train an RBM on equilibrium Ising configurations at ``T`` and sample it."""
-    import time
-
-    import numpy as np
-
-    from physml.ebm import RBM, IsingLattice, ising_configurations, kaufman
-
     p, T, seed = item
     L = p["L"]
-    lattice = IsingLattice(L)
-    spins, info = ising_configurations(L, T, p["n_samples"], algorithm="wolff", seed=seed)
+    lattice = ebm.IsingLattice(L)
+    spins, info = ebm.ising_configurations(L, T, p["n_samples"], algorithm="wolff", seed=seed)
     x = ((spins.reshape(len(spins), -1) + 1) // 2).astype(np.float32)
     start = time.perf_counter()
-    rbm = RBM(p["n_hidden"], method="pcd", k=p["k"], learning_rate=p["learning_rate"],
+    rbm = ebm.RBM(p["n_hidden"], method="pcd", k=p["k"], learning_rate=p["learning_rate"],
               learning_rate_schedule="linear", momentum=0.5, batch_size=100, n_iter=p["epochs"],
               seed=seed + 1).fit(x)
     seconds = time.perf_counter() - start
@@ -379,7 +354,7 @@ def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
         "T": T,
         "data": stats(spins),
         "rbm": stats(generated),
-        "exact_energy": kaufman(L, T).energy,
+        "exact_energy": ebm.kaufman(L, T).energy,
         "thin": info["thin"],
         "seconds": seconds,
         "examples_data": spins[:4],
@@ -388,8 +363,6 @@ def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
 
 
 def _check_ising_params(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     L = check_int(p["L"], "L", low=2)
     if L % 2:
         raise ValueError(f"L must be even (the periodic lattice the RBM learns is bipartite), got {L}")
@@ -437,8 +410,6 @@ def rbm_ising(
     gibbs_steps: int,
     relative_tolerance: float,
 ) -> None:
-    import numpy as np
-
     p = dict(L=L, n_samples=n_samples, n_hidden=n_hidden, epochs=epochs, k=k, learning_rate=learning_rate,
              n_chains=n_chains, gibbs_steps=gibbs_steps)
     runs = ctx.map(_ising_rbm, [(p, float(T), ctx.seed_for("T", T)) for T in temperatures],
@@ -453,13 +424,11 @@ def rbm_ising(
     keep = ("T", "data", "rbm", "exact_energy", "thin", "seconds")
     ctx.metric("per_temperature", [{k: r[k] for k in keep} for r in runs])
 
-    from physml.ebm import critical_temperature, kaufman
-
     fig = ctx.new_figure(figsize=(9.0, 3.8))
     ax1, ax2 = fig.subplots(1, 2)
     Ts = np.array([r["T"] for r in runs])
     grid = np.linspace(min(Ts) * 0.95, max(Ts) * 1.05, 120)
-    ax1.plot(grid, [kaufman(L, t).energy for t in grid], "k-", lw=1, label=f"exact {L}x{L} (Kaufman)")
+    ax1.plot(grid, [ebm.kaufman(L, t).energy for t in grid], "k-", lw=1, label=f"exact {L}x{L} (Kaufman)")
     for which, marker in (("data", "o"), ("rbm", "s")):
         e = [r[which]["energy"] for r in runs]
         e_se = [r[which]["energy_se"] for r in runs]
@@ -469,7 +438,7 @@ def rbm_ising(
         ax1.errorbar(Ts, e, yerr=e_se, fmt=marker, mfc="none", capsize=2, label=label)
         ax2.errorbar(Ts, m, yerr=m_se, fmt=marker, mfc="none", capsize=2, label=label)
     for ax in (ax1, ax2):
-        ax.axvline(critical_temperature(), color="grey", ls=":", lw=1)
+        ax.axvline(ebm.critical_temperature(), color="grey", ls=":", lw=1)
         ax.set_xlabel("T")
         ax.legend(fontsize=8)
     ax1.set(ylabel="energy per site", title=f"{L}x{L} Ising: energy")

@@ -17,6 +17,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data as datasets
+from physml import nets, robustness
+from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
 BYERS = "Byers (seeds/000), adversarial examples: nudging images in high-dimensional spaces"
@@ -24,8 +29,6 @@ REFS = "Goodfellow et al., arXiv:1412.6572 (FGSM); Madry et al., arXiv:1706.0608
 
 
 def _validate(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     check_int(p["n_train"], "n_train", low=100)
     check_int(p["n_attack"], "n_attack", low=20)
     check_int(p["n_reference"], "n_reference", low=100)
@@ -37,12 +40,8 @@ def _validate(p: dict[str, Any]) -> None:
 
 
 def _load(n_train: int, n_attack: int, n_reference: int, seed: int) -> dict[str, Any]:
-    import numpy as np
-
-    from physml.data import fashion_mnist
-
-    x_tr, y_tr = fashion_mnist("train")
-    x_te, y_te = fashion_mnist("test")
+    x_tr, y_tr = datasets.fashion_mnist("train")
+    x_te, y_te = datasets.fashion_mnist("test")
     rng = np.random.default_rng(seed)
     tr = rng.permutation(len(x_tr))
     te = rng.permutation(len(x_te))[:n_attack]
@@ -104,13 +103,8 @@ def adversarial_fashion(
     max_ratio_linf: float,
     near_zero: float,
 ) -> None:
-    import numpy as np
-
-    from physml.nets import MLPClassifier
-    from physml.robustness import accuracy_curve, minimal_perturbation, nearest_other_class_distance
-
     data = _load(n_train, n_attack, n_reference, ctx.seed_for("data"))
-    clf = MLPClassifier(
+    clf = nets.MLPClassifier(
         hidden=tuple(hidden), epochs=epochs, learning_rate=0.05, schedule="cosine", seed=ctx.seed_for("model")
     )
     clf.fit(data["x_train"], data["y_train"])
@@ -122,7 +116,7 @@ def adversarial_fashion(
 
     dist = {}
     for norm in ("2", "inf"):
-        dist[norm] = nearest_other_class_distance(
+        dist[norm] = robustness.nearest_other_class_distance(
             x, y, reference=data["x_ref"], reference_labels=data["y_ref"], norm=norm
         )
     d_med = {k: float(np.median(v)) for k, v in dist.items()}
@@ -130,7 +124,7 @@ def adversarial_fashion(
     curves = {}
     for norm in ("2", "inf"):
         for attack in ("fgsm", "pgd"):
-            curves[attack, norm] = accuracy_curve(
+            curves[attack, norm] = robustness.accuracy_curve(
                 model,
                 x,
                 y,
@@ -158,7 +152,7 @@ def adversarial_fashion(
                 comparison="at_most",
             )
         eps_max = d_med[norm]
-        b = minimal_perturbation(
+        b = robustness.minimal_perturbation(
             model,
             x[:n_boundary],
             y[:n_boundary],

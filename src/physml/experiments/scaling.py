@@ -28,6 +28,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
+from physml import data, geometry, nets, scaling
+from physml._core import check_int, check_real, derive_seed, torch_generator
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 KAPLAN = "Kaplan (seeds/002), scaling laws"
@@ -39,10 +44,8 @@ BATSON = "Batson & Kahn, 'Scaling laws in jet classification', arXiv:2312.02264"
 def _training_flops(widths: tuple[int, ...], steps: float, batch: int) -> float:
     """Training FLOPs of ``steps`` SGD steps of a ReLU MLP with these layer widths on batches of
     ``batch`` samples (:func:`physml.scaling.training_compute`; validation passes not counted)."""
-    from physml.nets import MLP
-    from physml.scaling import count_flops, training_compute
-
-    return float(training_compute(count_flops(MLP(widths), (widths[0],)), samples=int(steps) * batch))
+    return float(scaling.training_compute(scaling.count_flops(nets.MLP(widths), (widths[0],)),
+                                          samples=int(steps) * batch))
 
 
 def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]:
@@ -50,11 +53,9 @@ def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]
     steps and whether it converged."""
     import torch
 
-    from physml.scaling import teacher_student_loss
-
     p, dim, n_train, seed = args
     torch.set_num_threads(1)
-    out = teacher_student_loss(
+    out = scaling.teacher_student_loss(
         dim,
         n_train,
         width=p["width"],
@@ -75,8 +76,6 @@ def _teacher_point(args: tuple[dict[str, Any], int, int, int]) -> dict[str, Any]
 
 
 def _validate_dimension(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     if len(p["sizes"]) < 4:
         raise ValueError(
             f"sizes must hold at least 4 training-set sizes (a 3-parameter fit), got {p['sizes']}"
@@ -163,12 +162,6 @@ def scaling_dimension(
     n_dimension: int,
     model_tolerance: float,
 ) -> None:
-    import numpy as np
-
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.geometry import TwoNN
-    from physml.scaling import fit_scaling_law, teacher_student_data
-
     p = dict(
         width=width,
         depth=depth,
@@ -206,7 +199,7 @@ def scaling_dimension(
     fig = ctx.new_figure(figsize=(10.0, 4.0))
     ax1, ax2 = fig.subplots(1, 2)
     for k, d in enumerate(dims):
-        fit = fit_scaling_law(
+        fit = scaling.fit_scaling_law(
             np.array(sizes, dtype=float), losses[k], n_null=n_null, seed=ctx.seed_for("bootstrap", d)
         )
         ratio, ratio_err = fit.exponent * d / 4.0, fit.exponent_err * d / 4.0
@@ -216,8 +209,8 @@ def scaling_dimension(
             f"d={d}: α·d/4", ratio, 1.0, uncertainty=ratio_err, tolerance=z * ratio_err + model_tolerance
         )
         ctx.check(f"d={d}: p-value of the fit's χ²", fit.p_value, p_min, comparison="at_least")
-        x, _ = teacher_student_data(n_dimension, d, seed=ctx.seed_for("dimension", d))
-        est = TwoNN(seed=ctx.seed_for("twonn", d)).fit(x)
+        x, _ = scaling.teacher_student_data(n_dimension, d, seed=ctx.seed_for("dimension", d))
+        est = geometry.TwoNN(seed=ctx.seed_for("twonn", d)).fit(x)
         # TwoNN's own bias on a flat torus at these sizes is a few percent of d
         ctx.check(
             f"d={d}: TwoNN intrinsic dimension",
@@ -302,18 +295,12 @@ def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str,
     the training split); ``model_seed`` the initial weights and the batch order. The test images
     are a fixed subset of the test split, the same for every point.
     """
-    import numpy as np
     import torch
-
-    from physml._core import derive_seed, torch_generator
-    from physml.data import fashion_mnist
-    from physml.nets import MLP
-    from physml.scaling import train_to_convergence
 
     p, n, width, data_seed, model_seed = args
     torch.set_num_threads(1)
-    x_tr, y_tr = fashion_mnist("train")
-    x_te, y_te = fashion_mnist("test")
+    x_tr, y_tr = data.fashion_mnist("train")
+    x_te, y_te = data.fashion_mnist("test")
     order = np.random.default_rng(data_seed).permutation(len(x_tr))
     val, tr = order[: p["n_val"]], order[p["n_val"] : p["n_val"] + n]
     te = np.random.default_rng(p["test_seed"]).permutation(len(x_te))[: p["n_test"]]
@@ -325,9 +312,9 @@ def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str,
     (xt, yt), (xv, yv), (xe, ye) = tensors(x_tr, y_tr, tr), tensors(x_tr, y_tr, val), tensors(x_te, y_te, te)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(derive_seed(model_seed, "init"))
-        model = MLP((xt.shape[1], width, 10), "relu")
+        model = nets.MLP((xt.shape[1], width, 10), "relu")
     batch = min(p["batch_size"], n)
-    run = train_to_convergence(
+    run = scaling.train_to_convergence(
         model,
         xt,
         yt,
@@ -359,8 +346,6 @@ def _fashion_point(args: tuple[dict[str, Any], int, int, int, int]) -> dict[str,
 
 
 def _validate_fashion(p: dict[str, Any]) -> None:
-    from physml._core import check_int, check_real
-
     if len(p["sizes"]) < 4:
         raise ValueError(
             f"sizes must hold at least 4 training-set sizes (a 3-parameter fit), got {p['sizes']}"
@@ -457,13 +442,6 @@ def scaling_fashion(
     n_null: int,
     n_dimension: int,
 ) -> None:
-    import numpy as np
-
-    from physml.data import fashion_mnist
-    from physml.experiments._tolerances import sigma_multiple
-    from physml.geometry import TwoNN
-    from physml.scaling import fit_scaling_law
-
     p = dict(
         batch_size=batch_size,
         learning_rate=learning_rate,
@@ -496,13 +474,14 @@ def scaling_fashion(
     n_params = table("n_parameters", model_pairs)[:, 0]
     converged = np.array([r["converged"] for r in runs.values()], dtype=float)
 
-    fit = fit_scaling_law(
+    fit = scaling.fit_scaling_law(
         np.array(sizes, dtype=float), losses, n_null=n_null, seed=ctx.seed_for("bootstrap", "data")
     )
-    cfit = fit_scaling_law(
+    cfit = scaling.fit_scaling_law(
         np.array(sizes, dtype=float), check_losses, seed=ctx.seed_for("bootstrap", "check")
     )
-    mfit = fit_scaling_law(n_params, model_losses, n_null=n_null, seed=ctx.seed_for("bootstrap", "model"))
+    mfit = scaling.fit_scaling_law(n_params, model_losses, n_null=n_null, seed=ctx.seed_for("bootstrap",
+                                                                                            "model"))
     z = sigma_multiple(1)
     # each point measures the loss that its data allow only if training ended on a plateau of the
     # validation loss, not on the step cap
@@ -542,10 +521,10 @@ def scaling_fashion(
     )
     ctx.check("model: p-value of the fit's χ²", mfit.p_value, 0.01, comparison="at_least")
 
-    x_tr, _ = fashion_mnist("train")
+    x_tr, _ = data.fashion_mnist("train")
     sample = ctx.rng("dimension").permutation(len(x_tr))[:n_dimension]
     images = x_tr[sample].reshape(n_dimension, -1) / 255.0
-    est = TwoNN(seed=ctx.seed_for("twonn")).fit(images)
+    est = geometry.TwoNN(seed=ctx.seed_for("twonn")).fit(images)
     d, d_err = est.dimension_, est.dimension_err_
     for name, f in (("", fit), ("model_", mfit)):
         ctx.metric(f"{name}alpha", f.exponent)

@@ -19,6 +19,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+from scipy import stats
+
+from physml import data, symmetry
+from physml._core import check_int
+from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 SANZ = (
@@ -52,9 +58,7 @@ _FULL_PIPELINE = dict(
 
 
 def _classifier(p: dict[str, Any], seed: int) -> Any:
-    from physml.symmetry import SymmetryClassifier
-
-    return SymmetryClassifier(
+    return symmetry.SymmetryClassifier(
         size=p["size"],
         hidden=tuple(p["hidden"]),
         n_decoys=p["n_decoys"],
@@ -69,15 +73,12 @@ def _classifier(p: dict[str, Any], seed: int) -> Any:
 
 def _decoy_chunk(args: tuple[Any, dict[str, Any], int]) -> dict[str, Any]:
     """Decoys (PCA images, accuracies) and direct measures of one chunk of images."""
-    import numpy as np
     import torch
-
-    from physml.symmetry import invariance_measures
 
     images, p, seed = args
     torch.set_num_threads(1)
     d = _classifier(p, seed).decoy(images, seed=seed)
-    measures = [invariance_measures(im) for im in images]
+    measures = [symmetry.invariance_measures(im) for im in images]
     return {
         "pca": d.pca_images,
         "train_acc": d.train_accuracy,
@@ -89,8 +90,6 @@ def _decoy_chunk(args: tuple[Any, dict[str, Any], int]) -> dict[str, Any]:
 
 
 def _run_decoys(ctx: Context, images: Any, p: dict[str, Any], key: str) -> dict[str, Any]:
-    import numpy as np
-
     chunk = int(p.get("chunk", 40))
     items = [(images[i : i + chunk], p, ctx.seed_for(key, i)) for i in range(0, len(images), chunk)]
     parts = ctx.map(_decoy_chunk, items, desc=f"{ctx.name}: decoys ({key})")
@@ -99,18 +98,15 @@ def _run_decoys(ctx: Context, images: Any, p: dict[str, Any], key: str) -> dict[
 
 def _cnn_member(args: tuple[Any, Any, Any, dict[str, Any], int, int]) -> Any:
     """Train one CNN of the ensemble and return its class probabilities on the test PCA images."""
-    import numpy as np
     import torch
-
-    from physml.symmetry import dihedral_augment, train_cnn
 
     x_train, y_train, x_test, p, n_classes, seed = args
     torch.set_num_threads(1)
     x = x_train.reshape(-1, *x_train.shape[2:])
     y = np.repeat(y_train, x_train.shape[1])
     if p["augment"]:
-        x, y = dihedral_augment(x, y)
-    model, _ = train_cnn(
+        x, y = symmetry.dihedral_augment(x, y)
+    model, _ = symmetry.train_cnn(
         x, y, n_classes, channels=tuple(p["cnn_channels"]), epochs=p["cnn_epochs"], seed=seed
     )
     with torch.no_grad():
@@ -123,8 +119,6 @@ def _learned_probabilities(
     ctx: Context, train: dict, y_train: Any, test_pca: Any, p: dict, n_classes: int
 ) -> Any:
     """Probabilities (n_test, n_decoys·n_cnns, n_classes) of the CNN ensemble."""
-    import numpy as np
-
     items = [
         (train["pca"], y_train, test_pca, p, n_classes, ctx.seed_for("cnn", k)) for k in range(p["n_cnns"])
     ]
@@ -133,8 +127,6 @@ def _learned_probabilities(
 
 def _fit_threshold(scores: Any, labels: Any, classes: tuple[str, ...]) -> float:
     """The direct classifier's threshold that maximises accuracy on the training templates."""
-    import numpy as np
-
     grid = np.round(np.arange(0.5, 1.0001, 0.01), 2)
     acc = [np.mean(_direct_labels(scores, t, classes) == labels) for t in grid]
     return float(grid[int(np.argmax(acc))])
@@ -142,8 +134,6 @@ def _fit_threshold(scores: Any, labels: Any, classes: tuple[str, ...]) -> float:
 
 def _direct_labels(scores: Any, threshold: float, classes: tuple[str, ...]) -> Any:
     """Decision list of :func:`physml.symmetry.direct_class` on rows of (O(2), Z_n, Z_2, T_n) scores."""
-    import numpy as np
-
     col = {"O(2)": 0, "Z_n": 1, "Z_2": 2, "T_n": 3}
     out = np.full(len(scores), classes.index("none"))
     for label in ("Z_2", "T_n", "Z_n", "O(2)"):  # reverse priority: later ones overwrite
@@ -152,16 +142,12 @@ def _direct_labels(scores: Any, threshold: float, classes: tuple[str, ...]) -> A
 
 
 def _confusion(true: Any, pred: Any, n: int) -> Any:
-    import numpy as np
-
     m = np.zeros((n, n), dtype=int)
     np.add.at(m, (true, pred), 1)
     return m
 
 
 def _validate_pipeline(p: dict[str, Any]) -> None:
-    from physml._core import check_int
-
     check_int(p["size"], "size", low=16)
     check_int(p["n_decoys"], "n_decoys", low=1)
     check_int(p["n_cnns"], "n_cnns", low=1)
@@ -228,15 +214,11 @@ def symmetry_templates(
         augment=augment,
         cnn_channels=cnn_channels,
     )
-    import numpy as np
 
-    from physml.data import SYMMETRY_CLASSES, symmetric_templates
-    from physml.experiments._tolerances import sigma_multiple
-
-    classes = SYMMETRY_CLASSES
+    classes = data.SYMMETRY_CLASSES
     C = len(classes)
-    x_tr, y_tr, _ = symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
-    x_te, y_te, _ = symmetric_templates(n_test, p["size"], seed=ctx.seed_for("test"))
+    x_tr, y_tr, _ = data.symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
+    x_te, y_te, _ = data.symmetric_templates(n_test, p["size"], seed=ctx.seed_for("test"))
     train = _run_decoys(ctx, x_tr, p, "train")
     test = _run_decoys(ctx, x_te, p, "test")
     probs = _learned_probabilities(ctx, train, y_tr, test["pca"], p, C)
@@ -312,8 +294,6 @@ _BROKEN = ("O(2)", "Z_n", "Z_2", "T_n")
 
 
 def _spearman(a: Any, b: Any) -> float:
-    from scipy import stats
-
     return float(stats.spearmanr(a, b).statistic)
 
 
@@ -358,20 +338,16 @@ def symmetry_breaking(
         augment=augment,
         cnn_channels=cnn_channels,
     )
-    import numpy as np
 
-    from physml.data import SYMMETRY_CLASSES, symmetric_template, symmetric_templates
-    from physml.experiments._tolerances import sigma_multiple
-
-    classes = SYMMETRY_CLASSES
+    classes = data.SYMMETRY_CLASSES
     betas = [float(b) for b in breakings]
     if len(betas) < 3 or betas[0] != 0.0 or any(b <= a for a, b in zip(betas, betas[1:], strict=False)):
         raise ValueError(f"breakings must start at 0 and increase, with at least 3 values; got {breakings}")
-    x_tr, y_tr, _ = symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
+    x_tr, y_tr, _ = data.symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
     rows = [(c, s, b) for c in _BROKEN for s in range(n_seeds) for b in betas]
     x_b = np.stack(
         [
-            symmetric_template(c, p["size"], breaking=b, seed=ctx.seed_for("broken", c, s)).image
+            data.symmetric_template(c, p["size"], breaking=b, seed=ctx.seed_for("broken", c, s)).image
             for c, s, b in rows
         ]
     )
@@ -445,13 +421,11 @@ def symmetry_breaking(
 
 
 def _score_pictures(args: tuple[Any, int]) -> list[dict[str, Any]]:
-    from physml.symmetry import invariance_measures, prepare_image
-
     pictures, size = args
     out = []
     for name, arr in pictures:
-        im = prepare_image(arr, size, name=name)
-        m = invariance_measures(im)
+        im = symmetry.prepare_image(arr, size, name=name)
+        m = symmetry.invariance_measures(im)
         out.append({"image": im, "measures": m})
     return out
 
@@ -496,21 +470,17 @@ def symmetry_art(
         augment=augment,
         cnn_channels=cnn_channels,
     )
-    import numpy as np
 
-    from physml.data import SKETCHES, SYMMETRY_CLASSES, sample_images, symmetric_templates, symmetry_sketch
-    from physml.symmetry import direct_class, prepare_image
-
-    classes = SYMMETRY_CLASSES
-    photos = sample_images()
-    sketches = {name: symmetry_sketch(name, art_size) for name in SKETCHES}
+    classes = data.SYMMETRY_CLASSES
+    photos = data.sample_images()
+    sketches = {name: data.symmetry_sketch(name, art_size) for name in data.SKETCHES}
     pictures = [(f"sketch:{k}", v) for k, v in sketches.items()] + [
         (f"photo:{k}", v) for k, v in photos.items()
     ]
     [scored] = ctx.map(_score_pictures, [(pictures, art_size)], desc="symmetry-art: direct measures")
-    x_tr, y_tr, _ = symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
+    x_tr, y_tr, _ = data.symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
     train = _run_decoys(ctx, x_tr, p, "train")
-    small = np.stack([prepare_image(arr, p["size"], name=name) for name, arr in pictures])
+    small = np.stack([symmetry.prepare_image(arr, p["size"], name=name) for name, arr in pictures])
     art = _run_decoys(ctx, small, p, "art")
     probs = _learned_probabilities(ctx, train, y_tr, art["pca"], p, len(classes))
     table = {}
@@ -518,13 +488,13 @@ def symmetry_art(
     for i, (name, _) in enumerate(pictures):
         m = scored[i]["measures"]
         entry = {
-            "direct_class": direct_class(m),
+            "direct_class": symmetry.direct_class(m),
             "direct": m.to_dict(),
             "learned": dict(zip(classes, probs[i].mean(axis=0).round(4).tolist(), strict=True)),
             "learned_spread": dict(zip(classes, probs[i].std(axis=0).round(4).tolist(), strict=True)),
         }
         if name.startswith("sketch:"):
-            label, order = SKETCHES[name.split(":")[1]]
+            label, order = data.SKETCHES[name.split(":")[1]]
             entry["known"] = label
             ok = entry["direct_class"] == label
             if label == "Z_n":
