@@ -8,7 +8,10 @@
   :func:`format_seconds`);
 * input validation with one-line errors naming the argument, the value and what is
   accepted (:func:`check_array`, :func:`check_int`, :func:`check_real`,
-  :func:`check_choice`, :func:`check_seed`);
+  :func:`check_choice`, :func:`check_seed`), and declared estimator parameters
+  (:func:`validate_params` with :class:`Interval`, :class:`Options`, :class:`Predicate`);
+* model files that cannot run code (:func:`write_model_file`, :func:`read_model_file`,
+  :class:`ModelFileError`): plain arrays and a JSON header in one ``.npz``;
 * lazy package exports (:func:`lazy_exports`).
 
 This package imports nothing else from physml (docs/architecture.md). Its own names are
@@ -25,9 +28,11 @@ __all__, __getattr__, __dir__ = lazy_exports(
     {
         "_format": ("format_measurement", "format_number", "format_seconds"),
         "_io": ("atomic_write_bytes", "atomic_write_text"),
+        "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),
+        "_persist": ("ModelFileError", "read_model_file", "write_model_file"),
         "_progress": ("progress", "progress_bar"),
         "_seeding": ("as_generator", "derive_seed", "spawn_seeds", "torch_generator"),
-        "_validation": ("check_array", "check_choice", "check_int", "check_real", "check_seed"),
+        "_validation": ("check_array", "check_choice", "check_int", "check_real", "check_seed", "show_value"),
     },
     eager={"lazy_exports": lazy_exports, "__version__": __version__},
 )

@@ -18,10 +18,12 @@ __all__ = [
     "check_int",
     "check_real",
     "check_seed",
+    "show_value",
 ]
 
 
-def _show(value: Any, limit: int = 60) -> str:
+def show_value(value: Any, limit: int = 60) -> str:
+    """``repr(value)``, shortened to ``limit`` characters for an error message."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -65,7 +67,7 @@ def check_array(
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as exc:
         kind = np.dtype(dtype).name if dtype is not None else "an array"
-        raise TypeError(f"{name} must be convertible to {kind} array, got {_show(x)}: {exc}") from None
+        raise TypeError(f"{name} must be convertible to {kind} array, got {show_value(x)}: {exc}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -92,7 +94,7 @@ def check_array(
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
     """Check that ``value`` is an integer in ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {_show(value)}")
+        raise TypeError(f"{name} must be an integer, got {show_value(value)}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"{name} must be in {_interval(low, high)}, got {value}")
@@ -109,7 +111,7 @@ def check_real(
 ) -> float:
     """Check that ``value`` is a finite real number in the given interval."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {_show(value)}")
+        raise TypeError(f"{name} must be a real number, got {show_value(value)}")
     value = float(value)
     bad = not np.isfinite(value)
     if low is not None:
@@ -124,7 +126,7 @@ def check_real(
 def check_choice(value: Any, name: str, choices: Sequence[Any]) -> Any:
     """Check that ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {_show(value)}")
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {show_value(value)}")
     return value
 
 
