@@ -1,5 +1,6 @@
 # physml: two commands on a fresh machine.
 #   make test   set everything up, then run ruff and the test suite
+#   make check  the fast tier: ruff and the tests not marked slow (under two minutes on two cores)
 #   make demo   set everything up, then run the lab's quick catalogue and print the report's path
 #   make bench  set everything up, then time physml against baselines (benchmarks/)
 # Each target is idempotent: the virtual environment is made and refreshed only when needed.
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.physml-installed
 FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 DEMO_DIR ?= physml-runs/demo
 
-.PHONY: setup data test demo bench lint clean
+.PHONY: setup data test check demo bench lint clean
 
 setup: $(STAMP)
 
@@ -36,6 +37,9 @@ lint: setup
 
 test: setup data lint
 	$(BIN)/python -m pytest -q
+
+check: setup data lint
+	$(BIN)/python -m pytest -q -m 'not slow'
 
 demo: setup data
 	$(BIN)/physml lab --quick --out $(DEMO_DIR) --resume

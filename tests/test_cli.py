@@ -118,6 +118,7 @@ def test_report_of_missing_or_empty_directory(tmp_path, capsys):
     assert "is not a directory" in err and "holds no" in err
 
 
+@pytest.mark.slow
 def test_run_with_a_local_dask_cluster(tmp_path):
     out = physml("run", "layer-example", "--quick", "--workers", "1", "--out", str(tmp_path / "d"))
     assert out.returncode == 0, out.stderr

@@ -8,6 +8,7 @@ from physml.cli import main
 from physml.data.collider import generate_dijets, read_events
 
 
+@pytest.mark.slow
 def test_generate_signal_in_chunks(tmp_path, capsys):
     out = tmp_path / "sig.npz"
     code = main(["collider", "generate", "--process", "signal", "--events", "4", "--chunk-size", "2",

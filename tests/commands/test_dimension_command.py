@@ -59,6 +59,7 @@ def test_npz_image_stack_is_flattened_and_subsampled(tmp_path, capsys):
     assert "random subsample" in captured.err
 
 
+@pytest.mark.slow
 def test_duplicates_are_handled_and_reported(tmp_path):
     x = sphere(500, 2, seed=0)
     path = tmp_path / "dup.npy"

@@ -32,8 +32,8 @@ def test_each_family(spec, capsys):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["flops", "transformer:12"], "unknown specification"),
-    (["flops", "mlp:784,x"], "must be an integer"),
+    pytest.param(["flops", "transformer:12"], "unknown specification", marks=pytest.mark.slow),
+    pytest.param(["flops", "mlp:784,x"], "must be an integer", marks=pytest.mark.slow),
     (["flops", "mlp:10,5", "--steps", "3"], "go together"),
     (["flops", "mlp:10,5", "--samples", "3", "--steps", "3", "--batch-size", "2"], "not both"),
 ])

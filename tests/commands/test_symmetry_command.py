@@ -32,6 +32,7 @@ def test_direct_measures_find_the_star_and_write_a_figure(star, tmp_path, capsys
     assert fig.is_file() and fig.stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys, private_cache):
     import torch
 

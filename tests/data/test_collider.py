@@ -145,6 +145,7 @@ def test_pythia_is_reproducible_from_its_seed(signal_events):
     assert not np.array_equal(other["mjj"], again["mjj"])
 
 
+@pytest.mark.slow
 def test_pythia_qcd_and_qg_jets():
     q = generate_dijets(10, "qcd", seed=3)
     assert np.all(q["label"] == 0) and q["sigma_pb"][0] > 0
@@ -218,6 +219,7 @@ def test_generate_to_file_resumes_only_missing_chunks(tmp_path, monkeypatch):
         generate_to_file(fresh, 25, "qcd", chunk_size=10, seed=5)
 
 
+@pytest.mark.slow
 def test_generate_to_file_runs_pythia_chunks(tmp_path):
     from physml._core import derive_seed
 

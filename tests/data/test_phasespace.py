@@ -86,7 +86,7 @@ def test_two_body_massive_weight_is_exact():
     np.testing.assert_allclose(w, phi2(2.0, 0.3, 0.9), rtol=1e-12)
 
 
-@pytest.mark.parametrize("masses", [[0.3, 0.5, 0.1], [0.05, 0.05, 1.6]])
+@pytest.mark.parametrize("masses", [[0.3, 0.5, 0.1], pytest.param([0.05, 0.05, 1.6], marks=pytest.mark.slow)])
 def test_three_body_massive_mean_weight_is_the_volume(masses):
     _, w = rambo(100_000, 3, 2.0, masses, seed=3)
     exact = phi3(2.0, *masses)

@@ -4,6 +4,8 @@ import importlib
 import subprocess
 import sys
 
+import pytest
+
 import physml.ebm
 
 
@@ -36,6 +38,7 @@ def test_ising_side_does_not_import_torch():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 def test_rbm_modules_import_each_other_one_way_bottom_up():
     """Model -> samplers -> partition functions -> training -> estimator -> DBN: importing a
     module loads only the modules below it."""

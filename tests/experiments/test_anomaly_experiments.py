@@ -7,6 +7,7 @@ from physml.lab import ParameterError, run_experiments
 pytestmark = pytest.mark.usefixtures("one_torch_thread", "one_blas_thread")
 
 
+@pytest.mark.slow
 def test_anomaly_quick_presets_reproduce(tmp_path):
     results = run_experiments(["lhco-rnd", "lhco-blackbox"], tmp_path, preset="quick")
     for r in results:

@@ -22,6 +22,7 @@ def quick_results(tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", AE)
+@pytest.mark.slow
 def test_quick_preset_runs_and_records_checks_with_spread(quick_results, name):
     out, results = quick_results
     r = results[name]
@@ -34,6 +35,7 @@ def test_quick_preset_runs_and_records_checks_with_spread(quick_results, name):
     assert any(c["uncertainty"] > 0 for c in data["checks"])
 
 
+@pytest.mark.slow
 def test_quick_presets_reproduce_their_claims(quick_results):
     _, results = quick_results
     for name in ("ae-linear-pca", "ae-sphere-deadzone", "ae-phase-space", "ae-clifford-torus"):
@@ -41,6 +43,7 @@ def test_quick_presets_reproduce_their_claims(quick_results):
         assert r.verdict == "reproduced", [c.to_dict() for c in r.checks if not c.passed]
 
 
+@pytest.mark.slow
 def test_pca_metrics_are_exact_facts(quick_results):
     _, results = quick_results
     m = results["ae-linear-pca"].metrics
@@ -64,6 +67,7 @@ def test_clifford_check_fails_when_every_member_counts_as_found(tmp_path):
     assert r.verdict == "not reproduced"
 
 
+@pytest.mark.slow
 def test_clifford_positive_control_finds_the_donut(quick_results):
     # members started at the donut (encoder fitted to it, decoder to its inverse) and then trained like
     # the others keep it: every grid point reconstructed well within the threshold, while no ordinary
@@ -76,6 +80,7 @@ def test_clifford_positive_control_finds_the_donut(quick_results):
     assert max(m["control_worst_grid_loss"]) < 0.05 < min(m["worst_grid_loss"])
 
 
+@pytest.mark.slow
 def test_clifford_control_started_at_a_non_injective_chart_fails(tmp_path):
     # the broken control: the encoder fitted to (cos θ, sin θ, 0), which forgets φ, and the decoder to
     # the conditional mean; the same training does not repair it, and the control check sees it
@@ -133,6 +138,7 @@ def test_nearest_neighbour_distance_of_a_uniform_sphere_sample():
     assert abs(nn.mean() - _nearest_neighbour_distance(n)) < 5 * se
 
 
+@pytest.mark.slow
 def test_equator_scan_and_principled_band(quick_results):
     _, results = quick_results
     m = results["ae-excised-equator"].metrics
@@ -148,6 +154,7 @@ def test_equator_scan_and_principled_band(quick_results):
     assert diff > 4 * math.hypot(scan["auc_se"][-1], scan["auc_se"][0])
 
 
+@pytest.mark.slow
 def test_equator_check_fails_for_a_wide_band(tmp_path):
     # a band 6.5 nearest-neighbour distances wide (|z| < 0.30 for 1500 points) removes 30% of the sphere,
     # the trained networks flag the equator, and the claim check sees it

@@ -7,6 +7,7 @@ import pytest
 from physml.lab import ParameterError, run_experiments
 
 
+@pytest.mark.slow
 def test_layer_example_and_fashion_mlp_reproduce(tmp_path):
     results = run_experiments(["layer-example", "fashion-mlp"], tmp_path, preset="quick")
     for r in results:

@@ -25,6 +25,7 @@ def _failed_matching(result, text):
 
 
 @pytest.mark.parametrize("name", NAMES)
+@pytest.mark.slow
 def test_quick_preset_reproduces(tmp_path, name):
     [r] = run_experiments([name], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]

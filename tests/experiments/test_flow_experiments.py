@@ -12,6 +12,7 @@ FLOWS = ["flow-plummer-density", "flow-plummer-acceleration", "flow-architecture
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_flow_quick_presets_reproduce(tmp_path):
     results = run_experiments(FLOWS, tmp_path, preset="quick")
     for r in results:
@@ -29,6 +30,7 @@ def test_flow_quick_presets_reproduce(tmp_path):
     assert [a["flow"] for a in arch] == ["maf", "nsf", "cnf"]
 
 
+@pytest.mark.slow
 def test_density_check_fails_for_an_impossible_bound(tmp_path):
     # a flow cannot match the profile to 0.1% with 4000 stars: the check must be able to fail
     [r] = run_experiments(

@@ -10,6 +10,7 @@ GEOMETRY = ["dimension-attractors", "dimension-benchmark", "spectrum-powerlaw", 
             "calibration-metric"]
 
 
+@pytest.mark.slow
 def test_geometry_quick_presets_reproduce(tmp_path):
     results = run_experiments(GEOMETRY, tmp_path, preset="quick")
     for r in results:

@@ -8,6 +8,7 @@ import physml.experiments.hopfield as hopfield
 from physml.lab import ParameterError, run_experiments
 
 
+@pytest.mark.slow
 def test_hopfield_capacity_reproduces(tmp_path):
     [r] = run_experiments(["hopfield-capacity"], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
@@ -24,6 +25,7 @@ def test_hopfield_capacity_reproduces(tmp_path):
         assert c.uncertainty > 0
 
 
+@pytest.mark.slow
 def test_hopfield_capacity_fails_against_a_wrong_capacity(tmp_path, monkeypatch):
     monkeypatch.setattr(hopfield, "ALPHA_C", 0.2)
     [r] = run_experiments(["hopfield-capacity"], tmp_path, preset="quick")

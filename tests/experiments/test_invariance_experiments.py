@@ -12,6 +12,7 @@ NAMES = ["triangles-relevance", "invariant-embedding", "ml-by-the-numbers"]
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_quick_presets_reproduce(tmp_path):
     results = run_experiments(NAMES, tmp_path, preset="quick")
     for r in results:

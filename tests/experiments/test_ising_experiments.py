@@ -26,6 +26,7 @@ def _assert_reproduced(tmp_path, result):
         assert check.uncertainty > 0, check
 
 
+@pytest.mark.slow
 def test_ising_exact_agrees_with_kaufman(tmp_path):
     r = _run(tmp_path, "ising-exact")
     _assert_reproduced(tmp_path, r)
@@ -45,6 +46,7 @@ def test_ising_exact_fails_when_the_relative_bound_is_below_the_noise(tmp_path):
     assert not any(c.passed for c in r.checks)
 
 
+@pytest.mark.slow
 def test_ising_critical_finds_onsager(tmp_path):
     r = _run(tmp_path, "ising-critical")
     _assert_reproduced(tmp_path, r)
@@ -54,6 +56,7 @@ def test_ising_critical_finds_onsager(tmp_path):
     assert 0.58 < crossing["U"] < 0.64
 
 
+@pytest.mark.slow
 def test_ising_critical_fails_for_a_wrong_critical_temperature(tmp_path, monkeypatch):
 
     monkeypatch.setattr(physml.ebm, "critical_temperature", lambda J=1.0: 2.3, raising=False)
@@ -62,6 +65,7 @@ def test_ising_critical_fails_for_a_wrong_critical_temperature(tmp_path, monkeyp
     assert not tc.passed and r.verdict == "not reproduced"
 
 
+@pytest.mark.slow
 def test_ising_critical_small_lattice_misses_the_spontaneous_magnetisation(tmp_path):
     """An 8x8 lattice at T = 2.2 is about one correlation length across: its |m| is not Onsager's."""
     r = _run(tmp_path, "ising-critical", magnetisation_L="8", magnetisation_temperatures="2.2")
@@ -69,6 +73,7 @@ def test_ising_critical_small_lattice_misses_the_spontaneous_magnetisation(tmp_p
     assert not m.passed and m.measured > m.expected
 
 
+@pytest.mark.slow
 def test_ising_slowing_separates_local_and_cluster_dynamics(tmp_path):
     r = _run(tmp_path, "ising-slowing")
     _assert_reproduced(tmp_path, r)
@@ -80,6 +85,7 @@ def test_ising_slowing_separates_local_and_cluster_dynamics(tmp_path):
     assert max(table["wolff energy"]["tau_int"]) < 3
 
 
+@pytest.mark.slow
 def test_ising_slowing_checks_can_fail(tmp_path):
     # the quick preset fits L = 16, 32 only; without its stated allowance for corrections to scaling the
     # local exponent is too small, and no cluster algorithm has z <= 0

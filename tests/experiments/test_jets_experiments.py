@@ -9,6 +9,7 @@ from physml.lab import ParameterError, run_experiments
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_jet_experiments_quick(tmp_path):
     results = run_experiments(["qg-linear-vs-mlp", "jet-image-spectrum"], tmp_path, preset="quick")
     for r in results:
@@ -24,6 +25,7 @@ def test_jet_experiments_quick(tmp_path):
     assert 0.3 < qg["quark_fraction"] < 0.7
 
 
+@pytest.mark.slow
 def test_a_demanding_margin_fails(tmp_path):
     # the linear AUC cannot exceed 1: demanding it be 0.6 above the MLP's fails
     [r] = run_experiments(["qg-linear-vs-mlp"], tmp_path, preset="quick", overrides={"margin": "-0.6"})

@@ -12,6 +12,7 @@ NETS = ["criticality-kernel", "ensemble-variance-depth", "orthogonal-init", "ntk
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_nets_quick_presets_reproduce(tmp_path):
     results = run_experiments(NETS, tmp_path, preset="quick")
     for r in results:
@@ -30,6 +31,7 @@ def test_nets_quick_presets_reproduce(tmp_path):
         assert abs(row["K"] - 0.5) < 5 * row["K_err"]
 
 
+@pytest.mark.slow
 def test_orthogonal_check_fails_for_gaussian_level_growth(tmp_path):
     # demanding that orthogonal tanh grows at most -1 x the Gaussian growth cannot pass
     [r] = run_experiments(["orthogonal-init"], tmp_path, preset="quick", overrides={"max_ratio": "-1.0"})

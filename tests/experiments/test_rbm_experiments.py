@@ -9,6 +9,7 @@ from physml.lab import ParameterError, run_experiments
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_rbm_exact_vs_ais_reproduces(tmp_path):
     [r] = run_experiments(["rbm-exact-vs-ais"], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
@@ -26,6 +27,7 @@ def test_rbm_exact_vs_ais_fails_when_annealing_is_too_short(tmp_path):
     assert not r.checks[0].passed
 
 
+@pytest.mark.slow
 def test_rbm_fashion_reproduces_and_reports_both_libraries(tmp_path):
     [r] = run_experiments(["rbm-fashion"], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
@@ -54,6 +56,7 @@ def test_impossible_parameters_are_rejected_before_running(tmp_path, name, key, 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_rbm_ising_reproduces_its_training_data(tmp_path):
     [r] = run_experiments(["rbm-ising"], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]

@@ -22,6 +22,7 @@ def test_adversarial_fashion_quick_reproduces(tmp_path):
     assert 0 < b["2"]["median_boundary"] < b["2"]["median_other_class"]
 
 
+@pytest.mark.slow
 def test_a_demand_beyond_the_physics_fails(tmp_path):
     # the boundary cannot be required to be 100x closer than the other classes
     [r] = run_experiments(["adversarial-fashion"], tmp_path, preset="quick",

@@ -10,6 +10,7 @@ from physml.lab import ParameterError, run_experiments
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_scaling_dimension_with_a_step_cap_fails(tmp_path):
     # the old failure: students stopped by a step budget instead of a validation plateau. With 100
     # steps the exponents can still pass their loose quick tolerances (they do at seed 0).

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("name", ["scaling-dimension", "scaling-fashion"])
+@pytest.mark.slow
 def test_scaling_quick_presets_reproduce(tmp_path, name):
     [r] = run_experiments([name], tmp_path, preset="quick")
     assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
@@ -33,6 +34,7 @@ def test_sweeps_with_too_few_sizes_are_refused(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_scaling_fashion_with_a_step_cap_fails(tmp_path):
     # the old failure: a fixed step budget instead of training to convergence
     [r] = run_experiments(

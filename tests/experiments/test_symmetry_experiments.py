@@ -9,6 +9,7 @@ from physml.lab import ParameterError, run_experiments
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
+@pytest.mark.slow
 def test_symmetry_quick_presets_reproduce(tmp_path):
     names = ["symmetry-templates", "symmetry-breaking", "symmetry-art"]
     results = run_experiments(names, tmp_path, preset="quick")

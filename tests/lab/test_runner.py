@@ -102,6 +102,10 @@ INTERRUPTED = textwrap.dedent(
     from pathlib import Path
     from physml.lab import experiment, run_experiments
 
+    # A job started in the background (`make test &`, nohup, some CI runners) inherits SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler: install it here.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
     marker = Path(sys.argv[2])
     calls = Path(sys.argv[3])
 
@@ -123,6 +127,7 @@ INTERRUPTED = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_without_redoing_finished_items(tmp_path):
     script = tmp_path / "script.py"
     script.write_text(INTERRUPTED)

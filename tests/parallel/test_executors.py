@@ -232,6 +232,7 @@ def _worker_pids(executor: DaskExecutor) -> dict[str, int]:
     return executor.client.run(os.getpid)
 
 
+@pytest.mark.slow
 def test_dask_map_survives_a_killed_worker(dask_executor):
     killed: list[int] = []
     record = Recorder()
@@ -255,6 +256,7 @@ def test_dask_map_survives_a_killed_worker(dask_executor):
     assert dask_executor.n_workers == 2
 
 
+@pytest.mark.slow
 def test_dask_item_that_always_kills_its_worker_is_reported(dask_executor):
     from distributed import KilledWorker
 
@@ -313,6 +315,7 @@ def test_dask_connects_to_a_running_cluster_and_leaves_it_running():
         cluster.close()
 
 
+@pytest.mark.slow
 def test_dask_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(ConnectionError, match=r"Dask scheduler at tcp://127\.0\.0\.1:1 within 1 s"):
         DaskExecutor(scheduler="tcp://127.0.0.1:1", timeout=1)

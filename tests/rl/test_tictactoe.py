@@ -72,6 +72,7 @@ def agent():
 
 
 @pytest.mark.parametrize("side", [1, -1])
+@pytest.mark.slow
 def test_self_play_agent_never_loses_to_any_perfect_player(agent, side):
     res = worst_case_outcomes(agent.move, side)
     assert res["illegal"] == 0
@@ -80,6 +81,7 @@ def test_self_play_agent_never_loses_to_any_perfect_player(agent, side):
     assert agent.n_states_seen_ == 4520  # every non-terminal position was visited
 
 
+@pytest.mark.slow
 def test_agent_values_match_minimax_on_opening(agent):
     values = agent.action_values(EMPTY_BOARD)
     assert set(values) == set(range(9))
@@ -88,6 +90,7 @@ def test_agent_values_match_minimax_on_opening(agent):
     assert result == 0 and len(moves) == 9
 
 
+@pytest.mark.slow
 def test_agent_move_on_finished_board_is_an_error(agent):
     with pytest.raises(ValueError, match="is over"):
         agent.move(board_from_string("XXXOO...."))

@@ -58,6 +58,7 @@ def test_rayleigh_p_value_is_uniform_under_the_null():
             assert abs(np.mean(p <= alpha) - alpha) < Z * se, (d, alpha)
 
 
+@pytest.mark.slow
 def test_rayleigh_small_samples_need_the_modified_statistic():
     # for 5 directions in R³ the plain χ²_3 tail of S is off by 0.027 at α = 1/2, 6 standard errors
     # over 12000 replicas (the check below then has 98% power); the modified statistic's tail is
