@@ -12,6 +12,8 @@
   (:func:`validate_params` with :class:`Interval`, :class:`Options`, :class:`Predicate`);
 * model files that cannot run code (:func:`write_model_file`, :func:`read_model_file`,
   :class:`ModelFileError`): plain arrays and a JSON header in one ``.npz``;
+* the model contract every estimator shares (:class:`ModelMixin`: declared parameters,
+  save/load through one file format, ``score``);
 * lazy package exports (:func:`lazy_exports`).
 
 This package imports nothing else from physml (docs/architecture.md). Its own names are
@@ -26,6 +28,7 @@ from physml._core._version import __version__
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "_estimator": ("DATA_KINDS", "ModelMixin", "model_format"),
         "_format": ("format_measurement", "format_number", "format_seconds"),
         "_io": ("atomic_write_bytes", "atomic_write_text"),
         "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),

@@ -1,0 +1,130 @@
+"""The model contract that every physml estimator shares (docs/architecture.md, "One model contract").
+
+:class:`ModelMixin` goes before scikit-learn's ``BaseEstimator`` in a model's bases::
+
+    class RBM(ModelMixin, TransformerMixin, BaseEstimator):
+        _parameter_constraints = {...}      # one declaration per class
+        _data_kind = "binary"               # what fit expects (the common test makes such data)
+
+        def fit(self, X, y=None):
+            self._validate_params()
+            ...
+            return self
+
+        def _get_state(self):               # fitted state -> (JSON meta, numeric arrays)
+        def _set_state(self, meta, arrays, version):
+
+It gives the model
+
+* ``_validate_params()``: the constructor arguments checked against ``_parameter_constraints``
+  (:func:`physml._core.validate_params`), one line naming the parameter, the value and what is
+  accepted;
+* ``save(path)`` / ``Class.load(path)``: one ``.npz`` of plain arrays and a JSON header through
+  :func:`physml._core.write_model_file`, recording the format name (``physml.<package>.<Class>``),
+  the format version and the physml version; no pickle, and another class's file is refused with
+  one line naming both;
+* ``score(X)``: the mean of ``score_samples(X)`` (higher is better) where the model defines
+  ``score_samples``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from physml._core._params import validate_params
+from physml._core._persist import read_model_file, write_model_file
+
+__all__ = ["DATA_KINDS", "ModelMixin", "model_format"]
+
+#: What a model's ``fit`` takes, by name; the common estimator test makes tiny data of each kind.
+DATA_KINDS = {
+    "real": "X, float array (n_samples, n_features)",
+    "binary": "X, array of 0/1 (n_samples, n_features)",
+    "spins": "X, array of ±1 (n_samples, n_features): patterns",
+    "labelled": "X, float array (n_samples, n_features), and class labels y",
+    "events": "X, float array of event features, and a mass-like coordinate (see the class)",
+    "images": "X, float array (n_images, height, width)",
+    "joint": "p, a joint probability table (n_x, n_y)",
+    "sequences": "X, integer token array (n_sequences, length)",
+}
+
+
+def model_format(cls: type) -> str:
+    """``physml.<package>.<Class>``: the public package (the module path up to its first private
+    part) and the class name, so that moving a class between private modules keeps its files."""
+    parts = []
+    for part in cls.__module__.split("."):
+        if part.startswith("_"):
+            break
+        parts.append(part)
+    return ".".join([*parts, cls.__qualname__])
+
+
+class ModelMixin:
+    """Parameter validation, save/load and ``score`` for a scikit-learn estimator."""
+
+    #: ``{parameter: [alternatives]}``, see :func:`physml._core.validate_params`.
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+    #: One of :data:`DATA_KINDS`.
+    _data_kind: ClassVar[str] = "real"
+    #: File format versions ``load`` reads; ``save`` writes the newest.
+    _file_versions: ClassVar[tuple[int, ...]] = (1,)
+
+    # -- parameters -----------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        """Check the constructor arguments against ``_parameter_constraints`` (call it in ``fit``)."""
+        validate_params(type(self).__name__, self._parameter_constraints, self.get_params(deep=False))  # type: ignore[attr-defined]
+
+    # -- scoring --------------------------------------------------------------------------------
+    def score(self, X: Any, y: Any = None) -> float:
+        """The mean of :meth:`score_samples` over ``X`` (higher is better)."""
+        return float(np.mean(self.score_samples(X)))  # type: ignore[attr-defined]
+
+    # -- files ----------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The fitted state as ``(JSON-serialisable meta, {name: numeric array})``."""
+        raise NotImplementedError(f"{type(self).__name__} does not define its file state")
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        """Restore the fitted state written by :meth:`_get_state` (files of ``version``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define its file state")
+
+    def _params_for_file(self) -> dict[str, Any]:
+        """Constructor arguments as stored in a file; a numpy Generator seed cannot be stored and
+        is refused (save a model fitted from an integer seed)."""
+        params = self.get_params(deep=False)  # type: ignore[attr-defined]
+        for name, value in params.items():
+            if isinstance(value, np.random.Generator):
+                raise ValueError(
+                    f"{type(self).__name__}.save: {name} is a numpy Generator, which a file cannot hold; "
+                    "fit with an integer seed to save the model"
+                )
+        return params
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model to ``path`` (an ``.npz`` of plain arrays and a JSON header),
+        atomically. Loading it runs no code: see :meth:`load`."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        meta, arrays = self._get_state()
+        header = {"params": self._params_for_file(), "state": meta}
+        return write_model_file(path, format=model_format(type(self)), version=max(self._file_versions),
+                                meta=header, arrays=arrays)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], **overrides: Any) -> Any:
+        """A model written by :meth:`save`; ``overrides`` replace saved constructor arguments that
+        do not change the fitted state (e.g. ``device``). Files of another class, of an unknown
+        format version, damaged files and files holding pickled objects are refused with a
+        :class:`physml._core.ModelFileError` naming the file."""
+        meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
+        params = {**meta.get("params", {}), **overrides}
+        model = cls(**params)
+        model._set_state(meta.get("state", {}), arrays, meta["format_version"])
+        return model

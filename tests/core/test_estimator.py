@@ -1,0 +1,83 @@
+"""ModelMixin on a toy estimator: declared parameters, score, and save/load through one format."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import NotFittedError
+
+from physml._core import Interval, InvalidParameterError, ModelFileError, ModelMixin, Options, model_format
+
+
+class Gaussian(ModelMixin, BaseEstimator):
+    """A diagonal Gaussian density: the smallest model with a likelihood."""
+
+    _parameter_constraints = {"shrink": [Interval(float, 0, 1)], "kind": [Options("diag")], "seed": ["seed"]}
+
+    def __init__(self, shrink=0.0, kind="diag", seed=0):
+        self.shrink = shrink
+        self.kind = kind
+        self.seed = seed
+
+    def fit(self, X, y=None):
+        self._validate_params()
+        X = np.asarray(X, dtype=float)
+        self.mean_ = X.mean(axis=0)
+        self.var_ = X.var(axis=0) * (1 - self.shrink) + self.shrink
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def score_samples(self, X):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self)
+        z = (np.asarray(X, dtype=float) - self.mean_) ** 2 / self.var_
+        return -0.5 * (z + np.log(2 * np.pi * self.var_)).sum(axis=1)
+
+    def _get_state(self):
+        return {"n_features_in_": self.n_features_in_}, {"mean": self.mean_, "var": self.var_}
+
+    def _set_state(self, meta, arrays, version):
+        self.n_features_in_ = meta["n_features_in_"]
+        self.mean_, self.var_ = arrays["mean"], arrays["var"]
+
+
+class Other(Gaussian):
+    pass
+
+
+X = np.random.default_rng(0).normal(size=(50, 3))
+
+
+def test_format_name_is_the_public_package_and_class():
+    assert model_format(Gaussian) == f"{__name__}.Gaussian"
+    from physml.ebm import RBM
+
+    assert model_format(RBM) == "physml.ebm.RBM"
+
+
+def test_parameters_are_checked_in_fit():
+    expected = r"Gaussian: shrink=2 is not accepted; accepted: a float in \[0, 1\]"
+    with pytest.raises(InvalidParameterError, match=expected):
+        Gaussian(shrink=2).fit(X)
+    assert clone(Gaussian(shrink=0.5)).get_params() == {"shrink": 0.5, "kind": "diag", "seed": 0}
+
+
+def test_score_is_the_mean_of_score_samples():
+    g = Gaussian().fit(X)
+    assert g.score(X) == pytest.approx(g.score_samples(X).mean(), rel=1e-15)
+
+
+def test_save_load_round_trip_and_refusals(tmp_path):
+    with pytest.raises(NotFittedError):
+        Gaussian().save(tmp_path / "unfitted.npz")
+    g = Gaussian(shrink=0.25).fit(X)
+    g.save(tmp_path / "g.npz")
+    h = Gaussian.load(tmp_path / "g.npz")
+    assert h.get_params() == g.get_params()
+    np.testing.assert_array_equal(h.score_samples(X), g.score_samples(X))
+    with pytest.raises(ModelFileError, match=r"holds .*Gaussian.*, not a Other"):
+        Other.load(tmp_path / "g.npz")
+    with pytest.raises(ValueError, match="numpy Generator"):
+        Gaussian(seed=np.random.default_rng(0)).fit(X).save(tmp_path / "gen.npz")
