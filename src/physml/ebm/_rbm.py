@@ -102,10 +102,10 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
     early_stopping : bool
         Hold out ``validation_fraction`` of the data, stop when the validation metric
         (mean deterministic pseudo-log-likelihood for Bernoulli visibles, minus the mean
-        reconstruction error for Gaussian ones) has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, and restore the best parameters.
+        reconstruction error for Gaussian ones) has not improved by more than ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the best parameters (:class:`EarlyStopping`).
     validation_fraction, n_iter_no_change, tol
-        Early-stopping settings.
+        Early-stopping settings (``tol >= 0``).
     weight_scale : float
         Initial weights are N(0, weight_scale²).
     seed : int
@@ -213,7 +213,7 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         check_real(self.momentum, "momentum", low=0.0, high=1.0)
         check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, low_open=True)
         check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
-        check_real(self.tol, "tol")
+        check_real(self.tol, "tol", low=0.0)
         check_real(self.weight_scale, "weight_scale", low=0.0)
         check_seed(self.seed)
         if not isinstance(self.learn_sigma, (bool, np.bool_)):

@@ -21,7 +21,6 @@ References
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +31,8 @@ from physml._core import check_int, check_real
 from physml.ebm._partition import pseudo_likelihood, reconstruction_error
 from physml.ebm._rbm_model import RBMModel
 from physml.ebm._rbm_samplers import PCDSampler
+from physml.training import ConstantSchedule, LinearSchedule, Schedule
+from physml.training import EarlyStopping as StoppingRule
 
 __all__ = [
     "EarlyStopping",
@@ -103,6 +104,7 @@ class RBMTrainer:
     decay_updates : int, optional
         Decay the learning rate linearly to zero over this many updates,
         ε_u = ε max(0, 1 − u / decay_updates) (Tieleman 2008 for PCD); constant if None.
+        Setting ``learning_rate`` or ``decay_updates`` later rebuilds ``schedule``.
     matmul_dtype : torch.dtype, optional
         Mixed precision: the matrix products of each update (conditionals, sampling, the
         weight gradient) take operands of this dtype (e.g. ``torch.bfloat16``) with the
@@ -112,6 +114,9 @@ class RBMTrainer:
     Attributes
     ----------
     epochs_done, updates_done : int
+    schedule : physml.training.Schedule
+        ε as a function of ``updates_done``: a :class:`~physml.training.LinearSchedule` to zero
+        over ``decay_updates``, or a :class:`~physml.training.ConstantSchedule`.
     """
 
     def __init__(self, model: RBMModel, sampler: Any, *, learning_rate: float, batch_size: int,
@@ -121,7 +126,8 @@ class RBMTrainer:
         self.model = model
         self.matmul_dtype = matmul_dtype
         self.sampler = sampler
-        self.learning_rate = check_real(learning_rate, "learning_rate", low=0.0, low_open=True)
+        self._decay_updates: int | None = None
+        self.learning_rate = learning_rate
         self.batch_size = check_int(batch_size, "batch_size", low=1)
         self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
@@ -130,15 +136,37 @@ class RBMTrainer:
         self.velocity: dict[str, torch.Tensor] = {}
         self.epochs_done = 0
         self.updates_done = 0
-        if decay_updates is not None:
-            decay_updates = check_int(decay_updates, "decay_updates", low=1)
         self.decay_updates = decay_updates
+
+    @property
+    def learning_rate(self) -> float:
+        """ε before any decay."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: float) -> None:
+        self._learning_rate = check_real(value, "learning_rate", low=0.0, low_open=True)
+        self._set_schedule()
+
+    @property
+    def decay_updates(self) -> int | None:
+        """Updates over which ε decays linearly to zero (None: constant)."""
+        return self._decay_updates
+
+    @decay_updates.setter
+    def decay_updates(self, value: int | None) -> None:
+        self._decay_updates = None if value is None else check_int(value, "decay_updates", low=1)
+        self._set_schedule()
+
+    def _set_schedule(self) -> None:
+        if self._decay_updates is None:
+            self.schedule: Schedule = ConstantSchedule(self._learning_rate)
+        else:
+            self.schedule = LinearSchedule(self._learning_rate, 0.0, self._decay_updates)
 
     def current_learning_rate(self) -> float:
         """ε for the next update (after the linear decay, if any)."""
-        if self.decay_updates is None:
-            return self.learning_rate
-        return self.learning_rate * max(0.0, 1.0 - self.updates_done / self.decay_updates)
+        return self.schedule(self.updates_done)
 
     @torch.no_grad()
     def step(self, v_pos: torch.Tensor) -> None:
@@ -225,31 +253,51 @@ class RBMTrainer:
 
 class EarlyStopping:
     """Stop when ``metric(model)`` (higher is better) has not improved by more than ``tol`` for
-    ``patience`` consecutive epochs; remembers and restores the best parameters."""
+    ``patience`` consecutive epochs; remembers and restores the best parameters.
+
+    Every improvement, however small, moves the best score and the parameters kept (the
+    convention of scikit-learn's ``tol``); only one by more than ``tol`` restarts the patience.
+    The decisions are those of a :class:`physml.training.EarlyStopping` rule
+    (``mode="max"``, ``atol=tol``, ``update_best="any"``), held in ``rule`` and ``state``; this
+    class adds the metric, the recorded scores and the copy of the parameters.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(model) -> float`` after each epoch, e.g. :func:`validation_metric`.
+    patience : int
+        Epochs without an improvement by more than ``tol`` before stopping.
+    tol : float
+        Margin (>= 0) an improvement must exceed to restart the patience.
+    """
 
     def __init__(self, metric: Callable[[RBMModel], float], *, patience: int = 5, tol: float = 1e-4):
         self.metric = metric
         self.patience = check_int(patience, "patience", low=1)
-        self.tol = check_real(tol, "tol")
+        self.tol = check_real(tol, "tol", low=0.0)
+        self.rule = StoppingRule(patience=self.patience, mode="max", atol=self.tol, update_best="any")
+        self.state = self.rule.init()
         self.scores: list[float] = []
-        self.best = -math.inf
         self.best_params: dict[str, torch.Tensor] | None = None
-        self.bad_epochs = 0
+
+    @property
+    def best(self) -> float:
+        """The best score so far (−inf before the first finite one)."""
+        return float(self.state.best)
+
+    @property
+    def bad_epochs(self) -> int:
+        """Epochs since the last improvement by more than ``tol``."""
+        return int(self.state.wait)
 
     def update(self, model: RBMModel) -> bool:
         """Record the metric after an epoch; return True when training should stop."""
         score = float(self.metric(model))
         self.scores.append(score)
-        if score > self.best + self.tol:
-            self.best = score
+        self.state, decision = self.rule.update(self.state, score)
+        if decision.improved:
             self.best_params = {k: v.detach().clone() for k, v in model.parameters().items()}
-            self.bad_epochs = 0
-        else:
-            if score > self.best:
-                self.best = score
-                self.best_params = {k: v.detach().clone() for k, v in model.parameters().items()}
-            self.bad_epochs += 1
-        return self.bad_epochs >= self.patience
+        return bool(decision.stop)
 
     def restore(self, model: RBMModel) -> None:
         if self.best_params is not None:

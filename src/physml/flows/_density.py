@@ -21,6 +21,7 @@ import torch
 
 from physml._core import check_array, check_choice, check_int, check_real, check_seed, derive_seed
 from physml.flows._serialize import FORMAT, check_kind, read_payload, write_payload
+from physml.training import EarlyStopping
 
 __all__ = ["FLOWS", "MIN_SAMPLES_PER_FEATURE", "FlowDensity"]
 
@@ -112,8 +113,9 @@ class FlowDensity:
     max_epochs : int
         Upper bound on training epochs.
     patience : int
-        Stop when the validation loss has not improved for this many epochs; the weights of the
-        best epoch are kept.
+        Stop when the validation loss has not improved (by more than a relative 1e-6) for this
+        many epochs; the weights of the best epoch are kept
+        (:class:`physml.training.EarlyStopping`).
     validation_fraction : float
         Share of the samples held out for early stopping, in (0, 0.5].
     dtype : {"float32", "float64"}
@@ -314,9 +316,11 @@ class FlowDensity:
         return self
 
     def _train(self, train: Any, val: Any, optimiser: Any, gen: Any, history: dict) -> tuple[float, Any, int]:
-        best, best_state, best_epoch, waited = math.inf, None, 0, 0
+        # an improvement must beat the best by a relative 1e-6 (noise in the last digits is none)
+        rule = EarlyStopping(patience=int(self.patience), rtol=1e-6)
+        stopping, best_state = rule.init(), None
         batch = int(self.batch_size)
-        for epoch in range(int(self.max_epochs)):
+        for _ in range(int(self.max_epochs)):
             self.flow_.train()
             self._set_exact(False)
             perm = torch.randperm(len(train), generator=gen).to(train.device)
@@ -334,14 +338,13 @@ class FlowDensity:
             with torch.no_grad():
                 v = float(-self._log_prob_std(val).mean())
             history["validation"].append(v)
-            improved = math.isfinite(v) and (best_state is None or v < best - 1e-6 * abs(best))
-            if improved:
-                best, best_state, best_epoch, waited = v, copy.deepcopy(self.flow_.state_dict()), epoch, 0
-            else:
-                waited += 1
-                if waited >= int(self.patience):
-                    break
-        return best, best_state, best_epoch
+            stopping, decision = rule.update(stopping, v)
+            if decision.improved:
+                best_state = copy.deepcopy(self.flow_.state_dict())
+            if decision.stop:
+                break
+        # best epoch counted from 0; 0 with best_state None when no validation loss was finite
+        return float(stopping.best), best_state, max(int(stopping.best_index), 0)
 
     # evaluation --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:

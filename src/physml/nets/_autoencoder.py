@@ -44,6 +44,7 @@ from physml._core import (
 from physml.nets._activations import Activation, get_activation
 from physml.nets._mlp import _check_widths
 from physml.nets._mlp_ensemble import MLPEnsemble, _as_tensor
+from physml.training import CosineSchedule, EarlyStopping, set_learning_rate
 
 __all__ = [
     "Autoencoder",
@@ -323,8 +324,9 @@ def train_autoencoders(
     summed loss has independent gradients per member and Adam and SGD act elementwise, so one
     step on the stacked parameters is one independent step of every member.
     After each epoch every member's validation loss is measured; a member keeps the parameters
-    of its best epoch and stops (is held there) once ``patience`` epochs pass without a new best.
-    Training ends when every member has stopped or after ``epochs``.
+    of its best epoch and stops (is held there) once ``patience`` epochs pass without a new best
+    (:class:`physml.training.EarlyStopping` with one state per member). Training ends when
+    every member has stopped or after ``epochs``.
 
     Parameters
     ----------
@@ -339,7 +341,7 @@ def train_autoencoders(
     optimizer : {"adam", "sgd"}
     schedule : {"constant", "cosine"}
         Constant learning rate, or cosine annealing to zero over ``epochs`` (which removes the
-        end-of-training noise of the stochastic gradient).
+        end-of-training noise of the stochastic gradient; :class:`physml.training.CosineSchedule`).
     patience : int or None
         Epochs without improvement before a member stops; ``None`` never stops.
     seed : int
@@ -382,17 +384,14 @@ def train_autoencoders(
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(params, lr=learning_rate)
     generators = [torch_generator(s) for s in spawn_seeds(seed, e)]
     best = [p.detach().clone() for p in params]
-    best_val = torch.full((e,), math.inf, dtype=torch.float64)
-    best_epoch = np.full(e, epochs, dtype=int)
-    stopped_epoch = np.full(e, 0, dtype=int)
-    since = np.zeros(e, dtype=int)
-    stopped = torch.zeros(e, dtype=torch.bool)
+    rule = EarlyStopping(patience=patience)  # one rule per member; patience None: never stops
+    stopping = rule.init(e)
+    cosine = CosineSchedule(learning_rate, decay_steps=epochs)
     train_hist, val_hist = [], []
     model.train()
     for epoch in range(epochs):
         if schedule == "cosine":
-            for group in opt.param_groups:
-                group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+            set_learning_rate(opt, cosine(epoch))
         total = torch.zeros(e, dtype=torch.float64)
         if batch_size >= n:
             # full batch: the order does not matter, and every member sees all of its (uncopied) data
@@ -411,6 +410,7 @@ def train_autoencoders(
                 per_member.sum().backward()
                 opt.step()
                 total += per_member.detach().double() * idx.shape[1]
+        stopped = torch.from_numpy(stopping.stopped)
         if bool(stopped.any()):
             with torch.no_grad():
                 for p, b in zip(params, best, strict=True):
@@ -426,28 +426,25 @@ def train_autoencoders(
         with torch.no_grad():
             val = torch.from_numpy(model.reconstruction_error(vt).mean(axis=1) / model.n_features)
         val_hist.append(val.numpy())
-        improved = (val < best_val) & ~stopped
+        stopping, decision = rule.update(stopping, val.numpy())
+        improved = torch.from_numpy(decision.improved)
         if bool(improved.any()):
-            best_val = torch.where(improved, val, best_val)
-            best_epoch[improved.numpy()] = epoch + 1
             with torch.no_grad():
                 for p, b in zip(params, best, strict=True):
                     b[improved] = p.detach()[improved]
-        since = np.where(improved.numpy(), 0, since + 1)
-        if patience is not None:
-            newly = (since >= patience) & ~stopped.numpy()
-            stopped_epoch[newly] = epoch + 1
-            stopped |= torch.from_numpy(newly)
-            if bool(stopped.all()):
-                break
+        if bool(decision.stop.all()):
+            break
     n_run = len(train_hist)
     if vt is not None:
         with torch.no_grad():
             for p, b in zip(params, best, strict=True):
                 p.copy_(b)
+        # a member whose validation loss was never finite keeps its initial parameters and
+        # reports best_epoch = epochs, as before
+        best_epoch = np.where(stopping.best_index >= 0, stopping.best_index + 1, epochs)
     else:
-        best_epoch[:] = n_run
-    stopped_epoch[stopped_epoch == 0] = n_run
+        best_epoch = np.full(e, n_run)
+    stopped_epoch = np.where(stopping.stopped, stopping.stop_index + 1, n_run)
     model.eval()
     return AutoencoderTraining(np.array(train_hist), np.array(val_hist), best_epoch, stopped_epoch)
 

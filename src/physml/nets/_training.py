@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import torch
 
+from physml.training import CosineSchedule, set_learning_rate
+
 __all__ = ["sgd_train"]
 
 
@@ -40,7 +42,8 @@ def sgd_train(
         Passed to :class:`torch.optim.SGD`.
     schedule : {"constant", "cosine"}
         Learning rate per epoch: constant, or ε_t = ε (1 + cos(π t / epochs)) / 2
-        (cosine annealing, which removes most of the end-of-training SGD noise).
+        (cosine annealing, which removes most of the end-of-training SGD noise;
+        :class:`physml.training.CosineSchedule` over ``epochs`` steps).
     generator : torch.Generator
         Source of the shuffling order (reproducibility).
     on_epoch : callable, optional
@@ -61,13 +64,16 @@ def sgd_train(
     )
     if schedule not in ("constant", "cosine"):
         raise ValueError(f"schedule must be 'constant' or 'cosine'; got {schedule!r}")
+    # the rate at the start of each epoch; None: the optimiser keeps learning_rate throughout
+    cosine = None
+    if schedule == "cosine" and epochs > 0:
+        cosine = CosineSchedule(learning_rate, decay_steps=epochs)
     n = inputs.shape[0]
     history: list[float] = []
     model.train()
     for epoch in range(epochs):
-        if schedule == "cosine":
-            for group in optimiser.param_groups:
-                group["lr"] = learning_rate * 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+        if cosine is not None:
+            set_learning_rate(optimiser, cosine(epoch))
         order = torch.randperm(n, generator=generator)
         total = 0.0
         for start in range(0, n, batch_size):

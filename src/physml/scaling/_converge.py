@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from physml._core import check_int, check_real
+from physml.training import EarlyStopping, ReduceOnPlateau
 
 # torch is imported by the functions: the module of teacher_student_data (numpy only) imports
 # this one, and the teacher data should not load torch
@@ -100,12 +101,14 @@ def train_to_convergence(
     """Minimise ``loss`` by minibatch SGD until the validation loss stops improving.
 
     Every ``eval_every`` steps the mean validation loss is computed. An evaluation improves on
-    the best so far if it is lower by more than a fraction ``rel_tol``; the parameters of the
-    best evaluation are kept. After ``patience`` evaluations without improvement the model goes
-    back to the best parameters and the learning rate is multiplied by ``drop_factor`` (the
-    momentum buffers restart); after ``max_lr_drops`` drops the next plateau ends training
-    (``converged=True``). Training also ends, unconverged, after ``max_steps`` steps. The model
-    is left at the best parameters, in evaluation mode.
+    the best so far b if it is lower than b − ``rel_tol``·|b|; the parameters of the best
+    evaluation are kept (the loss before training is the first best, unless it is NaN or
+    infinite). After ``patience`` evaluations without improvement the model goes back to the
+    best parameters and the learning rate is multiplied by ``drop_factor`` (the momentum
+    buffers restart); after ``max_lr_drops`` drops the next plateau ends training
+    (``converged=True``): :class:`physml.training.ReduceOnPlateau` over a
+    :class:`physml.training.EarlyStopping` rule. Training also ends, unconverged, after
+    ``max_steps`` steps. The model is left at the best parameters, in evaluation mode.
 
     Parameters
     ----------
@@ -176,13 +179,17 @@ def train_to_convergence(
     def optimiser(lr: float) -> torch.optim.Optimizer:
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay)
 
-    lr = learning_rate
-    opt = optimiser(lr)
+    rule = ReduceOnPlateau(EarlyStopping(patience=patience, rtol=rel_tol), factor=drop_factor,
+                           max_drops=max_lr_drops)
+    opt = optimiser(learning_rate)
     model.train()
-    best = _mean_loss(model, val_inputs, val_targets, loss)
+    initial = _mean_loss(model, val_inputs, val_targets, loss)
     best_state = copy.deepcopy(model.state_dict())
-    best_step, step, drops, since = 0, 0, 0, 0
-    curve = [(0, best)]
+    plateau = rule.init(learning_rate)
+    if math.isfinite(initial):  # the starting point is the first best (a non-finite one is none)
+        plateau, _ = rule.update(plateau, initial)
+    best_step, step = 0, 0
+    curve = [(0, initial)]
     converged = False
     order = torch.randperm(n, generator=generator)
     pos = 0
@@ -205,27 +212,20 @@ def train_to_convergence(
                 f"(now {learning_rate})"
             )
         curve.append((step, current))
-        if current < best * (1.0 - rel_tol) if best > 0 else current < best:
-            best, best_step, since = current, step, 0
-            best_state = copy.deepcopy(model.state_dict())
-            continue
-        since += 1
-        if since >= patience:
-            if drops >= max_lr_drops:
-                converged = True
-            else:
-                drops += 1
-                lr *= drop_factor
-                model.load_state_dict(best_state)
-                opt = optimiser(lr)
-                since = 0
+        plateau, decision = rule.update(plateau, current)
+        if decision.improved:
+            best_step, best_state = step, copy.deepcopy(model.state_dict())
+        elif decision.drop:  # back to the best parameters, a smaller step, fresh momentum
+            model.load_state_dict(best_state)
+            opt = optimiser(float(decision.value))
+        converged = bool(decision.stop)
     model.load_state_dict(best_state)
     model.eval()
     return ConvergedTraining(
-        val_loss=float(best),
+        val_loss=float(plateau.stopping.best),
         best_step=int(best_step),
         steps=int(step),
-        lr_drops=int(drops),
+        lr_drops=int(plateau.drops),
         converged=bool(converged),
         curve=np.array(curve, dtype=float),
     )
