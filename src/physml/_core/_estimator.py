@@ -47,10 +47,12 @@ DATA_KINDS = {
     "binary": "X, array of 0/1 (n_samples, n_features)",
     "spins": "X, array of ±1 (n_samples, n_features): patterns",
     "labelled": "X, float array (n_samples, n_features), and class labels y",
-    "events": "X, float array of event features, and a mass-like coordinate (see the class)",
+    "events": "X, float array of event features, y the signal-region flag (1) against the reference (0), "
+    "and the keyword mjj, the resonance coordinate",
+    "conditional": "X, float array of event features, and the keyword mjj that the density is conditioned on",
     "images": "X, float array (n_images, height, width)",
     "joint": "p, a joint probability table (n_x, n_y)",
-    "sequences": "X, integer token array (n_sequences, length)",
+    "text": "X, a string (or a list of strings) of text",
 }
 
 
