@@ -9,6 +9,7 @@ import pytest
 from scipy import integrate, stats
 
 from physml.data import (
+    dalitz_boundary_quantile,
     four_momentum_violation,
     invariant_mass_squared,
     mass_shell_violation,
@@ -191,6 +192,60 @@ def test_three_body_massless_dalitz_plot_is_jointly_flat():
     x1 = 2 * p[:, 0, 0] / 2.0
     keep = np.random.default_rng(15).random(len(p)) < 1 - 0.3 * x1
     assert _square_chi2_pvalue(*_dalitz_square(p[keep], s)) < P_MIN
+
+
+def _event(energies_and_directions):
+    """A massless event from (E, unit direction) pairs."""
+    return np.array([[[e, *(e * np.asarray(d, dtype=float))] for e, d in energies_and_directions]])
+
+
+def test_dalitz_boundary_quantile_exact_values():
+    c, s3 = -0.5, math.sqrt(3) / 2
+    mercedes = _event([(1 / 3, (1, 0, 0)), (1 / 3, (c, s3, 0)), (1 / 3, (c, -s3, 0))])  # x_i = 2/3
+    assert dalitz_boundary_quantile(mercedes)[0] == pytest.approx(1.0, abs=1e-14)
+    edge = _event([(0.5, (1, 0, 0)), (0.25, (-1, 0, 0)), (0.25, (-1, 0, 0))])  # x_1 = 1: 2 ∥ 3
+    assert dalitz_boundary_quantile(edge)[0] == pytest.approx(0.0, abs=1e-14)
+    # x = (0.9, 0.6, 0.5): t = 0.1, q = 1 − 0.7² = 0.51 (any event with these energies; built from
+    # the angles that conserve momentum)
+    x = np.array([0.9, 0.6, 0.5])
+    cos12 = (x[2] ** 2 - x[0] ** 2 - x[1] ** 2) / (2 * x[0] * x[1])
+    d1, d2 = np.array([1.0, 0, 0]), np.array([cos12, math.sqrt(1 - cos12**2), 0])
+    d3 = -(x[0] * d1 + x[1] * d2) / x[2]
+    event = _event([(x[0] / 2, d1), (x[1] / 2, d2), (x[2] / 2, d3)])
+    assert four_momentum_violation(event)[0] < 1e-15
+    assert dalitz_boundary_quantile(event)[0] == pytest.approx(0.51, rel=1e-13)
+    # energies in other units: the same event at √s = 3
+    assert dalitz_boundary_quantile(3 * event, 3.0)[0] == pytest.approx(0.51, rel=1e-13)
+
+
+def test_dalitz_boundary_quantile_is_uniform_for_uniform_phase_space():
+    p = phase_space(20_000, 3, 2.0, seed=16)
+    q = dalitz_boundary_quantile(p, 2.0)
+    assert stats.kstest(q, "uniform").pvalue > P_MIN
+    # and it has power: events thinned towards the edge (kept with probability 1/2 + 3(1 − max_i x_i)/2,
+    # from 1/2 where one x_i reaches 1 to 1 at the centre) are not uniform
+    keep = np.random.default_rng(17).random(len(p)) < 0.5 + 1.5 * (1 - p[:, :, 0].max(axis=1))
+    assert stats.kstest(q[keep], "uniform").pvalue < P_MIN
+
+
+def _frozen_boundary_quantile(x):
+    """ae-phase-space's helper before it moved here (on energy fractions), verbatim."""
+    t = np.clip(np.min(1.0 - x, axis=-1), 0.0, 1.0 / 3.0)
+    return 1.0 - (1.0 - 3.0 * t) ** 2
+
+
+def test_dalitz_boundary_quantile_same_numbers_as_the_former_experiment_helper():
+    p = phase_space(500, 3, 1.0, seed=18)
+    np.testing.assert_array_equal(dalitz_boundary_quantile(p), _frozen_boundary_quantile(2.0 * p[..., 0]))
+
+
+def test_dalitz_boundary_quantile_bad_input():
+    with pytest.raises(ValueError, match="3 particles per event"):
+        dalitz_boundary_quantile(phase_space(5, 4, 1.0, seed=0))
+    with pytest.raises(ValueError, match=r"energies summing to 2, not sqrt_s = 1"):
+        dalitz_boundary_quantile(phase_space(5, 3, 2.0, seed=0))
+    with pytest.raises(ValueError, match="sqrt_s"):
+        dalitz_boundary_quantile(phase_space(5, 3, 1.0, seed=0), 0.0)
 
 
 def _massive_m12_cdf(sqrt_s, m1, m2, m3):

@@ -212,3 +212,15 @@ def test_bad_input_is_named():
         plummer_grad_log_df(np.zeros((1, 3)), np.array([[2.0, 0.0, 0.0]]))
     assert plummer_df(np.zeros((1, 3)), np.array([[2.0, 0.0, 0.0]]))[0] == 0.0
     assert plummer_log_df(np.zeros((1, 3)), np.array([[2.0, 0.0, 0.0]]))[0] == -np.inf
+
+
+def test_mass_radius_inverts_the_enclosed_mass():
+    from physml.data import plummer_enclosed_mass, plummer_mass_radius
+
+    f = np.array([0.05, 0.5, 0.75, 0.99])
+    for scale in (0.5, 1.0, 3.0):
+        r = plummer_mass_radius(f, scale=scale)
+        np.testing.assert_allclose(plummer_enclosed_mass(r, scale=scale), f, rtol=1e-12)
+    assert plummer_mass_radius(0.5) == pytest.approx(1 / np.sqrt(2 ** (2 / 3) - 1), rel=1e-15)  # 1.3048
+    with pytest.raises(ValueError, match="fraction must be in"):
+        plummer_mass_radius([0.5, 1.0])

@@ -129,13 +129,13 @@ def test_nearest_neighbour_distance_of_a_uniform_sphere_sample():
     from scipy.spatial import cKDTree
 
     from physml.data import sphere
-    from physml.experiments.autoencoders import _nearest_neighbour_distance
+    from physml.geometry import sphere_nearest_neighbor
 
     n = 20000
     x = sphere(n, 2, seed=3)
     nn = cKDTree(x).query(x, k=2)[0][:, 1]
     se = math.sqrt(2 * (4 - math.pi) / n / n)
-    assert abs(nn.mean() - _nearest_neighbour_distance(n)) < 5 * se
+    assert abs(nn.mean() - sphere_nearest_neighbor(n).spacing) < 5 * se
 
 
 @pytest.mark.slow

@@ -18,6 +18,8 @@ from physml.geometry import (
     mahalanobis_distance,
     marchenko_pastur_quantiles,
     neighbor_preservation,
+    polar_covariance,
+    principal_axes,
     sphere_curvature_constant,
     whitening_map,
 )
@@ -69,7 +71,68 @@ def test_spectrum_bad_ranges():
         marchenko_pastur_quantiles(10, 20)
 
 
+def test_principal_axes_of_a_known_covariance():
+    # points along a rotated frame with standard deviations 3, 2, 0.5: the axes come back, largest first
+    rng = np.random.default_rng(21)
+    frame = np.linalg.qr(rng.normal(size=(3, 3)))[0]
+    x = (rng.normal(size=(40_000, 3)) * [3.0, 2.0, 0.5]) @ frame.T + [1.0, -2.0, 5.0]
+    var, axes = principal_axes(x)
+    np.testing.assert_allclose(var, covariance_spectrum(x), rtol=1e-10)
+    np.testing.assert_allclose(axes @ axes.T, np.eye(3), atol=1e-12)
+    np.testing.assert_allclose(axes @ np.cov(x.T, bias=True) @ axes.T, np.diag(var), atol=1e-10)
+    # each axis within sampling error of the true one (angles ~ σ_i σ_j /((σ_i² − σ_j²) √T) ≲ 0.01 rad)
+    np.testing.assert_allclose(np.abs(np.sum(axes * frame.T, axis=1)), 1.0, atol=1e-3)
+    # exact on a symmetric sample: ±(1, 0) and ±(0, 2) give variances 4 and 1/2 along y and x
+    var, axes = principal_axes(np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 2.0], [0.0, -2.0]]))
+    np.testing.assert_allclose(var, [2.0, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(np.abs(axes), [[0.0, 1.0], [1.0, 0.0]], atol=1e-15)
+    # the smallest-variance axis is the one ae-sphere-deadzone took with np.linalg.eigh, bit for bit
+    y = np.random.default_rng(22).normal(size=(300, 3))
+    np.testing.assert_array_equal(principal_axes(y)[1][-1], np.linalg.eigh(np.cov(y.T, bias=True))[1][:, 0])
+    with pytest.raises(ValueError, match="principal_axes needs at least 2 points"):
+        principal_axes(np.ones((1, 3)))
+
+
 # ------------------------------------------------------------------ metrics
+
+
+def test_polar_covariance_closed_form_and_sampling():
+    pts = np.array([[2.0, 0.0], [0.0, 3.0], [-1.0, -1.0], [0.0, 0.0]])
+    sr, st = np.array([0.1, 0.2, 0.3, 0.4]), 0.05
+    cov = polar_covariance(pts, sr, st)
+    phi = np.arctan2(pts[:, 1], pts[:, 0])
+    rhat = np.column_stack([np.cos(phi), np.sin(phi)])
+    that = np.column_stack([-np.sin(phi), np.cos(phi)])
+    expected = (sr**2)[:, None, None] * np.einsum("ni,nj->nij", rhat, rhat) + st**2 * np.einsum(
+        "ni,nj->nij", that, that
+    )
+    np.testing.assert_allclose(cov, expected, rtol=1e-14, atol=1e-18)
+    np.testing.assert_allclose(cov[0], np.diag([0.01, 0.0025]), atol=1e-16)  # on the x axis
+    np.testing.assert_allclose(cov[1], np.diag([0.0025, 0.04]), atol=1e-16)  # on the y axis (cos π/2 ≠ 0)
+    # Gaussian errors drawn along r̂ and t̂ have this covariance (within Z standard errors of the
+    # sample covariance entries, σ(c_ij)² = (c_ii c_jj + c_ij²)/n for Gaussian data)
+    n = 50_000
+    g = np.random.default_rng(23).normal(size=(n, 2))
+    dx = g[:, :1] * sr[2] * rhat[2] + g[:, 1:] * st * that[2]
+    sample = np.cov(dx.T, bias=True)
+    c = cov[2]
+    se = np.sqrt((np.outer(np.diag(c), np.diag(c)) + c**2) / n)
+    assert np.all(np.abs(sample - c) < 3.89 * se)
+    # calibration-metric's toy tracker, as that experiment computed it before, bit for bit
+    y = np.random.default_rng(24).uniform(-1, 1, size=(200, 2))
+    r = np.linalg.norm(y, axis=1)
+    sr, sp = 0.02 * (1 + r), 0.004 * (1 + 3 * r)
+    c, s = np.cos(np.arctan2(y[:, 1], y[:, 0])), np.sin(np.arctan2(y[:, 1], y[:, 0]))
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    diag = np.zeros((len(y), 2, 2))
+    diag[:, 0, 0], diag[:, 1, 1] = sr**2, sp**2
+    np.testing.assert_array_equal(polar_covariance(y, sr, sp), rot @ diag @ np.swapaxes(rot, -1, -2))
+    with pytest.raises(ValueError, match="radial_sd must be > 0"):
+        polar_covariance(pts, 0.0, 0.1)
+    with pytest.raises(ValueError, match=r"tangential_sd must be one value or one per point \(4\)"):
+        polar_covariance(pts, 0.1, np.ones(3))
+    with pytest.raises(ValueError, match=r"points must have shape \(any, 2\)"):
+        polar_covariance(np.ones((4, 3)), 0.1, 0.1)
 
 
 def test_whitening_and_mahalanobis():

@@ -98,3 +98,16 @@ def test_sic_uncertainty_rejects_bad_input():
         sic_uncertainty(0.5, 0.5, 10, 0)
     with pytest.raises(TypeError, match="n_signal must be an integer"):
         sic_uncertainty(0.5, 0.5, 10.0, 10)
+
+
+def test_binomial_standard_error_with_a_one_count_floor():
+    # σ = √(max(f(1 − f), 1/n)/n): 1/n at f = 0 or 1, the Wald error above the floor
+    assert binomial_standard_error(0.0, 10, one_count_floor=True) == pytest.approx(0.1, rel=1e-15)
+    assert binomial_standard_error(1.0, 8, one_count_floor=True) == pytest.approx(1 / 8, rel=1e-15)
+    assert binomial_standard_error(0.5, 100, one_count_floor=True) == binomial_standard_error(0.5, 100)
+    # f(1 − f) = 0.09 < 1/n = 0.1: floored
+    assert binomial_standard_error(0.1, 10, one_count_floor=True) == pytest.approx(0.1, rel=1e-15)
+    for f, n in ((0.0, 5), (0.3, 7), (1.0, 1), (0.95, 40)):  # the expression the experiments used inline
+        assert binomial_standard_error(f, n, one_count_floor=True) == math.sqrt(max(f * (1 - f), 1.0 / n) / n)
+    with pytest.raises(TypeError, match="one_count_floor must be a bool"):
+        binomial_standard_error(0.5, 10, one_count_floor=1)

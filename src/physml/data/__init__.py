@@ -45,6 +45,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "torus",
         ),
         "_phasespace": (
+            "dalitz_boundary_quantile",
             "four_momentum_violation",
             "invariant_mass_squared",
             "mass_shell_violation",
@@ -59,6 +60,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "plummer_density",
             "plummer_df",
             "plummer_enclosed_mass",
+            "plummer_mass_radius",
             "plummer_escape_speed",
             "plummer_grad_log_df",
             "plummer_log_df",

@@ -36,6 +36,7 @@ from physml._core import check_array, check_int, check_real
 from physml.data._common import Seed, rng_from
 
 __all__ = [
+    "dalitz_boundary_quantile",
     "four_momentum_violation",
     "invariant_mass_squared",
     "mass_shell_violation",
@@ -285,6 +286,52 @@ def invariant_mass_squared(momenta: np.ndarray, particles: Sequence[int]) -> np.
         raise ValueError("particles must name at least one particle")
     q = p[:, idx].sum(axis=1)
     return q[:, 0] ** 2 - np.sum(q[:, 1:] ** 2, axis=1)
+
+
+def dalitz_boundary_quantile(momenta: np.ndarray, sqrt_s: float = 1.0) -> np.ndarray:
+    """How close each massless 3-body event lies to the edge of the Dalitz plot, as the fraction
+    of uniform phase space that lies at least as close.
+
+    With energy fractions x_i = 2E_i/√s (Σ x_i = 2, 0 ≤ x_i ≤ 1 for massless particles), the
+    boundary of the Dalitz plot is where one x_i reaches 1 (two particles collinear); the
+    distance to it is t = min_i (1 − x_i) ∈ [0, 1/3]. Uniform massless phase space is flat in
+    the Dalitz plot (x_1, x_2) (Dalitz, Phil. Mag. 44 (1953) 1068; the Particle Data Group's
+    Review of Particle Physics, "Kinematics", on Dalitz plots), so (1 − x_1, 1 − x_2, 1 − x_3)
+    is uniform on the 2-simplex, and its smallest coordinate has P(t > τ) = (1 − 3τ)². Returned
+    is the CDF
+
+        q = P(T ≤ t) = 1 − (1 − 3t)²,
+
+    0 on the boundary, 1 at the centre (x_i = 2/3) and uniform on [0, 1] for events drawn
+    uniformly in phase space (:func:`phase_space`), so that a generic point has q ≈ 1/2.
+
+    Parameters
+    ----------
+    momenta : array, shape (n_events, 3, 4)
+        Massless three-body events in the centre-of-mass frame (only the energies are used;
+        t is clipped to [0, 1/3] against rounding).
+    sqrt_s : float
+        The centre-of-mass energy the events conserve; their energies must sum to it (relative
+        tolerance 10⁻⁹).
+
+    Returns
+    -------
+    ndarray, shape (n_events,)
+    """
+    p = _check_momenta(momenta)
+    if p.shape[1] != 3:
+        raise ValueError(f"momenta must hold 3 particles per event (a Dalitz plot), got {p.shape[1]}")
+    sqrt_s = check_real(sqrt_s, "sqrt_s", low=0.0, low_open=True)
+    energy = p[..., 0].sum(axis=1)
+    bad = np.flatnonzero(np.abs(energy - sqrt_s) > 1e-9 * sqrt_s)
+    if len(bad):
+        raise ValueError(
+            f"event {int(bad[0])} has energies summing to {energy[bad[0]]:.12g}, not sqrt_s = {sqrt_s:g} "
+            f"({len(bad)} such event(s)); pass the sqrt_s of the events"
+        )
+    x = 2.0 * p[..., 0] / sqrt_s
+    t = np.clip(np.min(1.0 - x, axis=-1), 0.0, 1.0 / 3.0)
+    return 1.0 - (1.0 - 3.0 * t) ** 2
 
 
 def phase_space_to_sphere(momenta: np.ndarray) -> np.ndarray:

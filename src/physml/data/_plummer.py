@@ -35,6 +35,7 @@ __all__ = [
     "plummer_enclosed_mass",
     "plummer_escape_speed",
     "plummer_grad_log_df",
+    "plummer_mass_radius",
     "plummer_log_df",
     "plummer_potential",
     "plummer_sample",
@@ -80,6 +81,17 @@ def plummer_enclosed_mass(r: Any, *, scale: float = 1.0, mass: float = 1.0, G: f
     a, m, _ = _params(scale, mass, G)
     r = _radii(r)
     return m * r**3 / (r**2 + a**2) ** 1.5
+
+
+def plummer_mass_radius(fraction: Any, *, scale: float = 1.0) -> np.ndarray:
+    """The radius enclosing ``fraction`` of the mass, a / √(f^(−2/3) − 1): the inverse of
+    :func:`plummer_enclosed_mass` / M (the half-mass radius is ≈ 1.305 a). Shape of ``fraction``,
+    each in (0, 1)."""
+    a = check_real(scale, "scale", low=0.0, low_open=True)
+    f = check_array(fraction, "fraction", dtype=np.float64)
+    if np.any((f <= 0) | (f >= 1)):
+        raise ValueError(f"fraction must be in (0, 1), got values from {f.min():g} to {f.max():g}")
+    return a / np.sqrt(f ** (-2.0 / 3.0) - 1.0)
 
 
 def plummer_escape_speed(r: Any, *, scale: float = 1.0, mass: float = 1.0, G: float = 1.0) -> np.ndarray:

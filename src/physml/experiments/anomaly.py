@@ -64,6 +64,14 @@ def _take(events: dict[str, Any], rows: Any) -> dict[str, Any]:
     return {k: v[rows] for k, v in events.items()}
 
 
+def _regions(X_sr: np.ndarray, X_ref: np.ndarray, m_sr: np.ndarray | None = None,
+             m_ref: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One weakly supervised training set: the signal-region events (y = 1), then the reference (y = 0)."""
+    y = np.r_[np.ones(len(X_sr), int), np.zeros(len(X_ref), int)]
+    m = None if m_sr is None or m_ref is None else np.concatenate([m_sr, m_ref])
+    return np.concatenate([X_sr, X_ref]), y, m
+
+
 def _rnd_seed(args: tuple) -> dict[str, Any]:
     """Max SIC of every method for one seed: one split of the event pools, one set of trainings.
 
@@ -97,22 +105,25 @@ def _rnd_seed(args: tuple) -> dict[str, Any]:
         Xr = anomaly.anomaly_features(ref)[sr.signal_mask(ref["mjj"])]
         ts = sr.signal_mask(sup["mjj"])
         folds = settings["n_folds"]
+        # the weakly supervised fits take the signal-region events (y = 1) first, then the reference
+        X_w, y_w, m_w = _regions(X[in_sr], X[in_sb], m[in_sr], m[in_sb])
         cathode = anomaly.CathodeScorer(
             **density, oversample=settings["oversample"], n_folds=folds, seed=s_fit
-        ).fit(X[in_sr], m[in_sr], X[in_sb], m[in_sb])
-        anode = anomaly.AnodeScorer(**density, seed=s_fit).fit(
-            X[in_sr], m[in_sr], X[in_sb], m[in_sb], background_density=cathode.density_)
+        ).fit(X_w, y_w, mjj=m_w)
+        anode = anomaly.AnodeScorer(**density, seed=s_fit).fit(X_w, y_w, mjj=m_w,
+                                                                background_density=cathode.density_)
+        X_ideal, y_ideal, _ = _regions(X[in_sr], Xr)
         scores = {
             "supervised": anomaly.SupervisedScorer(seed=s_fit)
             .fit(anomaly.anomaly_features(sup)[ts], sup["label"][ts])
-            .score(Xt),
-            "idealized": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], Xr).score(Xt),
-            "cwola": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X[in_sr], X[in_sb]).score(Xt),
-            "anode": anode.score(Xt, mt),
-            "cathode": cathode.score(Xt),
+            .score_samples(Xt),
+            "idealized": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X_ideal, y_ideal).score_samples(Xt),
+            "cwola": anomaly.CWoLaScorer(folds, seed=s_fit).fit(X_w, y_w).score_samples(Xt),
+            "anode": anode.score_samples(Xt, mjj=mt),
+            "cathode": cathode.score_samples(Xt),
             "autoencoder": anomaly.AutoencoderScorer(epochs=settings["ae_epochs"], seed=s_fit)
             .fit(X[in_sr])
-            .score(Xt),
+            .score_samples(Xt),
         }
     mb = settings["min_background"]
     n_s, n_b = int((yt == 1).sum()), int((yt == 0).sum())
@@ -269,7 +280,7 @@ def lhco_blackbox(ctx: Context, data: str, n_qcd: int, n_signal: int, n_pseudo: 
     # tails fool anomaly detectors: an autoencoder on the no-signal box flags the high-mass tail ...
     ev = boxes["no_signal"]
     X = anomaly.anomaly_features(ev)
-    score = anomaly.AutoencoderScorer(epochs=ae_epochs, seed=ctx.seed_for("ae")).fit(X).score(X)
+    score = anomaly.AutoencoderScorer(epochs=ae_epochs, seed=ctx.seed_for("ae")).fit(X).score_samples(X)
     top = score >= np.quantile(score, 0.9)
     ratio = float(np.median(ev["mjj"][top]) / np.median(ev["mjj"]))
     ctx.check("no-signal box: median mjj of the autoencoder's top 10% / of all events > 1 (tails look "

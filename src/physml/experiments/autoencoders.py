@@ -32,7 +32,7 @@ from scipy import optimize
 from scipy import stats as scipy_stats
 from scipy.spatial import cKDTree
 
-from physml import anomaly, data, nets, stats
+from physml import anomaly, data, geometry, nets, stats
 from physml._core import check_choice, check_int, check_real, derive_seed
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
@@ -486,7 +486,7 @@ def ae_sphere_deadzone(
         # where each member breaks: near the smallest-variance principal axis of its own training sample
         # (the direction that costs least to flatten, as for PCA)? |cos| of the angle between the break
         # and that axis, against the other members' axes and a uniform direction, Γ(D/2)/(√π Γ((D+1)/2))
-        own_axes = np.array([np.linalg.eigh(np.cov(xi.T, bias=True))[1][:, 0] for xi in job["train"]])
+        own_axes = np.array([geometry.principal_axes(xi)[1][-1] for xi in job["train"]])
         alignment = stats.axial_alignment(centres, own_axes)
         entry["break_alignment_own_sample_axis"] = alignment.matched.tolist()
         entry["break_alignment_other_members_axes"] = alignment.mismatched_mean
@@ -496,10 +496,8 @@ def ae_sphere_deadzone(
             tears, hits = [], []
             for lm, zl in zip(losses, res["latent:test"], strict=True):
                 tear, ratio = nets.latent_tear(angles, zl)
-                top = np.argsort(lm)[::-1][: max(1, int(round(top_fraction * len(lm))))]
-                gap = np.abs((angles[top] - tear + math.pi) % (2 * math.pi) - math.pi).min()
                 tears.append((tear, ratio))
-                hits.append(gap <= TEAR_ARC)
+                hits.append(nets.top_loss_gap(angles, lm, tear, top_fraction=top_fraction) <= TEAR_ARC)
             hits = np.array(hits, dtype=float)
             entry["tear_angle_and_jump_ratio"] = tears
             ctx.check(
@@ -529,20 +527,10 @@ def ae_sphere_deadzone(
 # ae-excised-equator
 
 
-def _nearest_neighbour_distance(n: int) -> float:
-    """Mean nearest-neighbour distance of n uniform points on the unit 2-sphere, sqrt(π/n).
-
-    A cap of chordal radius ρ holds ρ²/4 of the sphere's area, so a point's chordal distance r to the
-    nearest of the n − 1 others has P(r > ρ) = (1 − ρ²/4)^(n−1), mean sqrt(π) Γ(n)/Γ(n + 1/2) =
-    sqrt(π/n) (1 + O(1/n)) and variance (4 − π)/n (tested). The distance from a fixed point of the sphere
-    (an equator point, say) to the nearest of the n sample points has the same law with n for n − 1."""
-    return math.sqrt(math.pi / n)
-
-
 def _check_equator(p: dict[str, Any]) -> None:
     _check_sphere(p)
     check_real(p["band_spacings"], "band_spacings", low=0.0, low_open=True)
-    band = p["band_spacings"] * _nearest_neighbour_distance(p["n_train"])
+    band = p["band_spacings"] * geometry.sphere_nearest_neighbor(p["n_train"]).spacing
     if band >= 0.9:
         raise ValueError(
             f"band_spacings={p['band_spacings']} gives a band half-width {band:.3g} for "
@@ -619,7 +607,8 @@ def ae_excised_equator(
     different question.) How the answer depends on the band is measured by a scan over ``scan_bands``
     (0 = nothing excised, the reference): every band trains its own ``n_members`` members, all bands in
     one batched ensemble, every member on its own sample."""
-    band = band_spacings * _nearest_neighbour_distance(n_train)
+    spacing = geometry.sphere_nearest_neighbor(n_train)
+    band = band_spacings * spacing.spacing
     bands = [band] + sorted({float(b) for b in scan_bands} - {band})
     t = 2 * math.pi * ctx.rng("equator").random(n_test)
     equator = np.column_stack([np.cos(t), np.sin(t), np.zeros(n_test)])
@@ -673,13 +662,14 @@ def ae_excised_equator(
         comparison="at_most",
     )
     # the flagged equator points: the top losses along the equator, concentrated in one arc?
-    arc = math.pi * cap_area  # half-width of an arc holding cap_area of the circle
-    fracs = []
-    for le in loss_equator:
-        top = np.argsort(le)[::-1][: max(1, int(round(top_fraction * n_test)))]
-        d = np.abs((t[top][:, None] - t[top][None, :] + math.pi) % (2 * math.pi) - math.pi)
-        fracs.append(float(np.max(np.sum(d <= arc, axis=1)) / len(top)))
-    fracs = np.array(fracs)
+    # (an arc of half-width π·cap_area holds cap_area of the circle: a chord 2 sin(π cap_area / 2))
+    chord = 2 * math.sin(math.pi * cap_area / 2)
+    fracs = np.array(
+        [
+            nets.loss_concentration(equator, le, radius=chord, top_fraction=top_fraction).fraction_top
+            for le in loss_equator
+        ]
+    )
     m, se = stats.mean_standard_error(fracs)
     ctx.check(
         f"top-{top_fraction:.0%} equator losses within one arc holding {cap_area:.0%} of the equator "
@@ -703,7 +693,8 @@ def ae_excised_equator(
     onset = stats.flagging_onset(scan_b, n_flagging, n_members) if len(scan_b) > 1 else None
     nn = cKDTree(train[0]).query(train[0], k=2)[0][:, 1]  # member 0 of the claim's band
     ctx.metric("band", band)
-    ctx.metric("nearest_neighbour_distance_formula", _nearest_neighbour_distance(n_train))
+    ctx.metric("nearest_neighbour_distance_formula", spacing.spacing)
+    ctx.metric("nearest_neighbour_distance_exact_mean", spacing.mean)
     ctx.metric("nearest_neighbour_distance_member0_sample", float(nn.mean()))
     ctx.metric("auc_per_member", aucs.tolist())
     ctx.metric("top_equator_fraction_in_arc", fracs.tolist())
@@ -783,14 +774,6 @@ def _check_phase_space(p: dict[str, Any]) -> None:
     if hi <= lo:
         raise ValueError(f"signal_high must exceed signal_low, got {lo} and {hi}")
     check_real(p["max_auc"], "max_auc", low=0.5, high=1.0)
-
-
-def _boundary_quantile(x: Any) -> Any:
-    """For massless 3-body events with energy fractions x_i = 2E_i/√s (Σ x_i = 2), the distance to the
-    Dalitz boundary t = min_i(1 − x_i) and its CDF under uniform phase space, 1 − (1 − 3t)²
-    ((1 − x_i) is uniform on the 2-simplex): a generic point has a uniform quantile, a boundary point 0."""
-    t = np.clip(np.min(1.0 - x, axis=-1), 0.0, 1.0 / 3.0)
-    return 1.0 - (1.0 - 3.0 * t) ** 2
 
 
 @experiment(
@@ -913,11 +896,13 @@ def ae_phase_space(
 
     # where is the loss maximum? Dalitz position of each member's worst event
     x_frac = 2.0 * p_test[..., 0]  # energy fractions (√s = 1)
-    n_top = max(1, int(round(top_fraction * n_test)))
     worst = np.argmax(uniform["loss:test"], axis=1)
-    quantile = _boundary_quantile(x_frac[worst])
+    quantile = data.dalitz_boundary_quantile(p_test[worst])
     top_quantiles = np.array(
-        [_boundary_quantile(x_frac[np.argsort(lm)[::-1][:n_top]]).mean() for lm in uniform["loss:test"]]
+        [
+            data.dalitz_boundary_quantile(p_test[nets.top_loss_indices(lm, top_fraction)]).mean()
+            for lm in uniform["loss:test"]
+        ]
     )
     m, se = stats.mean_standard_error(quantile)
     se_null = 1.0 / math.sqrt(12.0 * n_members)  # a uniform quantile has variance 1/12
@@ -1133,7 +1118,7 @@ def ae_clifford_torus(
     worst = res["loss:grid"].max(axis=1)
     found = worst < tear_threshold
     f = float(found.mean())
-    se = math.sqrt(max(f * (1 - f), 1.0 / n_members) / n_members)
+    se = stats.binomial_standard_error(f, n_members, one_count_floor=True)
     ctx.check(
         "fraction of seeds that find the donut embedding (every torus point reconstructed within the "
         "threshold)",
@@ -1150,7 +1135,7 @@ def ae_clifford_torus(
         "trained as the others, that pass the same test",
         fc,
         min_control_found,
-        uncertainty=math.sqrt(max(fc * (1 - fc), 1.0 / n_control) / n_control),
+        uncertainty=stats.binomial_standard_error(fc, n_control, one_count_floor=True),
         comparison="at_least",
     )
     ctx.metric("worst_grid_loss", worst.tolist())

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from physml import data, flows, nets, rl
+from physml import data, flows, nets, rl, stats
 from physml._core import check_int, torch_generator
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
@@ -60,8 +60,9 @@ def _correct(logits_fn: Any, X: Any, y: Any) -> Any:
 
 
 def _accuracy(logits_fn: Any, X: Any, y: Any) -> tuple[float, float]:
+    """Accuracy of the argmax of ``logits_fn`` and its binomial standard error."""
     p = float(_correct(logits_fn, X, y).mean())
-    return p, math.sqrt(p * (1 - p) / len(y))
+    return p, stats.binomial_standard_error(p, len(y))
 
 
 def _train_convnet(X: Any, y: Any, channels: tuple[int, ...], epochs: int, seed: int) -> Any:
@@ -142,13 +143,13 @@ def cnn_symmetry(
 
     ok_c, ok_m = _correct(cnn, Xte, yte), _correct(mlp_logits, Xte, yte)
     acc_c, acc_m = float(ok_c.mean()), float(ok_m.mean())
-    err_c, err_m = (math.sqrt(a * (1 - a) / len(yte)) for a in (acc_c, acc_m))
+    err_c, err_m = (stats.binomial_standard_error(a, len(yte)) for a in (acc_c, acc_m))
     ratio = model.n_parameters / cnn.n_parameters
     ctx.check("MLP parameters / CNN parameters ≥ 10", ratio, 10.0, comparison="at_least")
     # paired: both models see the same test images, so the error of the difference comes from
     # the images on which they disagree (per-image differences, not the two binomial errors)
     d = ok_c.astype(float) - ok_m.astype(float)
-    diff, diff_err = float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
+    diff, diff_err = stats.mean_standard_error(d)
     # slack_sigma: the quick preset (2000 images, seconds of training) cannot resolve the difference
     ctx.check(
         "test accuracy CNN − MLP > 0",
@@ -345,7 +346,8 @@ def char_lm(
         for cell in ("rnn", "lstm")
     ]
     acc = dict(zip([(r[0], r[1]) for r in runs], ctx.map(_memory_run, runs, desc="memory task"), strict=True))
-    chance, chance_err = 0.25, math.sqrt(0.25 * 0.75 / n_test)
+    chance = 0.25
+    chance_err = stats.binomial_standard_error(chance, n_test)
     z = sigma_multiple(5)
     for cell in ("rnn", "lstm"):
         a, e = acc[(cell, short_lag)]

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from physml import data
+from physml import data, stats
 from physml import flows as flowlib
 from physml._core import check_choice, check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
@@ -39,6 +39,7 @@ GREEN = "Green, Ting & Kamdar, 'Deep Potential', ApJ 2023"
 
 K_VELOCITIES = 64
 POISSON_STEP = 0.1  # step for ∇·a by central differences (truncation error ~ step²·a‴/6)
+N_BOOTSTRAP = 400  # resamples of the positions for the standard error of a ratio of mean errors
 
 
 def _check_common(p: dict[str, Any]) -> None:
@@ -83,16 +84,9 @@ def _fit_members(ctx: Context, base: dict[str, Any], X: Any, n: int, label: str)
     return ctx.map(flowlib.fit_member, items, desc=f"{ctx.name}: {label}")
 
 
-def _kl_estimate(log_p: Any, log_q: Any) -> tuple[float, float]:
-    """Held-out KL(p‖q) = mean(log p − log q) and its standard error."""
-    d = np.asarray(log_p) - np.asarray(log_q)
-    return float(d.mean()), float(d.std(ddof=1) / math.sqrt(len(d)))
-
-
 def _dense_radii(n: int) -> Any:
     """Radii between the 5% and 75% enclosed-mass radii: where the stars are dense."""
-    m = np.array([0.05, 0.75])
-    lo, hi = 1.0 / np.sqrt(m ** (-2.0 / 3.0) - 1.0)
+    lo, hi = data.plummer_mass_radius([0.05, 0.75])
     return np.geomspace(lo, hi, n)
 
 
@@ -163,7 +157,7 @@ def flow_plummer_density(
     rel = ens_prof / truth - 1
     worst = float(np.max(np.abs(rel)))
     member_worst = np.max(np.abs(member_rel), axis=1)
-    unc = float(member_worst.std(ddof=1) / math.sqrt(n_flows))
+    unc = stats.mean_standard_error(member_worst)[1]
     ctx.check(
         f"max |ρ_flow/ρ − 1| over {radii[0]:.2f} ≤ r ≤ {radii[-1]:.2f} (average of {n_flows} flows)",
         worst,
@@ -175,7 +169,7 @@ def flow_plummer_density(
     r_test = np.linalg.norm(x_test, axis=1)
     log_p = np.log(data.plummer_density(r_test) / frac)
     z = sigma_multiple(1 + n_flows)
-    kl, kl_err = _kl_estimate(log_p, ens.log_prob(x_test))
+    kl, kl_err = stats.kl_divergence_estimate(log_p, ens.log_prob(x_test))
     ctx.check(
         "held-out KL(p‖q) of the average ≥ 0",
         kl,
@@ -186,7 +180,7 @@ def flow_plummer_density(
     )
     kls = []
     for i, m in enumerate(members):
-        k, e = _kl_estimate(log_p, m.log_prob(x_test))
+        k, e = stats.kl_divergence_estimate(log_p, m.log_prob(x_test))
         kls.append((k, e))
         ctx.check(
             f"held-out KL(p‖q) of flow {i} ≥ 0", k, 0.0, uncertainty=e, tolerance=z * e, comparison="at_least"
@@ -236,12 +230,6 @@ def flow_plummer_density(
 
 def _accelerations(model: Any, positions: Any, velocities: Any) -> Any:
     return flowlib.cbe_acceleration(model, positions, velocities).acceleration
-
-
-def _bootstrap(fn: Any, n: int, rng: Any, reps: int = 400) -> float:
-    """Standard deviation of ``fn(indices)`` over bootstrap resamples of n positions."""
-    vals = [fn(rng.integers(0, n, n)) for _ in range(reps)]
-    return float(np.std(vals, ddof=1))
 
 
 @experiment(
@@ -328,14 +316,14 @@ def flow_plummer_acceleration(
         f"ensemble error / single-flow error ({n_members} flows averaged in density)",
         ratio(np.arange(P)),
         1.0,
-        uncertainty=_bootstrap(ratio, P, rng),
+        uncertainty=stats.bootstrap_standard_error(ratio, P, n_resamples=N_BOOTSTRAP, seed=rng),
         comparison="at_most",
     )
     ctx.check(
         "ensemble: mean |a − (−∇Φ)|/|∇Φ|",
         float(rel_e.mean()),
         max_ensemble_error,
-        uncertainty=float(rel_e.std(ddof=1) / math.sqrt(P)),
+        uncertainty=stats.mean_standard_error(rel_e)[1],
         comparison="at_most",
     )
     # bias-variance split of the single flows' squared error: mean over members of
@@ -350,7 +338,7 @@ def flow_plummer_acceleration(
         "single flows: member-to-member variance / mean squared error",
         variance_share(np.arange(P)),
         min_variance_share,
-        uncertainty=_bootstrap(variance_share, P, rng),
+        uncertainty=stats.bootstrap_standard_error(variance_share, P, n_resamples=N_BOOTSTRAP, seed=rng),
         comparison="at_least",
     )
 
@@ -479,7 +467,7 @@ def flow_architectures(
         kls, lls, accs = [], [], []
         for s, m in enumerate(models):
             lq = m.log_prob(Xt)
-            kl, kl_err = _kl_estimate(log_p, lq)
+            kl, kl_err = stats.kl_divergence_estimate(log_p, lq)
             ctx.check(
                 f"{f} seed {s}: held-out KL(p‖q) ≥ 0",
                 kl,
@@ -497,7 +485,7 @@ def flow_architectures(
             f"{f}: mean held-out KL(p‖q) over {n_seeds} seeds (nats per star)",
             float(kls_a.mean()),
             max_kl,
-            uncertainty=float(kls_a.std(ddof=1) / math.sqrt(n_seeds)),
+            uncertainty=stats.mean_standard_error(kls_a)[1],
             comparison="at_most",
         )
         table.append(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from physml import data, ebm, geometry, scaling
+from physml import data, ebm, geometry, scaling, stats
 from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
@@ -296,7 +296,7 @@ def _ising_spectrum(args: tuple[int, int, int]) -> dict[str, Any]:
         "rms": spec.rms_residual_,
         "range": spec.fit_range_,
         "top": float(spec.eigenvalues_[0]),
-        "top_err": float(np.std(top, ddof=1) / math.sqrt(n)),
+        "top_err": stats.mean_standard_error(top)[1],
     }
 
 
@@ -534,16 +534,10 @@ def _check_calibration_params(p: dict[str, Any]) -> None:
 
 
 def _detector_covariance(points: Any) -> Any:
-    """A toy tracker's resolution at ``points`` (n, 2): radial error 0.02 (1 + r), azimuthal error
-    0.004 (1 + 3 r), so the covariance turns with the azimuth and its anisotropy varies."""
+    """A toy tracker's resolution at ``points`` (n, 2): radial error 0.02 (1 + r), azimuthal (tangential)
+    error 0.004 (1 + 3 r), so the covariance turns with the azimuth and its anisotropy varies."""
     r = np.linalg.norm(points, axis=1)
-    phi = np.arctan2(points[:, 1], points[:, 0])
-    sr, sp = 0.02 * (1 + r), 0.004 * (1 + 3 * r)
-    c, s = np.cos(phi), np.sin(phi)
-    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
-    diag = np.zeros((len(points), 2, 2))
-    diag[:, 0, 0], diag[:, 1, 1] = sr**2, sp**2
-    return rot @ diag @ np.swapaxes(rot, -1, -2)
+    return geometry.polar_covariance(points, 0.02 * (1 + r), 0.004 * (1 + 3 * r))
 
 
 @experiment(
@@ -628,7 +622,7 @@ def calibration_metric(
     }
     agree_w = float(np.mean(whitened_nn == bayes))
     agree_e = float(np.mean(euclid_nn == bayes))
-    se = math.sqrt(max(agree_w * (1 - agree_w), 1.0 / n_queries) / n_queries)
+    se = stats.binomial_standard_error(agree_w, n_queries, one_count_floor=True)
     ctx.check(
         "whitened nearest source agrees with Bayes",
         agree_w,

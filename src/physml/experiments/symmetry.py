@@ -20,9 +20,9 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import stats as scipy_stats
 
-from physml import data, symmetry
+from physml import data, stats, symmetry
 from physml._core import check_int
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
@@ -84,7 +84,7 @@ def _decoy_chunk(args: tuple[Any, dict[str, Any], int]) -> dict[str, Any]:
         "train_acc": d.train_accuracy,
         "holdout_acc": d.holdout_accuracy,
         "explained": d.explained,
-        "scores": np.array([[m.scores()[k] for k in ("O(2)", "Z_n", "Z_2", "T_n")] for m in measures]),
+        "scores": symmetry.direct_scores(measures),
         "orders": np.array([m.rotation.best_order for m in measures]),
     }
 
@@ -123,28 +123,6 @@ def _learned_probabilities(
         (train["pca"], y_train, test_pca, p, n_classes, ctx.seed_for("cnn", k)) for k in range(p["n_cnns"])
     ]
     return np.concatenate(ctx.map(_cnn_member, items, desc=f"{ctx.name}: CNNs"), axis=1)
-
-
-def _fit_threshold(scores: Any, labels: Any, classes: tuple[str, ...]) -> float:
-    """The direct classifier's threshold that maximises accuracy on the training templates."""
-    grid = np.round(np.arange(0.5, 1.0001, 0.01), 2)
-    acc = [np.mean(_direct_labels(scores, t, classes) == labels) for t in grid]
-    return float(grid[int(np.argmax(acc))])
-
-
-def _direct_labels(scores: Any, threshold: float, classes: tuple[str, ...]) -> Any:
-    """Decision list of :func:`physml.symmetry.direct_class` on rows of (O(2), Z_n, Z_2, T_n) scores."""
-    col = {"O(2)": 0, "Z_n": 1, "Z_2": 2, "T_n": 3}
-    out = np.full(len(scores), classes.index("none"))
-    for label in ("Z_2", "T_n", "Z_n", "O(2)"):  # reverse priority: later ones overwrite
-        out[scores[:, col[label]] >= threshold] = classes.index(label)
-    return out
-
-
-def _confusion(true: Any, pred: Any, n: int) -> Any:
-    m = np.zeros((n, n), dtype=int)
-    np.add.at(m, (true, pred), 1)
-    return m
 
 
 def _validate_pipeline(p: dict[str, Any]) -> None:
@@ -215,7 +193,9 @@ def symmetry_templates(
         cnn_channels=cnn_channels,
     )
 
-    classes = data.SYMMETRY_CLASSES
+    from sklearn.metrics import confusion_matrix
+
+    classes = data.SYMMETRY_CLASSES  # the direct labels index symmetry.DIRECT_CLASSES, the same list
     C = len(classes)
     x_tr, y_tr, _ = data.symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
     x_te, y_te, _ = data.symmetric_templates(n_test, p["size"], seed=ctx.seed_for("test"))
@@ -223,15 +203,15 @@ def symmetry_templates(
     test = _run_decoys(ctx, x_te, p, "test")
     probs = _learned_probabilities(ctx, train, y_tr, test["pca"], p, C)
     pred = probs.mean(axis=1).argmax(axis=1)
-    thr = _fit_threshold(train["scores"], y_tr, classes)
-    dpred = _direct_labels(test["scores"], thr, classes)
+    thr = symmetry.fit_direct_threshold(train["scores"], y_tr)
+    dpred = symmetry.direct_labels(test["scores"], thr)
     n = len(y_te)
     acc, dacc = float(np.mean(pred == y_te)), float(np.mean(dpred == y_te))
     chance = 1.0 / C
     z = sigma_multiple(5)
-    se0 = math.sqrt(chance * (1 - chance) / n)
+    se0 = stats.binomial_standard_error(chance, n)
     for name, a, floor in (("learned", acc, min_learned), ("direct", dacc, min_direct)):
-        se = math.sqrt(max(a * (1 - a), 1.0 / n) / n)
+        se = stats.binomial_standard_error(a, n, one_count_floor=True)
         ctx.check(
             f"{name} accuracy above chance 1/{C} by {z:.2f}σ",
             a,
@@ -248,7 +228,7 @@ def symmetry_templates(
         uncertainty=float(gap.std(ddof=1) / math.sqrt(gap.size)) if gap.size > 1 else 0.0,
         comparison="at_most",
     )
-    cm, dcm = _confusion(y_te, pred, C), _confusion(y_te, dpred, C)
+    cm, dcm = (confusion_matrix(y_te, pr, labels=range(C)) for pr in (pred, dpred))
     ctx.metric("classes", list(classes))
     ctx.metric("learned_accuracy", acc)
     ctx.metric("direct_accuracy", dacc)
@@ -291,10 +271,6 @@ def symmetry_templates(
 # symmetry-breaking
 
 _BROKEN = ("O(2)", "Z_n", "Z_2", "T_n")
-
-
-def _spearman(a: Any, b: Any) -> float:
-    return float(stats.spearmanr(a, b).statistic)
 
 
 @experiment(
@@ -354,14 +330,14 @@ def symmetry_breaking(
     train = _run_decoys(ctx, x_tr, p, "train")
     broken = _run_decoys(ctx, x_b, p, "broken")
     probs = _learned_probabilities(ctx, train, y_tr, broken["pca"], p, len(classes)).mean(axis=1)
-    col = {"O(2)": 0, "Z_n": 1, "Z_2": 2, "T_n": 3}
     learned = np.array([probs[i, classes.index(c)] for i, (c, _, _) in enumerate(rows)])
-    direct = np.array([broken["scores"][i, col[c]] for i, (c, _, _) in enumerate(rows)])
+    column = {c: symmetry.DIRECT_CLASSES.index(c) for c in _BROKEN}  # of the direct score table
+    direct = np.array([broken["scores"][i, column[c]] for i, (c, _, _) in enumerate(rows)])
     beta = np.array([b for _, _, b in rows])
     n = len(rows)
     z = sigma_multiple(4)
     sigma = 1.0 / math.sqrt(n - 3)  # Fisher: the standard error of atanh(r) under no correlation
-    r_ld = _spearman(learned, direct)
+    r_ld = float(scipy_stats.spearmanr(learned, direct).statistic)
     ctx.check(
         "Spearman(learned P(true class), direct invariance) > 0",
         r_ld,
@@ -378,14 +354,14 @@ def symmetry_breaking(
     )
     ctx.check(
         "direct invariance falls with breaking: Spearman(β, direct) < 0",
-        _spearman(beta, direct),
+        float(scipy_stats.spearmanr(beta, direct).statistic),
         -z * sigma,
         uncertainty=sigma,
         comparison="at_most",
     )
     ctx.check(
         "learned P(true class) falls with breaking: Spearman(β, learned) < 0",
-        _spearman(beta, learned),
+        float(scipy_stats.spearmanr(beta, learned).statistic),
         -z * sigma,
         uncertainty=sigma,
         comparison="at_most",

@@ -3,11 +3,14 @@
 * Intrinsic dimension (:class:`CorrelationDimension`, :class:`LevinaBickel`, :class:`TwoNN`,
   :func:`local_dimension`) with k-d trees in O(N) memory and subsampling uncertainties.
 * Covariance spectra and their power laws (:class:`CovarianceSpectrum`), with the
-  Marchenko-Pastur spectrum of white noise as the null (:func:`marchenko_pastur_quantiles`).
+  Marchenko-Pastur spectrum of white noise as the null (:func:`marchenko_pastur_quantiles`);
+  the principal axes of a sample (:func:`principal_axes`).
 * Multiscale local PCA (:class:`MultiscaleLocalPCA`): noise level, tangent dimension,
   curvature and crossover scales, and whether the data resolve curvature from noise.
 * Metrics from calibration covariances (:func:`whitening_map`, :func:`mahalanobis_distance`,
-  :class:`CovarianceField`).
+  :class:`CovarianceField`, :func:`polar_covariance` for radial and tangential errors).
+* The spacing of uniform points on the 2-sphere: the exact law of their nearest-neighbour
+  distance (:func:`sphere_nearest_neighbor`).
 * Manifold learning through scikit-learn with diagnostics (:func:`embed`,
   :func:`embedding_diagnostics`).
 * The dimension report (:func:`dimension_report`, :class:`DimensionReport`): the three
@@ -49,6 +52,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "CovarianceField",
             "local_covariances",
             "mahalanobis_distance",
+            "polar_covariance",
             "whitening_map",
         ),
         "_report": (
@@ -56,10 +60,15 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "DimensionReport",
             "dimension_report",
         ),
+        "_spacing": (
+            "SphereNearestNeighbor",
+            "sphere_nearest_neighbor",
+        ),
         "_spectrum": (
             "CovarianceSpectrum",
             "covariance_spectrum",
             "marchenko_pastur_quantiles",
+            "principal_axes",
         ),
     },
 )

@@ -19,7 +19,13 @@ from scipy.spatial import cKDTree
 from physml._core import check_array, check_choice, check_int
 from physml.geometry._common import check_points
 
-__all__ = ["CovarianceField", "local_covariances", "mahalanobis_distance", "whitening_map"]
+__all__ = [
+    "CovarianceField",
+    "local_covariances",
+    "mahalanobis_distance",
+    "polar_covariance",
+    "whitening_map",
+]
 
 
 def _check_covariance(cov: Any, name: str, dim: int | None = None) -> np.ndarray:
@@ -37,6 +43,45 @@ def _check_covariance(cov: Any, name: str, dim: int | None = None) -> np.ndarray
             "covariance has directions without noise, where no statistical distance is defined"
         )
     return c
+
+
+def polar_covariance(points: Any, radial_sd: Any, tangential_sd: Any) -> np.ndarray:
+    """The covariance in the plane of errors along the radius and across it, at each point.
+
+    A measurement at polar position (r, φ) with independent errors σ_r along the radial unit
+    vector r̂ = (cos φ, sin φ) and σ_t along the tangential one t̂ = (−sin φ, cos φ) (a
+    tracker's or a calorimeter's resolution) has the Cartesian covariance
+
+        Σ = R(φ) diag(σ_r², σ_t²) R(φ)ᵀ = σ_r² r̂ r̂ᵀ + σ_t² t̂ t̂ᵀ,
+
+    which turns with the azimuth. (At the origin φ = 0: r̂ is the x axis.)
+
+    Parameters
+    ----------
+    points : array_like, shape (n, 2)
+    radial_sd, tangential_sd : float or array_like, shape (n,)
+        σ_r and σ_t > 0 (lengths, units of ``points``), one value for all points or one per point.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, 2, 2)
+    """
+    p = check_array(points, "points", shape=(None, 2))
+    sds = []
+    for name, value in (("radial_sd", radial_sd), ("tangential_sd", tangential_sd)):
+        sd = check_array(value, name, ndim=(0, 1))
+        if sd.ndim == 1 and sd.shape != (len(p),):
+            raise ValueError(f"{name} must be one value or one per point ({len(p)}), got shape {sd.shape}")
+        if np.any(sd <= 0):
+            raise ValueError(f"{name} must be > 0, got a minimum of {float(sd.min()):.3g}")
+        sds.append(np.broadcast_to(sd, (len(p),)))
+    sr, st = sds
+    phi = np.arctan2(p[:, 1], p[:, 0])
+    c, s = np.cos(phi), np.sin(phi)
+    rot = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], -2)
+    diag = np.zeros((len(p), 2, 2))
+    diag[:, 0, 0], diag[:, 1, 1] = sr**2, st**2
+    return rot @ diag @ np.swapaxes(rot, -1, -2)
 
 
 def whitening_map(cov: Any) -> np.ndarray:

@@ -17,7 +17,7 @@ from physml._core import as_generator, check_int, check_real
 from physml.geometry._common import check_points, subsample_error
 from physml.scaling import PowerLawFit, fit_power_law
 
-__all__ = ["CovarianceSpectrum", "covariance_spectrum", "marchenko_pastur_quantiles"]
+__all__ = ["CovarianceSpectrum", "covariance_spectrum", "marchenko_pastur_quantiles", "principal_axes"]
 
 
 def covariance_spectrum(x: Any, *, centered: bool = True) -> np.ndarray:
@@ -51,6 +51,32 @@ def _spectrum(x: np.ndarray, centered: bool) -> np.ndarray:
     gram = (x.T @ x) if d <= t else (x @ x.T)
     ev = np.linalg.eigvalsh(gram / t)[::-1]
     return np.clip(ev, 0.0, None)
+
+
+def principal_axes(x: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The principal axes of a sample and the variances along them, largest first.
+
+    The eigen-decomposition Σ = Σ_i λ_i a_i a_iᵀ of the covariance Σ = (1/T) Σ_t (x_t − x̄)(x_t − x̄)ᵀ
+    of ``T`` points (the biased estimate, as for :func:`covariance_spectrum`). a_1 is the
+    direction of largest variance (the first principal component), a_D that of the smallest:
+    the direction that costs least to flatten, where a projection onto D − 1 dimensions loses
+    least. An axis has no sign (a_i and −a_i are the same axis).
+
+    Parameters
+    ----------
+    x : array_like, shape (n_samples, n_features)
+        At least 2 points.
+
+    Returns
+    -------
+    variances : numpy.ndarray, shape (n_features,)
+        λ_1 ≥ … ≥ λ_D (units of ``x`` squared; rounding may leave a zero one slightly negative).
+    axes : numpy.ndarray, shape (n_features, n_features)
+        Row i is the unit vector a_i.
+    """
+    x = check_points(x, "x", min_samples=2, what="principal_axes")
+    w, v = np.linalg.eigh(np.atleast_2d(np.cov(x, rowvar=False, bias=True)))
+    return w[::-1].copy(), v[:, ::-1].T.copy()
 
 
 def marchenko_pastur_quantiles(n_samples: int, n_features: int, variance: float = 1.0) -> np.ndarray:

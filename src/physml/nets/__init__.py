@@ -25,6 +25,8 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "latent_tear",
             "loss_concentration",
             "principal_angles",
+            "top_loss_gap",
+            "top_loss_indices",
             "winding_number",
         ),
         "physml.stats": (  # re-exported: the logistic onset fit lives in the statistics floor

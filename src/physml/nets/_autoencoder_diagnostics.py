@@ -1,5 +1,6 @@
-"""Where an autoencoder fails: the location and concentration of its loss on the data manifold,
-the latent map and where it tears, winding numbers and principal angles. (The ROC AUC of an
+"""Where an autoencoder fails: the location and concentration of its loss on the data manifold
+(its top losses, :func:`top_loss_indices`), the latent map and where it tears (and how far the top
+losses lie from the tear, :func:`top_loss_gap`), winding numbers and principal angles. (The ROC AUC of an
 anomaly score is :func:`physml.anomaly.roc_auc`; where along a scan an ensemble's members start
 to flag an anomaly is :func:`physml.stats.flagging_onset`.)
 
@@ -26,6 +27,8 @@ __all__ = [
     "latent_tear",
     "loss_concentration",
     "principal_angles",
+    "top_loss_gap",
+    "top_loss_indices",
     "winding_number",
 ]
 
@@ -74,6 +77,29 @@ def _points_losses(points: np.ndarray, losses: np.ndarray) -> tuple[np.ndarray, 
     return x, loss
 
 
+def top_loss_indices(losses: np.ndarray, top_fraction: float) -> np.ndarray:
+    """The rows of the largest losses: the top ``top_fraction`` of them, largest first.
+
+    k = max(1, round(top_fraction · n)) of the n losses (at least one), in decreasing order of
+    loss (equal losses in the order of numpy's default sort, reversed). The selection that
+    :func:`loss_concentration` and :func:`top_loss_gap` look at.
+
+    Parameters
+    ----------
+    losses : array, shape (n_points,)
+    top_fraction : float
+        In (0, 1].
+
+    Returns
+    -------
+    ndarray of int, shape (k,)
+    """
+    loss = check_array(losses, "losses", ndim=1, min_samples=1)
+    top_fraction = check_real(top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
+    n_top = max(1, int(round(top_fraction * len(loss))))
+    return np.argsort(loss)[::-1][:n_top]
+
+
 def loss_concentration(
     points: np.ndarray, losses: np.ndarray, *, radius: float, top_fraction: float = 0.01
 ) -> LossConcentration:
@@ -93,9 +119,8 @@ def loss_concentration(
     """
     x, loss = _points_losses(points, losses)
     radius = check_real(radius, "radius", low=0.0, low_open=True)
-    top_fraction = check_real(top_fraction, "top_fraction", low=0.0, high=1.0, low_open=True)
-    n_top = max(1, int(round(top_fraction * len(x))))
-    top = np.argsort(loss)[::-1][:n_top]
+    top = top_loss_indices(loss, top_fraction)
+    n_top = len(top)
     xt = x[top]
     d2 = np.sum((xt[:, None, :] - xt[None, :, :]) ** 2, axis=2)
     counts = np.sum(d2 <= radius * radius, axis=1)
@@ -176,6 +201,41 @@ def latent_tear(angles: np.ndarray, latent: np.ndarray) -> tuple[float, float]:
     mid = (mid + math.pi) % (2 * math.pi) - math.pi
     median = float(np.median(jumps))
     return float(mid), float(jumps[i] / median) if median > 0 else math.inf
+
+
+def top_loss_gap(
+    angles: np.ndarray, losses: np.ndarray, angle: float, *, top_fraction: float = 0.01
+) -> float:
+    """How far ``angle`` lies from the largest losses on a circle: the smallest geodesic distance
+    min_j |angle − θ_j| (modulo 2π, in [0, π]) to the angles θ_j of the top ``top_fraction`` of
+    losses (:func:`top_loss_indices`).
+
+    E.g. with ``angle`` the tear of the latent map (:func:`latent_tear`): does the loss sit
+    where the map tears? For k top losses scattered uniformly and independently of ``angle``,
+    P(gap ≤ a) = 1 − (1 − a/π)^k.
+
+    Parameters
+    ----------
+    angles : array, shape (n_points,)
+        Angle of each point on the circle (radians).
+    losses : array, shape (n_points,)
+    angle : float
+        Radians (any real; taken modulo 2π).
+    top_fraction : float
+        In (0, 1].
+
+    Returns
+    -------
+    float
+        In [0, π].
+    """
+    a = check_array(angles, "angles", ndim=1, min_samples=1)
+    loss = check_array(losses, "losses", ndim=1)
+    if loss.shape[0] != a.shape[0]:
+        raise ValueError(f"losses has {loss.shape[0]} entries for {a.shape[0]} angles")
+    angle = check_real(angle, "angle")
+    top = top_loss_indices(loss, top_fraction)
+    return float(np.abs((a[top] - angle + math.pi) % (2 * math.pi) - math.pi).min())
 
 
 def principal_angles(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -9,8 +9,13 @@ experiments share.
   shuffles), :func:`permutation_p_value` and :func:`permutation_test`.
 * Onset of a binomial fraction along a scan: :func:`flagging_onset` (a logistic fitted by
   maximum likelihood, with a profile-likelihood interval of its midpoint), :class:`FlaggingOnset`.
-* Counting errors: :func:`mean_standard_error`, :func:`binomial_standard_error`, and
-  :func:`sic_uncertainty` (the binomial error of TPR/√FPR, e.g. at the maximum of a SIC curve).
+* Counting errors: :func:`mean_standard_error`, :func:`binomial_standard_error` (optionally
+  floored at one count), and :func:`sic_uncertainty` (the binomial error of TPR/√FPR, e.g. at
+  the maximum of a SIC curve).
+* Resampling: :func:`bootstrap_standard_error` (the standard error of any statistic of n
+  observations, from resamples of their indices).
+* Divergences: :func:`kl_divergence_estimate` (KL(p‖q) from log densities at samples of p, with
+  its standard error).
 
 Every random draw comes from an explicit seed. Importing this package loads nothing; a name
 loads its submodule on first use (numpy, and scipy where a function needs it).
@@ -23,10 +28,16 @@ from physml._core import lazy_exports as _lazy_exports
 __all__, __getattr__, __dir__ = _lazy_exports(
     __name__,
     {
+        "_bootstrap": (
+            "bootstrap_standard_error",
+        ),
         "_counting": (
             "binomial_standard_error",
             "mean_standard_error",
             "sic_uncertainty",
+        ),
+        "_divergence": (
+            "kl_divergence_estimate",
         ),
         "_onset": (
             "FlaggingOnset",

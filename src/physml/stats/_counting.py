@@ -38,11 +38,19 @@ def mean_standard_error(values: np.ndarray) -> tuple[float, float]:
     return float(v.mean()), float(v.std(ddof=1) / math.sqrt(len(v)))
 
 
-def binomial_standard_error(fraction: float, n: int) -> float:
+def binomial_standard_error(fraction: float, n: int, *, one_count_floor: bool = False) -> float:
     """The standard error √(f(1 − f)/n) of a fraction f = k/n of n independent trials.
 
     The binomial standard deviation of k/n evaluated at the observed fraction (the Wald
     error): 0 when f is 0 or 1, where it understates the uncertainty of a small n.
+    With ``one_count_floor`` the variance f(1 − f) is floored at 1/n,
+
+        σ = √(max(f(1 − f), 1/n) / n) ≥ 1/n,
+
+    so that the error is never below that of one count in n (1/n): a fraction of 0 or 1 then
+    carries the error of the one trial that could have gone the other way, and a measured
+    fraction is compared with a bound at a non-zero error. Above the floor (f(1 − f) ≥ 1/n) the
+    two agree.
 
     Parameters
     ----------
@@ -50,9 +58,15 @@ def binomial_standard_error(fraction: float, n: int) -> float:
         f in [0, 1].
     n : int
         Number of trials, ≥ 1.
+    one_count_floor : bool
+        Floor the error at one count (default False: the Wald error).
     """
     f = check_real(fraction, "fraction", low=0.0, high=1.0)
     n = check_int(n, "n", low=1)
+    if not isinstance(one_count_floor, bool):
+        raise TypeError(f"one_count_floor must be a bool, got {one_count_floor!r}")
+    if one_count_floor:
+        return math.sqrt(max(f * (1 - f), 1.0 / n) / n)
     return math.sqrt(f * (1 - f) / n)
 
 

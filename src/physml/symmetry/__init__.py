@@ -5,7 +5,10 @@ arXiv:2103.06115): decoy FCNNs reproduce two-colour images from their pixel coor
 last hidden layer's first two principal components form a PCA image, and a CNN trained on the
 PCA images of templates with known symmetry (:func:`physml.data.symmetric_templates`) scores any
 picture. Beside it, the direct invariance measures (overlap of an image with its rotations,
-reflections and translations) say how much each symmetry holds and where (order, axis, period).
+reflections and translations) say how much each symmetry holds and where (order, axis, period);
+:func:`direct_class` turns them into a class by a decision list, and on many pictures
+:func:`direct_scores`, :func:`direct_labels` and :func:`fit_direct_threshold` (the threshold
+fitted on templates of known symmetry) do the same for a table of scores.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "DecoyResult",
             "decoy_pca_images",
             "pca_image",
+        ),
+        "_direct": (
+            "DIRECT_THRESHOLDS",
+            "direct_labels",
+            "direct_scores",
+            "fit_direct_threshold",
         ),
         "_images": (
             "MIN_IMAGE_SIZE",
