@@ -8,6 +8,7 @@ that a violation of each rule is shown to be caught.
 from __future__ import annotations
 
 import ast
+import importlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -328,3 +329,14 @@ def test_deferred_heavy_imports_and_type_checking_blocks_are_allowed(tmp_path):
                          "def f():\n    import torch\n    import matplotlib.pyplot as plt\n"),
     })
     assert floor_violations(root) == []
+
+
+PACKAGES = sorted(p for p in RANKS if p not in {"physml", "__main__", "cli", "_commands"})
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_name_a_package_exports_resolves(package):
+    """A lazy table names the submodule of each export; a wrong entry would fail only when used."""
+    module = importlib.import_module(f"physml.{package}")
+    missing = [name for name in getattr(module, "__all__", []) if not hasattr(module, name)]
+    assert not missing, f"physml.{package} exports names it cannot load: {missing}"
