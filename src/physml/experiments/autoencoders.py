@@ -28,9 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import optimize
-from scipy import stats as scipy_stats
-from scipy.spatial import cKDTree
+import scipy
 
 from physml import anomaly, data, geometry, nets, stats
 from physml._core import check_choice, check_int, check_real, derive_seed
@@ -435,7 +433,7 @@ def ae_sphere_deadzone(
             axes[2].plot(*res["latent:test"][0][order].T, lw=0.6)
             axes[2].set(title=f"{name}:\nlatent circle of member 0", xlabel="y₁", ylabel="y₂")
             continue
-        angle = optimize.brentq(lambda a, d=dim: nets.cap_fraction(d, a) - cap_area, 1e-9, math.pi)
+        angle = scipy.optimize.brentq(lambda a, d=dim: nets.cap_fraction(d, a) - cap_area, 1e-9, math.pi)
         radius = 2 * math.sin(angle / 2)
         rng = ctx.rng("null", name)
         conc = [nets.loss_concentration(test, lm, radius=radius, top_fraction=top_fraction) for lm in losses]
@@ -464,7 +462,7 @@ def ae_sphere_deadzone(
             uncertainty=se,
             comparison="at_least",
         )
-        q = float(scipy_stats.chi2.isf(1e-3, dim + 1))
+        q = float(scipy.stats.chi2.isf(1e-3, dim + 1))
         ctx.check(
             f"{name}: Rayleigh statistic of the loss-maximum positions over seeds (≤ χ²_{dim + 1} 99.9%: "
             "uniformly scattered)",
@@ -691,7 +689,7 @@ def ae_excised_equator(
     # separate the caps), so the transition is located on the fraction that flags, not on the mean AUC
     n_flagging = (scan_auc > max_auc).sum(axis=1)
     onset = stats.flagging_onset(scan_b, n_flagging, n_members) if len(scan_b) > 1 else None
-    nn = cKDTree(train[0]).query(train[0], k=2)[0][:, 1]  # member 0 of the claim's band
+    nn = scipy.spatial.cKDTree(train[0]).query(train[0], k=2)[0][:, 1]  # member 0 of the claim's band
     ctx.metric("band", band)
     ctx.metric("nearest_neighbour_distance_formula", spacing.spacing)
     ctx.metric("nearest_neighbour_distance_exact_mean", spacing.mean)
@@ -916,7 +914,7 @@ def ae_phase_space(
     )
     centres = data.phase_space_to_sphere(p_test[worst])
     rayleigh = stats.rayleigh_test(centres).statistic
-    q = float(scipy_stats.chi2.isf(1e-3, centres.shape[1]))
+    q = float(scipy.stats.chi2.isf(1e-3, centres.shape[1]))
     ctx.check(
         "Rayleigh statistic of the loss-maximum positions on S⁵ over seeds (≤ χ²_6 99.9%: scattered)",
         rayleigh,
