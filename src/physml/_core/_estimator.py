@@ -23,8 +23,8 @@ It gives the model
   :func:`physml._core.write_model_file`, recording the format name (``physml.<package>.<Class>``),
   the format version and the physml version; no pickle, and another class's file is refused with
   one line naming both;
-* ``score(X)``: the mean of ``score_samples(X)`` (higher is better) where the model defines
-  ``score_samples``.
+* ``score(X)``: the mean of ``score_samples(X)`` (higher is better), present only where the model
+  defines ``score_samples``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.utils.metaestimators import available_if
 
 from physml._core._params import validate_params
 from physml._core._persist import read_model_file, write_model_file
@@ -83,9 +84,12 @@ class ModelMixin:
         validate_params(type(self).__name__, self._parameter_constraints, self.get_params(deep=False))  # type: ignore[attr-defined]
 
     # -- scoring --------------------------------------------------------------------------------
-    def score(self, X: Any, y: Any = None) -> float:
-        """The mean of :meth:`score_samples` over ``X`` (higher is better)."""
-        return float(np.mean(self.score_samples(X)))  # type: ignore[attr-defined]
+    @available_if(lambda self: hasattr(self, "score_samples"))
+    def score(self, X: Any, y: Any = None, **kwargs: Any) -> float:
+        """The mean of :meth:`score_samples` over ``X`` (higher is better); keyword arguments go
+        to ``score_samples``. Only models with ``score_samples`` have it; a classifier keeps its
+        accuracy by naming ``score = ClassifierMixin.score`` in its class body."""
+        return float(np.mean(self.score_samples(X, **kwargs)))  # type: ignore[attr-defined]
 
     # -- files ----------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
