@@ -136,12 +136,13 @@ def test_bad_input(x, error, message):
 @pytest.mark.parametrize(
     ("est", "message"),
     [
-        (CorrelationDimension("median"), "scaling_range must be one of"),
+        (CorrelationDimension("median"), "scaling_range='median' is not accepted; accepted: one of 'auto'"),
         (CorrelationDimension((1.0, 0.5)), "0 < r_min < r_max"),
         (CorrelationDimension(k1=20, k2=10), "k1 must be smaller than k2"),
-        (CorrelationDimension(n_radii=2), "n_radii must be in"),
-        (LevinaBickel(k1=2), "k1 must be in"),
-        (TwoNN(discard_fraction=1.0), "discard_fraction"),
+        (CorrelationDimension(n_radii=2), r"n_radii=2 is not accepted; accepted: an int in \[4, inf\)"),
+        (LevinaBickel(k1=2), r"LevinaBickel: k1=2 is not accepted; accepted: an int in \[3, inf\)"),
+        (LevinaBickel(k1=12, k2=10), "k1 must be <= k2"),
+        (TwoNN(discard_fraction=1.0), r"discard_fraction=1.0 is not accepted; accepted: a float in \[0, 1\)"),
     ],
 )
 def test_bad_parameters(est, message):

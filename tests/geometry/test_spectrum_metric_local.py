@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from physml.data import sphere, swiss_roll
 from physml.geometry import (
@@ -176,7 +177,7 @@ def test_covariance_field_from_repeats():
     np.testing.assert_allclose(np.linalg.norm(white[1:6], axis=1), expected)
     with pytest.raises(ValueError, match="D \\+ 1"):
         local_covariances(reps[:, :2])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         CovarianceField().covariance(centres)
 
 

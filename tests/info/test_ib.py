@@ -149,3 +149,24 @@ def test_curve_bad_betas():
         information_curve(bsc(0.1), [2.0, 1.0])
     with pytest.raises(ValueError, match="beta"):
         information_curve(bsc(0.1), [0.0, 1.0])
+
+
+@pytest.mark.parametrize("model", [InformationBottleneck(3, beta=8.0, n_restarts=3, seed=1),
+                                   DeterministicIB(3, beta=8.0, n_restarts=3, seed=1)])
+def test_a_saved_solution_loads_with_every_fitted_attribute(model, tmp_path):
+    """The model contract (docs/architecture.md): declared parameters, save/load, no score."""
+    p = bsc(0.1)
+    model.fit(p)
+    model.save(tmp_path / "ib.npz")
+    back = type(model).load(tmp_path / "ib.npz")
+    assert back.get_params() == model.get_params()
+    fitted = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    assert fitted.keys() == {k for k in vars(back) if k.endswith("_")}
+    for name, value in fitted.items():
+        np.testing.assert_array_equal(getattr(back, name), value, err_msg=name)
+        assert type(getattr(back, name)) is type(value) or isinstance(value, np.ndarray), name
+    assert not hasattr(back, "score")
+    with pytest.raises(ValueError, match=r"n_restarts=0 is not accepted; accepted: an int in \[1, inf\)"):
+        type(model)(n_restarts=0).fit(p)
+    with pytest.raises(ValueError, match="n_clusters=0 is not accepted; accepted: None or an int"):
+        type(model)(n_clusters=0).fit(p)

@@ -17,9 +17,13 @@
   estimators, the covariance spectrum and the multiscale local PCA of one data set, with the
   steps that could not run and why (what ``physml dimension`` prints).
 
-Importing this package loads nothing heavy: each name loads its submodule (numpy and scipy) on
-first use; scikit-learn (embeddings, brute-force neighbours above 16 features) and matplotlib
-(plots) are imported by the functions that use them. See ``docs/geometry.md``.
+The estimators follow physml's model contract (``docs/architecture.md``, "One model contract"):
+scikit-learn estimators with declared parameters, ``save``/``load`` through one file format.
+
+Importing this package loads nothing heavy: each name loads its submodule (numpy and scipy; the
+estimators also scikit-learn's ``BaseEstimator``) on first use; scikit-learn's embeddings and
+brute-force neighbours (above 16 features) and matplotlib (plots) are imported by the functions
+that use them. See ``docs/geometry.md``.
 """
 
 from __future__ import annotations

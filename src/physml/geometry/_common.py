@@ -1,17 +1,28 @@
-"""Input checks, duplicate handling and subsampling errors shared by the geometry estimators."""
+"""Input checks, duplicate handling, subsampling errors and the file state shared by the geometry
+estimators."""
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from physml._core import check_array, check_int
+from physml.scaling import PowerLawFit
 
-__all__ = ["check_points", "drop_duplicates", "subsample_error", "subsample_splits"]
+__all__ = [
+    "check_points",
+    "drop_duplicates",
+    "fitted_state",
+    "no_score",
+    "restore_fitted_state",
+    "subsample_error",
+    "subsample_splits",
+]
 
 
 def check_points(
@@ -98,3 +109,57 @@ def subsample_error(
     if finite.size < 2:
         return math.nan, values
     return float(np.std(finite, ddof=1) / math.sqrt(finite.size)), values
+
+
+def no_score(reason: str) -> Any:
+    """A ``score`` for an estimator without per-sample scores: reading it raises ``AttributeError``
+    with ``reason``, so ``hasattr(est, "score")`` is False, as scikit-learn's tools expect of a
+    model without one (``ModelMixin.score`` is the mean of ``score_samples``)."""
+
+    def score(self: Any) -> Any:
+        raise AttributeError(f"{type(self).__name__} has no score: {reason}")
+
+    return property(score, doc=f"Not defined: {reason} (``hasattr(est, 'score')`` is False).")
+
+
+# -- file state ------------------------------------------------------------------------------------
+# A fitted estimator is saved as its numbers (JSON: floats round-trip exactly, NaN and infinities
+# included), its arrays, and its power-law fit ``fit_`` if it has one (the fit's covariance as an
+# array, the rest as numbers). Constructor arguments that are tuples or arrays come back from JSON
+# as lists; the state records which, so that a loaded model has the same parameters.
+
+
+def fitted_state(
+    est: Any, numbers: Sequence[str], arrays: Sequence[str]
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """``(meta, arrays)`` for :meth:`ModelMixin._get_state` from the named fitted attributes."""
+    params = est.get_params(deep=False)
+    meta: dict[str, Any] = {
+        "numbers": {name: getattr(est, name) for name in numbers},
+        "tuple_params": [k for k, v in params.items() if isinstance(v, tuple)],
+        "array_params": [k for k, v in params.items() if isinstance(v, np.ndarray)],
+    }
+    out = {name: np.asarray(getattr(est, name)) for name in arrays}
+    fit = getattr(est, "fit_", None)
+    if isinstance(fit, PowerLawFit):
+        fields = asdict(fit)
+        out["power_law_covariance"] = np.asarray(fields.pop("covariance"))
+        meta["power_law"] = fields
+    return meta, out
+
+
+def restore_fitted_state(
+    est: Any, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, tuples: Sequence[str] = ()
+) -> None:
+    """Set the attributes saved by :func:`fitted_state`; ``tuples`` names the numbers that were tuples."""
+    for name, value in meta["numbers"].items():
+        setattr(est, name, tuple(value) if name in tuples else value)
+    arrays = dict(arrays)
+    if "power_law" in meta:
+        est.fit_ = PowerLawFit(**meta["power_law"], covariance=arrays.pop("power_law_covariance"))
+    for name, value in arrays.items():
+        setattr(est, name, value)
+    for name in meta.get("tuple_params", ()):
+        setattr(est, name, tuple(getattr(est, name)))
+    for name in meta.get("array_params", ()):
+        setattr(est, name, np.asarray(getattr(est, name)))

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from physml._core import as_generator, check_choice, check_int, check_real
-from physml.geometry._common import check_points, drop_duplicates, subsample_error
+from physml._core import Interval, ModelMixin, Options, Predicate, as_generator, check_int
+from physml.geometry._common import (
+    check_points,
+    drop_duplicates,
+    fitted_state,
+    no_score,
+    restore_fitted_state,
+    subsample_error,
+)
 from physml.geometry._neighbors import NeighborIndex
 from physml.scaling import PowerLawFit, fit_power_law
 
@@ -70,6 +79,18 @@ def _knn(x: np.ndarray, k: int, index: NeighborIndex | None = None) -> np.ndarra
     return (NeighborIndex(x) if index is None else index).knn(k)
 
 
+def _is_radius_pair(value: Any) -> bool:
+    if isinstance(value, (str, bytes)):
+        return False
+    lo, hi = (float(v) for v in value)
+    return math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi
+
+
+_SUBSAMPLES = Interval(int, 0, None)
+_NO_SCORE = "it measures the dimension of the data it was fitted on; read dimension_"
+_DIMENSION_NUMBERS = ("dimension_", "dimension_err_", "n_samples_", "n_duplicates_", "n_features_in_")
+
+
 def _random_pair_quantile(x: np.ndarray, q: float, rng: np.random.Generator, n_pairs: int = 20000) -> float:
     """The ``q``-quantile of the distance between two distinct random points (Monte Carlo)."""
     n = x.shape[0]
@@ -78,7 +99,7 @@ def _random_pair_quantile(x: np.ndarray, q: float, rng: np.random.Generator, n_p
     return float(np.quantile(np.linalg.norm(x[i] - x[j], axis=1), q))
 
 
-class CorrelationDimension:
+class CorrelationDimension(ModelMixin, BaseEstimator):
     """Correlation dimension (Grassberger & Procaccia 1983) with k-d-tree pair counting.
 
     The correlation sum ``C(r)`` (see :func:`correlation_sum`) scales like ``r**D2`` in a
@@ -139,14 +160,32 @@ class CorrelationDimension:
         ``C = A r**D2`` over the scaling range.
     subsample_dimensions_ : numpy.ndarray
     n_samples_, n_duplicates_ : int
+    n_features_in_ : int
     range_found_ : bool
         False when the automatic search fell back (no window met the tolerance).
+
+    A fitted estimator saves with ``save(path)`` and loads with ``CorrelationDimension.load(path)``
+    (see docs/architecture.md, "One model contract").
 
     References
     ----------
     P. Grassberger, I. Procaccia, "Measuring the strangeness of strange attractors",
     Physica D 9, 189 (1983); Hénon 1.21 +- 0.01, Lorenz 2.05 +- 0.01.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "scaling_range": [Options("auto", "knn"),
+                          Predicate(_is_radius_pair, "a pair (r_min, r_max) with 0 < r_min < r_max")],
+        "n_radii": [Interval(int, 4, None)],
+        "min_decades": [Interval(float, 0, None, closed="neither")],
+        "rtol": [Interval(float, 0, None)],
+        "max_pair_fraction": [Interval(float, 0, 1, closed="right")],
+        "k1": [Interval(int, 1, None)],
+        "k2": [Interval(int, 2, None)],
+        "n_subsamples": [_SUBSAMPLES],
+        "seed": ["seed"],
+    }
+    score = no_score(_NO_SCORE)
 
     def __init__(
         self,
@@ -172,35 +211,22 @@ class CorrelationDimension:
         self.seed = seed
 
     def _check_params(self) -> tuple[Any, ...]:
+        self._validate_params()
         mode = self.scaling_range
-        if isinstance(mode, str):
-            check_choice(mode, "scaling_range", ("auto", "knn"))
-        else:
-            try:
-                lo, hi = (float(v) for v in mode)
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"scaling_range must be 'auto', 'knn' or a pair (r_min, r_max), got {mode!r}"
-                ) from None
-            if not (math.isfinite(lo) and math.isfinite(hi) and 0 < lo < hi):
-                raise ValueError(f"scaling_range must satisfy 0 < r_min < r_max, got {mode!r}")
-            mode = (lo, hi)
-        n_radii = check_int(self.n_radii, "n_radii", low=4)
-        min_decades = check_real(self.min_decades, "min_decades", low=0.0, low_open=True)
-        rtol = check_real(self.rtol, "rtol", low=0.0)
-        frac = check_real(self.max_pair_fraction, "max_pair_fraction", low=0.0, high=1.0, low_open=True)
-        k1 = check_int(self.k1, "k1", low=1)
-        k2 = check_int(self.k2, "k2", low=2)
+        if not isinstance(mode, str):
+            mode = tuple(float(v) for v in mode)
+        k1, k2 = int(self.k1), int(self.k2)
         if k1 >= k2:
             raise ValueError(f"k1 must be smaller than k2, got k1={k1}, k2={k2}")
-        n_sub = check_int(self.n_subsamples, "n_subsamples", low=0)
-        return mode, n_radii, min_decades, rtol, frac, k1, k2, n_sub
+        return (mode, int(self.n_radii), float(self.min_decades), float(self.rtol),
+                float(self.max_pair_fraction), k1, k2, int(self.n_subsamples))
 
     def fit(self, x: Any, y: Any = None) -> CorrelationDimension:
         """Estimate the correlation dimension of the points ``x``, shape (n_samples, n_features)."""
         mode, n_radii, min_decades, rtol, frac, k1, k2, n_sub = self._check_params()
         need = k2 + 1 if mode == "knn" else 10
         x = check_points(x, "X", min_samples=need, what="CorrelationDimension")
+        self.n_features_in_ = x.shape[1]
         x, self.n_duplicates_ = drop_duplicates(x, what="CorrelationDimension", min_samples=need)
         rng = as_generator(self.seed)
         n = x.shape[0]
@@ -241,7 +267,6 @@ class CorrelationDimension:
             a, b = self._auto_window(radii, csum, pairs, min_decades, rtol)
         else:
             a, b = 0, radii.size - 1
-        self._window = (a, b)
         self.scaling_range_ = (float(radii[a]), float(radii[b]))
         self.fit_ = self._fit(radii[a : b + 1], csum[a : b + 1])
         self.dimension_ = float(self.fit_.exponent)
@@ -259,6 +284,18 @@ class CorrelationDimension:
         self.dimension_err_, self.subsample_dimensions_ = subsample_error(part, x, n_sub, rng)
         self.n_samples_ = n
         return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return fitted_state(
+            self,
+            ["dimension_", "dimension_err_", "scaling_range_", "range_found_", "n_samples_", "n_duplicates_",
+             "n_features_in_"],
+            ["radii_", "pair_counts_", "correlation_sum_", "local_slopes_", "slope_radii_",
+             "subsample_dimensions_"],
+        )
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_fitted_state(self, meta, arrays, tuples=["scaling_range_"])
 
     @staticmethod
     def _fit(radii: np.ndarray, csum: np.ndarray) -> PowerLawFit:
@@ -305,7 +342,7 @@ class CorrelationDimension:
         return fallback[1], fallback[2]
 
 
-class LevinaBickel:
+class LevinaBickel(ModelMixin, BaseEstimator):
     """Maximum-likelihood intrinsic dimension (Levina & Bickel 2004, MacKay & Ghahramani 2005).
 
     Around each point the neighbour distances ``T_1 <= ... <= T_k`` of a locally uniform
@@ -331,13 +368,24 @@ class LevinaBickel:
     dimension_, dimension_err_ : float
     local_dimensions_ : numpy.ndarray, shape (n_samples_,)
         Pointwise estimates for the distinct points (duplicates removed), in input order.
-    n_samples_, n_duplicates_ : int
+    subsample_dimensions_ : numpy.ndarray
+    n_samples_, n_duplicates_, n_features_in_ : int
+
+    A fitted estimator saves with ``save(path)`` and loads with ``LevinaBickel.load(path)``.
 
     References
     ----------
     E. Levina, P. Bickel, "Maximum likelihood estimation of intrinsic dimension", NIPS 17 (2004);
     D. MacKay, Z. Ghahramani, comment on it (2005).
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "k1": [Interval(int, 3, None)],
+        "k2": [Interval(int, 3, None)],
+        "n_subsamples": [_SUBSAMPLES],
+        "seed": ["seed"],
+    }
+    score = no_score(_NO_SCORE)
 
     def __init__(self, k1: int = 10, k2: int = 20, *, n_subsamples: int = 8,
                  seed: int | np.random.Generator = 0) -> None:
@@ -348,12 +396,12 @@ class LevinaBickel:
 
     def fit(self, x: Any, y: Any = None) -> LevinaBickel:
         """Estimate the dimension of the points ``x``, shape (n_samples, n_features)."""
-        k1 = check_int(self.k1, "k1", low=3)
-        k2 = check_int(self.k2, "k2", low=3)
+        self._validate_params()
+        k1, k2, n_sub = int(self.k1), int(self.k2), int(self.n_subsamples)
         if k1 > k2:
             raise ValueError(f"k1 must be <= k2, got k1={k1}, k2={k2}")
-        n_sub = check_int(self.n_subsamples, "n_subsamples", low=0)
         x = check_points(x, "X", min_samples=k2 + 1, what=f"LevinaBickel with k2={k2}")
+        self.n_features_in_ = x.shape[1]
         x, self.n_duplicates_ = drop_duplicates(x, what="LevinaBickel", min_samples=k2 + 1)
         rng = as_generator(self.seed)
         self.dimension_, self.local_dimensions_ = _mle(x, k1, k2)
@@ -362,6 +410,12 @@ class LevinaBickel:
         )
         self.n_samples_ = x.shape[0]
         return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return fitted_state(self, _DIMENSION_NUMBERS, ["local_dimensions_", "subsample_dimensions_"])
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_fitted_state(self, meta, arrays)
 
 
 def _pointwise(s: np.ndarray, k: int) -> np.ndarray:
@@ -383,7 +437,7 @@ def _mle(x: np.ndarray, k1: int, k2: int) -> tuple[float, np.ndarray]:
     return float(np.mean(global_est)), local / (k2 - k1 + 1)
 
 
-class TwoNN:
+class TwoNN(ModelMixin, BaseEstimator):
     """TwoNN intrinsic dimension (Facco, d'Errico, Rodriguez, Laio 2017).
 
     The ratio ``mu = T_2 / T_1`` of each point's second to first neighbour distance follows
@@ -405,8 +459,18 @@ class TwoNN:
     dimension_, dimension_err_ : float
     ratios_ : numpy.ndarray, shape (n_samples_,)
         ``mu`` for every distinct point.
-    n_samples_, n_duplicates_ : int
+    subsample_dimensions_ : numpy.ndarray
+    n_samples_, n_duplicates_, n_features_in_ : int
+
+    A fitted estimator saves with ``save(path)`` and loads with ``TwoNN.load(path)``.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "discard_fraction": [Interval(float, 0, 1, closed="left")],
+        "n_subsamples": [_SUBSAMPLES],
+        "seed": ["seed"],
+    }
+    score = no_score(_NO_SCORE)
 
     def __init__(self, discard_fraction: float = 0.1, *, n_subsamples: int = 8,
                  seed: int | np.random.Generator = 0) -> None:
@@ -416,11 +480,10 @@ class TwoNN:
 
     def fit(self, x: Any, y: Any = None) -> TwoNN:
         """Estimate the dimension of the points ``x``, shape (n_samples, n_features)."""
-        frac = check_real(self.discard_fraction, "discard_fraction", low=0.0, high=1.0)
-        if frac >= 1.0:
-            raise ValueError(f"discard_fraction must be in [0, 1), got {frac}")
-        n_sub = check_int(self.n_subsamples, "n_subsamples", low=0)
+        self._validate_params()
+        frac, n_sub = float(self.discard_fraction), int(self.n_subsamples)
         x = check_points(x, "X", min_samples=3, what="TwoNN")
+        self.n_features_in_ = x.shape[1]
         x, self.n_duplicates_ = drop_duplicates(x, what="TwoNN", min_samples=3)
         rng = as_generator(self.seed)
         d = _knn(x, 2)
@@ -431,6 +494,12 @@ class TwoNN:
         )
         self.n_samples_ = x.shape[0]
         return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return fitted_state(self, _DIMENSION_NUMBERS, ["ratios_", "subsample_dimensions_"])
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_fitted_state(self, meta, arrays)
 
 
 def _ratios(x: np.ndarray) -> np.ndarray:

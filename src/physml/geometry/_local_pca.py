@@ -19,13 +19,15 @@ answers it with a counting argument (see ``resolved_``).
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.sparse.linalg import eigsh
+from sklearn.base import BaseEstimator
 
-from physml._core import as_generator, check_int, check_real
-from physml.geometry._common import check_points
+from physml._core import Interval, ModelMixin, Predicate, as_generator, check_int
+from physml.geometry._common import check_points, fitted_state, no_score, restore_fitted_state
 from physml.geometry._dimension import _random_pair_quantile
 from physml.geometry._neighbors import NeighborIndex
 
@@ -124,7 +126,15 @@ def _top_eigenvalues(local: np.ndarray, n_eig: int) -> np.ndarray:
     return np.clip(e, 0.0, None)
 
 
-class MultiscaleLocalPCA:
+def _is_radii(value: Any) -> bool:
+    if isinstance(value, (str, bytes)):
+        return False
+    r = np.asarray(value, dtype=np.float64)
+    return bool(r.ndim == 1 and r.size >= 3 and np.all(np.isfinite(r)) and np.all(r > 0)
+                and np.all(np.diff(r) > 0))
+
+
+class MultiscaleLocalPCA(ModelMixin, BaseEstimator):
     """Noise level, tangent dimension, curvature and crossover scales from multiscale local PCA.
 
     Around ``n_centers`` random data points, the local covariance eigenvalues are computed in
@@ -187,11 +197,28 @@ class MultiscaleLocalPCA:
         ``inf`` when no curvature is detected (``kappa <= 0``).
     resolved_ : numpy.ndarray of bool, shape (n_centers,)
     resolvable_ : bool
+    points_needed_ : numpy.ndarray, shape (n_radii,)
+        The points a ball of each radius needs to resolve curvature (``inf`` without curvature).
+    tangent_ratio_ : numpy.ndarray, shape (n_radii,)
+        Mean tangent eigenvalue (less the normal one) times ``(d + 2) / r**2``: 1 in the tangent regime.
     centers_ : numpy.ndarray of int
         Indices of the centres in the data.
     visible_dimensions_ : int
         Eigenvalues analysed: ``min(n_features, min_points - 1)``.
+    n_features_in_ : int
+
+    A fitted analysis saves with ``save(path)`` and loads with ``MultiscaleLocalPCA.load(path)``.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "radii": [None, Predicate(_is_radii, "at least 3 increasing finite numbers > 0")],
+        "n_radii": [Interval(int, 6, None)],
+        "n_centers": [Interval(int, 1, None)],
+        "min_points": [None, Interval(int, 3, None)],
+        "z": [Interval(float, 0, None, closed="neither")],
+        "seed": ["seed"],
+    }
+    score = no_score("it describes the local geometry of the data it was fitted on; read its attributes")
 
     def __init__(self, radii: Any = None, *, n_radii: int = 24, n_centers: int = 200,
                  min_points: int | None = None, z: float = 3.0, seed: int | np.random.Generator = 0) -> None:
@@ -204,15 +231,12 @@ class MultiscaleLocalPCA:
 
     def fit(self, x: Any, y: Any = None) -> MultiscaleLocalPCA:
         """Analyse the points ``x``, shape (n_samples, n_features)."""
-        n_radii = check_int(self.n_radii, "n_radii", low=6)
-        n_centers = check_int(self.n_centers, "n_centers", low=1)
-        z = check_real(self.z, "z", low=0.0, low_open=True)
+        self._validate_params()
+        n_radii, n_centers, z = int(self.n_radii), int(self.n_centers), float(self.z)
         x = check_points(x, "X", min_samples=4, what="MultiscaleLocalPCA")
         n, dim = x.shape
-        if self.min_points is None:
-            min_points = min(dim + 2, 50)
-        else:
-            min_points = check_int(self.min_points, "min_points", low=3)
+        self.n_features_in_ = dim
+        min_points = min(dim + 2, 50) if self.min_points is None else int(self.min_points)
         rng = as_generator(self.seed)
         tree = NeighborIndex(x)
         centers = np.sort(rng.choice(n, size=min(n_centers, n), replace=False))
@@ -230,11 +254,6 @@ class MultiscaleLocalPCA:
             radii = np.geomspace(lo, hi, n_radii)
         else:
             radii = np.asarray(self.radii, dtype=np.float64)
-            bad = radii.ndim != 1 or radii.size < 3 or not np.all(np.isfinite(radii))
-            if bad or np.any(radii <= 0) or np.any(np.diff(radii) <= 0):
-                raise ValueError(
-                    f"radii must be at least 3 increasing finite numbers > 0, got {self.radii!r}"
-                )
         self.visible_dimensions_ = min(dim, min_points - 1)
         ev, counts = _local_eigenvalues(x, x[centers], radii, tree, self.visible_dimensions_)
         self.radii_, self.counts_, self.centers_ = radii, counts, centers
@@ -312,6 +331,18 @@ class MultiscaleLocalPCA:
             self.points_needed_ = np.full(radii.size, np.inf)
             self.resolved_ = np.zeros(counts.shape[0], dtype=bool)
         self.resolvable_ = bool(np.mean(self.resolved_) >= 0.5)
+
+    _NUMBERS = ("tangent_dimension_", "best_radius_", "fit_radii_", "noise_level_", "curvature_",
+                "curvature_radius_", "crossover_radius_", "resolvable_", "visible_dimensions_",
+                "n_features_in_")
+    _ARRAYS = ("radii_", "counts_", "centers_", "singular_values_", "mean_eigenvalues_",
+               "dimension_by_radius_", "tangent_ratio_", "points_needed_", "resolved_")
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return fitted_state(self, self._NUMBERS, self._ARRAYS)
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_fitted_state(self, meta, arrays, tuples=["fit_radii_"])
 
     def plot(self, ax: Any = None) -> Any:
         """Mean local singular values against radius (log-log); returns the axes."""

@@ -11,13 +11,16 @@ over the data space) the metric is ``g(y) = Sigma(y)**-1``, and whitening by
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from physml._core import check_array, check_choice, check_int
-from physml.geometry._common import check_points
+from physml._core import Interval, ModelMixin, Options, check_array
+from physml.geometry._common import check_points, no_score
 
 __all__ = [
     "CovarianceField",
@@ -166,13 +169,14 @@ def local_covariances(repeats: Any) -> tuple[np.ndarray, np.ndarray]:
     return means, cov
 
 
-class CovarianceField:
+class CovarianceField(ModelMixin, BaseEstimator):
     """A field of measurement covariances ``Sigma(y)`` over the data space, and its metric.
 
     Built from calibration points ``y_c`` with covariances ``Sigma_c`` (or from repeated
     measurements, :meth:`from_repeats`); ``Sigma(y)`` is the average of the ``n_neighbors``
     nearest calibration covariances, weighted by inverse distance (k-d tree, O(N) memory), or
-    the nearest one for ``n_neighbors=1``. A single covariance gives a constant field.
+    the nearest one for ``n_neighbors=1``. A single covariance gives a constant field; so does
+    ``fit(X)`` alone, with the sample covariance of repeated measurements ``X`` of one source.
 
     Parameters
     ----------
@@ -184,25 +188,60 @@ class CovarianceField:
     ----------
     points_ : numpy.ndarray, shape (n_points, D)
     covariances_ : numpy.ndarray, shape (n_points, D, D)
+    n_features_in_ : int
+        ``D``.
+
+    Before ``fit``, the methods that need the field raise scikit-learn's ``NotFittedError``. A
+    fitted field saves with ``save(path)`` and loads with ``CovarianceField.load(path)``.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_neighbors": [Interval(int, 1, None)],
+        "weights": [Options("distance", "uniform")],
+    }
+    score = no_score("it is a metric, not a model of the data; use distance(), covariance() or metric()")
 
     def __init__(self, n_neighbors: int = 4, *, weights: str = "distance") -> None:
         self.n_neighbors = n_neighbors
         self.weights = weights
 
-    def fit(self, points: Any, covariances: Any) -> CovarianceField:
-        """Store calibration ``points`` (n, D) and their ``covariances`` (n, D, D) or one (D, D)."""
-        check_int(self.n_neighbors, "n_neighbors", low=1)
-        check_choice(self.weights, "weights", ("distance", "uniform"))
+    def fit(self, points: Any, covariances: Any = None) -> CovarianceField:
+        """Store calibration ``points`` (n, D) and their ``covariances`` (n, D, D) or one (D, D).
+
+        Without ``covariances``, ``points`` are repeated measurements of one calibration source
+        (at least D + 1 of them): the field is constant, with their unbiased sample covariance,
+        placed at their mean.
+        """
+        self._validate_params()
+        if covariances is None:
+            reps = check_points(points, "points", min_samples=2, what="CovarianceField")
+            n, dim = reps.shape
+            if n < dim + 1:
+                raise ValueError(
+                    f"CovarianceField.fit without covariances needs at least D + 1 = {dim + 1} repeated "
+                    f"measurements in points for a non-singular covariance, got {n}"
+                )
+            means, cov = local_covariances(reps[None])
+            return self._store(means, _check_covariance(cov, "the sample covariance of points", dim))
         p = check_points(points, "points", min_samples=1, what="CovarianceField")
         c = _check_covariance(covariances, "covariances", p.shape[1])
         if c.ndim == 2:
             c = np.broadcast_to(c, (p.shape[0], *c.shape)).copy()
         if c.shape[0] != p.shape[0]:
             raise ValueError(f"got {p.shape[0]} points but {c.shape[0]} covariances")
-        self.points_, self.covariances_ = p, c
-        self._tree = cKDTree(p)
+        return self._store(p, c)
+
+    def _store(self, points: np.ndarray, covariances: np.ndarray) -> CovarianceField:
+        self.points_, self.covariances_ = points, covariances
+        self.n_features_in_ = points.shape[1]
+        self._tree = cKDTree(points)
         return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return {}, {"points": self.points_, "covariances": self.covariances_}
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self._store(arrays["points"], arrays["covariances"])
 
     @classmethod
     def from_repeats(
@@ -257,8 +296,7 @@ class CovarianceField:
         return mahalanobis_distance(a, b, self.covariance(0.5 * (a + b)))
 
     def _query_points(self, y: Any) -> np.ndarray:
-        if not hasattr(self, "points_"):
-            raise RuntimeError("this CovarianceField is not fitted yet; call fit(points, covariances) first")
+        check_is_fitted(self)
         q = np.atleast_2d(check_array(y, "y", ndim=(1, 2)))
         if q.shape[1] != self.points_.shape[1]:
             raise ValueError(f"y must have {self.points_.shape[1]} features, got {q.shape[1]}")

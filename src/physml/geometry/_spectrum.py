@@ -9,12 +9,21 @@ spectrum, flat up to sampling noise (:func:`marchenko_pastur_quantiles`).
 from __future__ import annotations
 
 import math
-from typing import Any
+import numbers
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from physml._core import as_generator, check_int, check_real
-from physml.geometry._common import check_points, subsample_error
+from physml._core import Interval, ModelMixin, Predicate, as_generator, check_int, check_real
+from physml.geometry._common import (
+    check_points,
+    fitted_state,
+    no_score,
+    restore_fitted_state,
+    subsample_error,
+)
 from physml.scaling import PowerLawFit, fit_power_law
 
 __all__ = ["CovarianceSpectrum", "covariance_spectrum", "marchenko_pastur_quantiles", "principal_axes"]
@@ -120,7 +129,16 @@ def marchenko_pastur_quantiles(n_samples: int, n_features: int, variance: float 
     return s2 * np.interp(probs, cdf, grid)
 
 
-class CovarianceSpectrum:
+def _is_rank_range(value: Any) -> bool:
+    if isinstance(value, (str, bytes)):
+        return False
+    lo, hi = value
+    if isinstance(lo, bool) or not isinstance(lo, numbers.Integral) or lo < 1:
+        return False
+    return hi is None or (not isinstance(hi, bool) and isinstance(hi, numbers.Integral) and hi >= lo + 2)
+
+
+class CovarianceSpectrum(ModelMixin, BaseEstimator):
     """Covariance eigenvalues and a power-law fit ``lambda_i = A i**(-(1 + alpha))``.
 
     The fit is :func:`physml.scaling.fit_power_law` of the eigenvalues against their rank
@@ -151,8 +169,22 @@ class CovarianceSpectrum:
     rms_residual_ : float
         Root-mean-square residual of ``ln lambda`` about the fitted line (0 for an exact
         power law).
+    subsample_alphas_ : numpy.ndarray
     n_samples_, n_features_ : int
+    n_features_in_ : int
+        The same as ``n_features_`` (scikit-learn's name).
+
+    A fitted spectrum saves with ``save(path)`` and loads with ``CovarianceSpectrum.load(path)``.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "centered": ["boolean"],
+        "fit_range": [Predicate(_is_rank_range, "a pair (first, last) of ranks with first >= 1 and last None "
+                                                "or >= first + 2")],
+        "n_subsamples": [Interval(int, 0, None)],
+        "seed": ["seed"],
+    }
+    score = no_score("it fits the spectrum of the data it was fitted on; read alpha_ and eigenvalues_")
 
     def __init__(self, *, centered: bool = True, fit_range: tuple[int, int | None] = (1, None),
                  n_subsamples: int = 8, seed: int | np.random.Generator = 0) -> None:
@@ -163,11 +195,11 @@ class CovarianceSpectrum:
 
     def fit(self, x: Any, y: Any = None) -> CovarianceSpectrum:
         """Compute the spectrum of ``x``, shape (n_samples, n_features), and fit the power law."""
-        if not isinstance(self.centered, bool):
-            raise TypeError(f"centered must be a bool, got {self.centered!r}")
-        n_sub = check_int(self.n_subsamples, "n_subsamples", low=0)
+        self._validate_params()
+        n_sub = int(self.n_subsamples)
         x = check_points(x, "X", min_samples=3, what="CovarianceSpectrum")
         self.n_samples_, self.n_features_ = x.shape
+        self.n_features_in_ = self.n_features_
         ev = _spectrum(x, self.centered)
         self.eigenvalues_ = ev
         lo, hi = self._range(ev)
@@ -187,17 +219,22 @@ class CovarianceSpectrum:
         self.alpha_err_, self.subsample_alphas_ = subsample_error(part, x, n_sub, as_generator(self.seed))
         return self
 
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        return fitted_state(
+            self, ["alpha_", "alpha_err_", "fit_range_", "rms_residual_", "n_samples_", "n_features_",
+                   "n_features_in_"],
+            ["eigenvalues_", "subsample_alphas_"],
+        )
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_fitted_state(self, meta, arrays, tuples=["fit_range_"])
+
     def _range(self, ev: np.ndarray) -> tuple[int, int]:
-        try:
-            lo, hi = self.fit_range
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"fit_range must be a pair (first, last) of ranks, got {self.fit_range!r}"
-            ) from None
+        lo, hi = self.fit_range
         tol = ev[0] * max(ev.size, 1) * np.finfo(float).eps * 10 if ev.size else 0.0
         n_pos = int(np.sum(ev > tol))
-        lo = check_int(lo, "fit_range[0]", low=1)
-        hi = max(n_pos // 2, lo + 2) if hi is None else check_int(hi, "fit_range[1]", low=lo + 2)
+        lo = int(lo)
+        hi = max(n_pos // 2, lo + 2) if hi is None else int(hi)
         if hi > n_pos:
             raise ValueError(
                 f"fit_range {(lo, hi)} reaches beyond the {n_pos} non-zero eigenvalue(s) of this data "

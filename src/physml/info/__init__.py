@@ -9,8 +9,10 @@
 * Estimators from samples: :func:`mutual_information_plugin` (discrete, Miller-Madow
   correction) and :func:`mutual_information_knn` (Kraskov-Stögbauer-Grassberger).
 
-All information is in bits. Importing this package loads nothing heavy: each name loads its
-submodule on first use (numpy; scipy for the k-nearest-neighbour estimator). See ``docs/info.md``.
+All information is in bits. The two bottleneck solvers follow physml's model contract
+(``docs/architecture.md``, "One model contract"). Importing this package loads nothing heavy: each
+name loads its submodule on first use (numpy; scipy for the k-nearest-neighbour estimator;
+scikit-learn's ``BaseEstimator`` for the bottleneck solvers). See ``docs/info.md``.
 """
 
 from __future__ import annotations

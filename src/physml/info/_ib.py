@@ -19,11 +19,14 @@ Information is reported in bits; β is dimensionless.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
-from physml._core import as_generator, check_int, check_real, check_seed
+from physml._core import Interval, ModelMixin, as_generator, check_int, check_real, check_seed
 from physml.info._discrete import (
     binary_entropy,
     check_joint,
@@ -123,7 +126,28 @@ def _fill(enc_support: np.ndarray, keep: np.ndarray, p_x: np.ndarray) -> np.ndar
     return full
 
 
-class InformationBottleneck:
+_POSITIVE = Interval(float, 0, None, closed="neither")
+_AT_LEAST_ONE = Interval(int, 1, None)
+
+
+def _state(
+    est: Any, numbers: tuple[str, ...], arrays: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fitted numbers (JSON) and arrays of an information-bottleneck solution, for its file."""
+    return {name: getattr(est, name) for name in numbers}, {name: getattr(est, name) for name in arrays}
+
+
+def _restore(est: Any, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+    for name, value in (*meta.items(), *arrays.items()):
+        setattr(est, name, value)
+
+
+def _no_score(self: Any) -> Any:
+    raise AttributeError(f"{type(self).__name__} has no score: it solves a bottleneck of one joint table, "
+                         "with no score per sample; read lagrangian_ (or cost_), I_xt_ and I_ty_")
+
+
+class InformationBottleneck(ModelMixin, BaseEstimator):
     """The iterative information bottleneck of a discrete joint distribution, at one β.
 
     Minimises the Lagrangian ``I(X;T) − β I(T;Y)`` over encoders p(t|x) with ``n_clusters``
@@ -161,7 +185,24 @@ class InformationBottleneck:
     converged_ : bool
         Whether the kept start met ``tol``.
     restart_lagrangians_ : ndarray, shape (n_restarts,)
+        Lagrangian of every start (``n_restarts``, plus one for ``init``).
+
+    A fitted solution saves with ``save(path)`` and loads with ``InformationBottleneck.load(path)``
+    (see docs/architecture.md, "One model contract").
     """
+
+    _data_kind = "joint"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_clusters": [None, _AT_LEAST_ONE],
+        "beta": [_POSITIVE],
+        "n_restarts": [_AT_LEAST_ONE],
+        "max_iter": [_AT_LEAST_ONE],
+        "tol": [_POSITIVE],
+        "seed": ["seed"],
+    }
+    score = property(_no_score, doc="Not defined: no score per sample (``hasattr(m, 'score')`` is False).")
+    _NUMBERS = ("I_xt_", "I_ty_", "lagrangian_", "n_iter_", "converged_")
+    _ARRAYS = ("encoder_", "p_t_", "p_y_given_t_", "restart_lagrangians_")
 
     def __init__(
         self,
@@ -185,13 +226,12 @@ class InformationBottleneck:
 
         ``init`` (shape (n_x, n_clusters)) is an extra starting encoder tried besides the random ones.
         """
+        self._validate_params()
         p_xy = check_joint(p_xy)
-        beta = _check_beta(self.beta)
-        n_t = p_xy.shape[0] if self.n_clusters is None else check_int(self.n_clusters, "n_clusters", low=1)
-        n_restarts = check_int(self.n_restarts, "n_restarts", low=1)
-        max_iter = check_int(self.max_iter, "max_iter", low=1)
-        tol = check_real(self.tol, "tol", low=0.0, low_open=True)
-        rng = as_generator(check_seed(self.seed))
+        beta = float(self.beta)
+        n_t = p_xy.shape[0] if self.n_clusters is None else int(self.n_clusters)
+        n_restarts, max_iter, tol = int(self.n_restarts), int(self.max_iter), float(self.tol)
+        rng = as_generator(self.seed)
         p_x, p_y_x, keep = _support(p_xy)
         # The first start is x -> cluster (x mod n_clusters): at large β random soft
         # starts freeze into partitions with too few clusters, which then cannot split.
@@ -219,8 +259,14 @@ class InformationBottleneck:
         self.restart_lagrangians_ = np.array(lagrangians)
         return self
 
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _state(self, self._NUMBERS, self._ARRAYS)
 
-class DeterministicIB:
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        _restore(self, meta, arrays)
+
+
+class DeterministicIB(ModelMixin, BaseEstimator):
     """Deterministic information bottleneck (Strouse & Schwab 2017) at one β.
 
     Minimises ``H(T) − β I(T;Y)`` over hard assignments t = f(x) by iterating
@@ -251,7 +297,21 @@ class DeterministicIB:
         ``H_t_ − β I_ty_``.
     n_iter_ : int
     converged_ : bool
+
+    A fitted solution saves with ``save(path)`` and loads with ``DeterministicIB.load(path)``.
     """
+
+    _data_kind = "joint"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_clusters": [None, _AT_LEAST_ONE],
+        "beta": [_POSITIVE],
+        "n_restarts": [_AT_LEAST_ONE],
+        "max_iter": [_AT_LEAST_ONE],
+        "seed": ["seed"],
+    }
+    score = property(_no_score, doc="Not defined: no score per sample (``hasattr(m, 'score')`` is False).")
+    _NUMBERS = ("H_t_", "I_xt_", "I_ty_", "cost_", "n_iter_", "converged_")
+    _ARRAYS = ("labels_", "encoder_")
 
     def __init__(
         self,
@@ -268,14 +328,15 @@ class DeterministicIB:
         self.max_iter = max_iter
         self.seed = seed
 
-    def fit(self, p_xy: np.ndarray) -> DeterministicIB:
-        """Solve the DIB for the joint table ``p_xy`` (shape (n_x, n_y), sums to one)."""
+    def fit(self, p_xy: np.ndarray, y: None = None) -> DeterministicIB:
+        """Solve the DIB for the joint table ``p_xy`` (shape (n_x, n_y), sums to one); ``y`` is
+        ignored (scikit-learn's signature)."""
+        self._validate_params()
         p_xy = check_joint(p_xy)
-        beta = _check_beta(self.beta)
-        n_t = p_xy.shape[0] if self.n_clusters is None else check_int(self.n_clusters, "n_clusters", low=1)
-        n_restarts = check_int(self.n_restarts, "n_restarts", low=1)
-        max_iter = check_int(self.max_iter, "max_iter", low=1)
-        rng = as_generator(check_seed(self.seed))
+        beta = float(self.beta)
+        n_t = p_xy.shape[0] if self.n_clusters is None else int(self.n_clusters)
+        n_restarts, max_iter = int(self.n_restarts), int(self.max_iter)
+        rng = as_generator(self.seed)
         p_x, p_y_x, keep = _support(p_xy)
         best = None
         for r in range(n_restarts):
@@ -308,6 +369,12 @@ class DeterministicIB:
         self.labels_ = full
         self.encoder_ = np.eye(n_t)[full]
         return self
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return _state(self, self._NUMBERS, self._ARRAYS)
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        _restore(self, meta, arrays)
 
 
 @dataclass(frozen=True)
