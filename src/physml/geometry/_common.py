@@ -18,7 +18,6 @@ __all__ = [
     "check_points",
     "drop_duplicates",
     "fitted_state",
-    "no_score",
     "restore_fitted_state",
     "subsample_error",
     "subsample_splits",
@@ -109,17 +108,6 @@ def subsample_error(
     if finite.size < 2:
         return math.nan, values
     return float(np.std(finite, ddof=1) / math.sqrt(finite.size)), values
-
-
-def no_score(reason: str) -> Any:
-    """A ``score`` for an estimator without per-sample scores: reading it raises ``AttributeError``
-    with ``reason``, so ``hasattr(est, "score")`` is False, as scikit-learn's tools expect of a
-    model without one (``ModelMixin.score`` is the mean of ``score_samples``)."""
-
-    def score(self: Any) -> Any:
-        raise AttributeError(f"{type(self).__name__} has no score: {reason}")
-
-    return property(score, doc=f"Not defined: {reason} (``hasattr(est, 'score')`` is False).")
 
 
 # -- file state ------------------------------------------------------------------------------------

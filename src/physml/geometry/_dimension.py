@@ -23,7 +23,6 @@ from physml.geometry._common import (
     check_points,
     drop_duplicates,
     fitted_state,
-    no_score,
     restore_fitted_state,
     subsample_error,
 )
@@ -87,7 +86,6 @@ def _is_radius_pair(value: Any) -> bool:
 
 
 _SUBSAMPLES = Interval(int, 0, None)
-_NO_SCORE = "it measures the dimension of the data it was fitted on; read dimension_"
 _DIMENSION_NUMBERS = ("dimension_", "dimension_err_", "n_samples_", "n_duplicates_", "n_features_in_")
 
 
@@ -185,7 +183,6 @@ class CorrelationDimension(ModelMixin, BaseEstimator):
         "n_subsamples": [_SUBSAMPLES],
         "seed": ["seed"],
     }
-    score = no_score(_NO_SCORE)
 
     def __init__(
         self,
@@ -385,7 +382,6 @@ class LevinaBickel(ModelMixin, BaseEstimator):
         "n_subsamples": [_SUBSAMPLES],
         "seed": ["seed"],
     }
-    score = no_score(_NO_SCORE)
 
     def __init__(self, k1: int = 10, k2: int = 20, *, n_subsamples: int = 8,
                  seed: int | np.random.Generator = 0) -> None:
@@ -470,7 +466,6 @@ class TwoNN(ModelMixin, BaseEstimator):
         "n_subsamples": [_SUBSAMPLES],
         "seed": ["seed"],
     }
-    score = no_score(_NO_SCORE)
 
     def __init__(self, discard_fraction: float = 0.1, *, n_subsamples: int = 8,
                  seed: int | np.random.Generator = 0) -> None:

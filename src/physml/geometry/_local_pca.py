@@ -27,7 +27,7 @@ from scipy.sparse.linalg import eigsh
 from sklearn.base import BaseEstimator
 
 from physml._core import Interval, ModelMixin, Predicate, as_generator, check_int
-from physml.geometry._common import check_points, fitted_state, no_score, restore_fitted_state
+from physml.geometry._common import check_points, fitted_state, restore_fitted_state
 from physml.geometry._dimension import _random_pair_quantile
 from physml.geometry._neighbors import NeighborIndex
 
@@ -218,7 +218,6 @@ class MultiscaleLocalPCA(ModelMixin, BaseEstimator):
         "z": [Interval(float, 0, None, closed="neither")],
         "seed": ["seed"],
     }
-    score = no_score("it describes the local geometry of the data it was fitted on; read its attributes")
 
     def __init__(self, radii: Any = None, *, n_radii: int = 24, n_centers: int = 200,
                  min_points: int | None = None, z: float = 3.0, seed: int | np.random.Generator = 0) -> None:

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from physml._core import Interval, ModelMixin, Options, check_array
-from physml.geometry._common import check_points, no_score
+from physml.geometry._common import check_points
 
 __all__ = [
     "CovarianceField",
@@ -199,7 +199,6 @@ class CovarianceField(ModelMixin, BaseEstimator):
         "n_neighbors": [Interval(int, 1, None)],
         "weights": [Options("distance", "uniform")],
     }
-    score = no_score("it is a metric, not a model of the data; use distance(), covariance() or metric()")
 
     def __init__(self, n_neighbors: int = 4, *, weights: str = "distance") -> None:
         self.n_neighbors = n_neighbors

@@ -20,7 +20,6 @@ from physml._core import Interval, ModelMixin, Predicate, as_generator, check_in
 from physml.geometry._common import (
     check_points,
     fitted_state,
-    no_score,
     restore_fitted_state,
     subsample_error,
 )
@@ -184,7 +183,6 @@ class CovarianceSpectrum(ModelMixin, BaseEstimator):
         "n_subsamples": [Interval(int, 0, None)],
         "seed": ["seed"],
     }
-    score = no_score("it fits the spectrum of the data it was fitted on; read alpha_ and eigenvalues_")
 
     def __init__(self, *, centered: bool = True, fit_range: tuple[int, int | None] = (1, None),
                  n_subsamples: int = 8, seed: int | np.random.Generator = 0) -> None:

@@ -142,11 +142,6 @@ def _restore(est: Any, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]
         setattr(est, name, value)
 
 
-def _no_score(self: Any) -> Any:
-    raise AttributeError(f"{type(self).__name__} has no score: it solves a bottleneck of one joint table, "
-                         "with no score per sample; read lagrangian_ (or cost_), I_xt_ and I_ty_")
-
-
 class InformationBottleneck(ModelMixin, BaseEstimator):
     """The iterative information bottleneck of a discrete joint distribution, at one β.
 
@@ -200,7 +195,6 @@ class InformationBottleneck(ModelMixin, BaseEstimator):
         "tol": [_POSITIVE],
         "seed": ["seed"],
     }
-    score = property(_no_score, doc="Not defined: no score per sample (``hasattr(m, 'score')`` is False).")
     _NUMBERS = ("I_xt_", "I_ty_", "lagrangian_", "n_iter_", "converged_")
     _ARRAYS = ("encoder_", "p_t_", "p_y_given_t_", "restart_lagrangians_")
 
@@ -309,7 +303,6 @@ class DeterministicIB(ModelMixin, BaseEstimator):
         "max_iter": [_AT_LEAST_ONE],
         "seed": ["seed"],
     }
-    score = property(_no_score, doc="Not defined: no score per sample (``hasattr(m, 'score')`` is False).")
     _NUMBERS = ("H_t_", "I_xt_", "I_ty_", "cost_", "n_iter_", "converged_")
     _ARRAYS = ("labels_", "encoder_")
 
