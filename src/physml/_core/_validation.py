@@ -23,8 +23,9 @@ __all__ = [
 
 
 def show_value(value: Any, limit: int = 60) -> str:
-    """``repr(value)``, shortened to ``limit`` characters for an error message."""
-    text = repr(value)
+    """``repr(value)`` on one line (an array's rows joined), shortened to ``limit`` characters for
+    an error message."""
+    text = " ".join(repr(value).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -67,7 +68,11 @@ def check_array(
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as exc:
         kind = np.dtype(dtype).name if dtype is not None else "an array"
-        raise TypeError(f"{name} must be convertible to {kind} array, got {show_value(x)}: {exc}") from None
+        got = show_value(x)
+        if isinstance(x, np.ndarray):
+            got = f"an array of dtype {x.dtype} and shape {x.shape}"
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise TypeError(f"{name} must be convertible to {kind} array, got {got}: {reason}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
