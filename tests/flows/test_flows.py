@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import math
 import pickle
 
@@ -9,7 +11,10 @@ import numpy as np
 import pytest
 import torch
 from scipy import stats
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
+from physml._core import InvalidParameterError, ModelFileError
 from physml.data import plummer_acceleration, plummer_grad_log_df, plummer_sample
 from physml.flows import (
     FlowDensity,
@@ -182,29 +187,162 @@ def test_one_feature_transforms_start_near_the_identity(kind):
     assert not torch.equal(draws[0], draws[1])
 
 
-def test_save_load_weights_only(tmp_path, gaussian, maf):
-    path = tmp_path / "flow.pt"
+def test_save_load_round_trip_without_pickle(tmp_path, gaussian, maf):
+    path = tmp_path / "flow.npz"
     maf.save(path)
-    # the file holds tensors and plain values only: torch's safe loader reads it
-    raw = torch.load(path, weights_only=True)
-    assert raw["kind"] == "FlowDensity"
+    # the file holds plain arrays and a JSON header: numpy reads it without pickle
+    with np.load(path, allow_pickle=False) as z:
+        header = json.loads(str(z["meta"]))
+        assert all(z[k].dtype.kind in "biuf" for k in z.files if k != "meta")
+    assert header["format"] == "physml.flows.FlowDensity" and header["format_version"] == 2
     back = FlowDensity.load(path)
+    assert repr(back.get_params()) == repr(maf.get_params())
     x = gaussian[1][:20]
     np.testing.assert_array_equal(back.log_prob(x), maf.log_prob(x))
+    np.testing.assert_array_equal(back.grad_log_prob(x), maf.grad_log_prob(x))
     np.testing.assert_array_equal(back.sample(5, seed=1), maf.sample(5, seed=1))
-    # pickling (process pools) goes through the same payload
+    assert back.history_ == maf.history_ and back.best_epoch_ == maf.best_epoch_
+    assert back.n_samples_fit_ == maf.n_samples_fit_
+    np.testing.assert_array_equal(back.support_high_, maf.support_high_)
+    assert isinstance(load_flow(path), FlowDensity)
+    # pickling (process pools, the lab's cache) goes through the same arrays
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(maf)).log_prob(x), maf.log_prob(x))
-    # a file that would run code on unpickling is refused
+    # a torch file that would run code on unpickling is refused
     evil = tmp_path / "evil.pt"
     torch.save({"format": "physml.flows/1", "kind": "FlowDensity", "x": _RunsCode()}, evil)
-    with pytest.raises(ValueError, match="not a physml flow file"):
+    with pytest.raises(ModelFileError, match="not a physml flow file"):
         load_flow(evil)
     other = tmp_path / "other.pt"
     torch.save({"a": torch.zeros(2)}, other)
-    with pytest.raises(ValueError, match="not a physml flow file"):
+    with pytest.raises(ModelFileError, match="not a physml flow file"):
         load_flow(other)
-    with pytest.raises(FileNotFoundError):
-        load_flow(tmp_path / "missing.pt")
+    with pytest.raises(ModelFileError, match="no such file"):
+        load_flow(tmp_path / "missing.npz")
+    with pytest.raises(NotFittedError):
+        FlowDensity().save(tmp_path / "unfitted.npz")
+
+
+# ---------------------------------------------------------------------------------------------
+# the torch files of physml 0.1 (format "physml.flows/1"): the writer of that release, kept here
+
+
+def _old_payload(flow):
+    """FlowDensity._payload of physml 0.1."""
+    params = flow.get_params()
+    params["hidden_features"] = list(params["hidden_features"])
+    return {
+        "format": "physml.flows/1",
+        "kind": "FlowDensity",
+        "params": params,
+        "n_features_in": int(flow.n_features_in_),
+        "n_samples_fit": int(flow.n_samples_fit_),
+        "mean": torch.as_tensor(flow.mean_),
+        "scale": torch.as_tensor(flow.scale_),
+        "support_low": torch.as_tensor(flow.support_low_),
+        "support_high": torch.as_tensor(flow.support_high_),
+        "history": {k: [float(x) for x in v] for k, v in flow.history_.items()},
+        "best_epoch": int(flow.best_epoch_),
+        "state_dict": {k: v.detach().cpu() for k, v in flow.flow_.state_dict().items()},
+    }
+
+
+def _old_write(path, payload):
+    """physml.flows._serialize.write_payload of physml 0.1."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_torch_files_of_physml_0_1_still_load(tmp_path, gaussian, maf):
+    x = gaussian[1][:20]
+    old = tmp_path / "flow.pt"
+    _old_write(old, _old_payload(maf))
+    for back in (FlowDensity.load(old), load_flow(old)):
+        assert isinstance(back, FlowDensity)
+        assert repr(back.get_params()) == repr(maf.get_params())
+        np.testing.assert_array_equal(back.log_prob(x), maf.log_prob(x))
+        np.testing.assert_array_equal(back.sample(5, seed=1), maf.sample(5, seed=1))
+        assert back.history_ == maf.history_
+    # and saved again, in the new format
+    FlowDensity.load(old).save(tmp_path / "again.npz")
+    np.testing.assert_array_equal(FlowDensity.load(tmp_path / "again.npz").log_prob(x), maf.log_prob(x))
+    # an ensemble of two members
+    b = FlowDensity("maf", seed=5, **{**SMALL, "max_epochs": 2}).fit(gaussian[0][:500])
+    ens = FlowEnsemble.from_members([maf, b])
+    ens_old = tmp_path / "ens.pt"
+    _old_write(ens_old, {"format": "physml.flows/1", "kind": "FlowEnsemble", "n_members": 2, "seed": 3,
+                         "members": [_old_payload(maf), _old_payload(b)]})
+    for back in (FlowEnsemble.load(ens_old), load_flow(ens_old)):
+        assert isinstance(back, FlowEnsemble) and back.seed == 3
+        np.testing.assert_array_equal(back.log_prob(x), ens.log_prob(x))
+    with pytest.raises(ModelFileError, match="holds a FlowEnsemble, not a FlowDensity"):
+        FlowDensity.load(ens_old)
+    with pytest.raises(ModelFileError, match="holds a FlowDensity, not a FlowEnsemble"):
+        FlowEnsemble.load(old)
+    # a pickle of physml 0.1 (process pools, the lab's --resume cache) carried the payload
+    unpickled = FlowDensity.__new__(FlowDensity)
+    unpickled.__setstate__({**maf.get_params(), "_payload": _old_payload(maf)})
+    np.testing.assert_array_equal(unpickled.log_prob(x), maf.log_prob(x))
+
+
+def test_bfloat16_tensors_are_stored_exactly():
+    from physml.flows._serialize import arrays_to_tensors, tensors_to_arrays
+
+    state = {"w": torch.randn(3, 4).to(torch.bfloat16), "b": torch.arange(3), "m": torch.ones(2) > 0}
+    dtypes, arrays = tensors_to_arrays(state, "flow")
+    assert dtypes == {"w": "bfloat16", "b": "int64", "m": "bool"}
+    assert arrays["flow.w"].dtype == np.float32
+    back = arrays_to_tensors(dtypes, arrays, "flow")
+    for k, v in state.items():
+        assert back[k].dtype == v.dtype and torch.equal(back[k], v)
+
+
+def test_a_flow_from_weights_trained_elsewhere(tmp_path, gaussian):
+    import zuko
+
+    torch.manual_seed(0)
+    elsewhere = zuko.flows.MAF(2, transforms=2, hidden_features=(16, 16))
+    with torch.no_grad():
+        for p in elsewhere.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    x = gaussian[1][:50]
+    mean, scale = np.array([1.0, -2.0]), np.array([1.5, 0.7])
+    f = FlowDensity.from_state_dict(elsewhere.state_dict(), 2, mean=mean, scale=scale, transforms=2,
+                                    hidden_features=(16, 16))
+    with torch.no_grad():
+        u = torch.as_tensor((x - mean) / scale, dtype=torch.float32)
+        expected = elsewhere().log_prob(u).double().numpy() - np.log(scale).sum()
+    np.testing.assert_allclose(f.log_prob(x), expected, rtol=1e-12, atol=1e-12)
+    assert f.n_samples_fit_ == 0 and f.history_ == {"train": [], "validation": []}
+    assert f.sample(3, seed=0).shape == (3, 2) and f.grad_log_prob(x).shape == (50, 2)
+    assert np.isfinite(f.log_prob(x, outside="raise")).all()  # no training box: all of R^2
+    f.save(tmp_path / "f.npz")
+    np.testing.assert_array_equal(FlowDensity.load(tmp_path / "f.npz").log_prob(x), f.log_prob(x))
+    with pytest.raises(ValueError, match="does not fit a maf flow of 2 feature"):
+        FlowDensity.from_state_dict(elsewhere.state_dict(), 2, transforms=3, hidden_features=(16, 16))
+
+
+def test_the_ensemble_is_a_meta_estimator(tmp_path, gaussian):
+    base = FlowDensity("maf", **{**SMALL, "max_epochs": 2})
+    ens = FlowEnsemble(base, n_members=2, seed=7)
+    params = ens.get_params(deep=True)
+    assert params["base__max_epochs"] == 2 and params["base__hidden_features"] == (16, 16)
+    twin = clone(ens).set_params(base__max_epochs=1)
+    assert twin.base.max_epochs == 1 and base.max_epochs == 2  # clone copies the base
+    with pytest.raises(InvalidParameterError, match="n_members=0"):
+        FlowEnsemble(n_members=0).fit(gaussian[0][:300])
+    with pytest.raises(InvalidParameterError, match="FlowDensity: flow='glow'"):
+        FlowEnsemble(FlowDensity("glow"), n_members=2).fit(gaussian[0][:300])
+    with pytest.raises(NotFittedError):
+        ens.log_prob(gaussian[1][:3])
+    ens.fit(gaussian[0][:300])
+    ens.save(tmp_path / "ens.npz")
+    back = load_flow(tmp_path / "ens.npz")
+    assert isinstance(back, FlowEnsemble)
+    assert repr(back.get_params(deep=True)) == repr(ens.get_params(deep=True))
+    x = gaussian[1][:20]
+    np.testing.assert_array_equal(back.member_log_prob(x), ens.member_log_prob(x))
+    np.testing.assert_array_equal(back.sample(7, seed=2), ens.sample(7, seed=2))
 
 
 @pytest.mark.slow
@@ -226,7 +364,7 @@ def test_ensemble_is_the_average_density(tmp_path, gaussian):
     with ProcessExecutor(2) as ex:
         again = FlowEnsemble(base, n_members=3, seed=7).fit(gaussian[0][:600], executor=ex)
     np.testing.assert_array_equal(again.member_log_prob(x), members)
-    path = tmp_path / "ens.pt"
+    path = tmp_path / "ens.npz"
     ens.save(path)
     back = FlowEnsemble.load(path)
     np.testing.assert_array_equal(back.log_prob(x), ens.log_prob(x))
@@ -316,11 +454,13 @@ def test_bad_input_gives_clear_errors(gaussian, maf):
         FlowDensity().fit(bad)
     with pytest.raises(ValueError, match="constant"):
         FlowDensity().fit(np.c_[gaussian[0][:200, 0], np.ones(200)])
-    with pytest.raises(ValueError, match="flow must be one of"):
+    with pytest.raises(InvalidParameterError, match="flow='realnvp' is not accepted; accepted: one of 'maf'"):
         FlowDensity("realnvp").fit(gaussian[0])
-    with pytest.raises(ValueError, match="validation_fraction"):
+    with pytest.raises(ValueError, match="validation_fraction=0.9"):
         FlowDensity(validation_fraction=0.9).fit(gaussian[0])
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(InvalidParameterError, match=r"hidden_features=\(\) is not accepted"):
+        FlowDensity(hidden_features=()).fit(gaussian[0])
+    with pytest.raises(NotFittedError):
         FlowDensity().log_prob(gaussian[1])
     with pytest.raises(ValueError, match="fitted on 2"):
         maf.log_prob(np.zeros((3, 3)))

@@ -28,11 +28,11 @@ def test_fit_writes_a_model_that_loads_safely(tmp_path, samples, capsys):
     args = ["flows", "fit", str(path), "--out", str(out), "--max-epochs", "5", "--hidden", "16,16"]
     assert main(args + ["--members", "2"]) == 0
     assert "test log-likelihood" in capsys.readouterr().out
-    for name in ("model.pt", "summary.json", "training.png", "marginals.png"):
+    for name in ("model.npz", "summary.json", "training.png", "marginals.png"):
         assert (out / name).is_file()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_features"] == 3 and summary["members"] == 2 and len(summary["epochs"]) == 2
-    model = load_flow(out / "model.pt")
+    model = load_flow(out / "model.npz")
     assert isinstance(model, FlowEnsemble) and len(model.members_) == 2
     # the reported test log-likelihood is the saved model's on the held-out rows
     order = np.random.default_rng(0).permutation(len(x))
@@ -86,6 +86,6 @@ def test_one_column_file_fits_from_a_seed_that_used_to_fail(tmp_path, capsys):
     summary = json.loads((out / "summary.json").read_text())
     order = np.random.default_rng(5).permutation(len(x))
     test = x[order[: summary["n_test"]], 0]
-    d = stats.norm(5.0, 0.5).logpdf(test) - load_flow(out / "model.pt").log_prob(test[:, None])
+    d = stats.norm(5.0, 0.5).logpdf(test) - load_flow(out / "model.npz").log_prob(test[:, None])
     kl, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d))
     assert -4 * se < kl < 0.1  # KL >= 0 exactly; 0.1 nats as in the library's regression test

@@ -3,9 +3,10 @@
 Reads samples (rows) from ``.npy``, ``.npz``, ``.csv``/``.txt`` or ``.h5``, fits a zuko flow
 (MAF, NSF or a continuous flow) with early stopping, or ``--members N`` of them from independent
 seeds averaged in density (trained on ``--workers`` processes), and writes to ``--out DIR``:
-``model.pt`` (tensors only; read it with ``physml.flows.load_flow``), ``summary.json`` (held-out
-log-likelihood, epochs, parameters), ``training.png`` (loss curves) and ``marginals.png`` (each
-feature's histogram against samples drawn from the flow).
+``model.npz`` (plain arrays and a JSON header, no pickle; read it with
+``physml.flows.load_flow``), ``summary.json`` (held-out log-likelihood, epochs, parameters),
+``training.png`` (loss curves) and ``marginals.png`` (each feature's histogram against samples
+drawn from the flow).
 """
 
 from __future__ import annotations
@@ -55,9 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Fit a normalizing flow to the samples in FILE (one sample per row) by maximum likelihood "
             "with early stopping on a held-out validation share, or --members N flows from independent "
-            "seeds averaged in density. Writes model.pt (tensors and plain values only, loaded with "
-            "torch.load(weights_only=True) by physml.flows.load_flow), summary.json, training.png and "
-            "marginals.png to --out DIR."
+            "seeds averaged in density. Writes model.npz (plain arrays and a JSON header, read without "
+            "pickle by physml.flows.load_flow), summary.json, training.png and marginals.png to --out DIR."
         ),
     )
     f.add_argument("file", type=Path, metavar="FILE", help="samples: .npy, .npz, .csv, .txt or .h5 (rows)")
@@ -158,7 +158,7 @@ def _fit(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.pt")
+    model.save(out / "model.npz")
     test_ll = model.log_prob(test)
     summary = {
         "file": str(args.file),
@@ -175,7 +175,7 @@ def _fit(args: argparse.Namespace) -> int:
         "epochs": [m.n_epochs_ for m in members],
         "best_epoch": [m.best_epoch_ for m in members],
         "parameters_per_member": int(sum(p.numel() for p in members[0].flow_.parameters())),
-        "model": "model.pt",
+        "model": "model.npz",
     }
 
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
@@ -185,7 +185,7 @@ def _fit(args: argparse.Namespace) -> int:
         f"{args.flow} x{args.members} on {len(train)} x {d}: test log-likelihood "
         f"{summary['test_log_likelihood']:.4f}" + (f" ± {err:.4f}" if err is not None else "") + " per sample"
     )
-    print(f"wrote {out / 'model.pt'}, summary.json, training.png, marginals.png", file=sys.stderr)
+    print(f"wrote {out / 'model.npz'}, summary.json, training.png, marginals.png", file=sys.stderr)
     return 0
 
 

@@ -29,8 +29,12 @@ __all__ = [
     "FeatureDensity",
     "density_min_events",
     "fit_kfold",
+    "flow_from_state",
     "flow_params",
+    "flow_state",
     "make_classifier",
+    "mixture_arrays",
+    "mixture_from_arrays",
     "sample_weight_kwargs",
     "signal_probability",
 ]
@@ -118,7 +122,7 @@ DEFAULT_FLOW: dict[str, Any] = dict(flow="maf", transforms=4, hidden_features=(6
 def flow_params(flow: Mapping[str, Any] | None) -> dict[str, Any]:
     """FlowDensity parameters from ``flow`` (default :data:`DEFAULT_FLOW`), checked; no ``seed``."""
     params = dict(DEFAULT_FLOW if flow is None else flow)
-    accepted = set(flows.FlowDensity().get_params()) - {"seed"}
+    accepted = set(flows.FlowDensity().get_params(deep=False)) - {"seed"}
     bad = sorted(set(params) - accepted)
     if bad:
         raise ValueError(f"flow: unknown or reserved FlowDensity parameter(s) {bad}; "
@@ -128,7 +132,11 @@ def flow_params(flow: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 class FeatureDensity:
-    """A density of standardised features: a Gaussian mixture or a :class:`physml.flows.FlowDensity`."""
+    """A density of standardised features: a Gaussian mixture or a :class:`physml.flows.FlowDensity`.
+
+    A part of :class:`~physml.anomaly.SidebandInterpolation`, not a model of its own: its fitted
+    state goes into the owner's file through :meth:`state` and :meth:`from_state`.
+    """
 
     def __init__(self, kind: str, n_components: int, flow: Mapping[str, Any] | None, seed: int):
         self.kind, self.n_components, self.flow, self.seed = kind, n_components, flow, seed
@@ -157,6 +165,59 @@ class FeatureDensity:
         eps = rng.standard_normal((n, g.means_.shape[1]))
         return g.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)
 
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted density as ``(JSON meta, numeric arrays)`` for a model file."""
+        if self.kind == "gmm":
+            return {"kind": "gmm"}, mixture_arrays(self.model)
+        meta, arrays = flow_state(self.model)
+        return {"kind": "flow", "flow": meta}, arrays
+
+    @classmethod
+    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, n_components: int,
+                   flow: Mapping[str, Any] | None, seed: int) -> FeatureDensity:
+        """The density that :meth:`state` wrote."""
+        density = cls(meta["kind"], n_components, flow, seed)
+        if meta["kind"] == "gmm":
+            density.model = mixture_from_arrays(arrays)
+        else:
+            density.model = flow_from_state(meta["flow"], arrays)
+        return density
+
+
+_MIXTURE = ("weights", "means", "covariances", "precisions", "precisions_cholesky")
+
+
+def mixture_arrays(mixture: Any) -> dict[str, np.ndarray]:
+    """The fitted parameters of a full-covariance scikit-learn GaussianMixture, as arrays."""
+    return {name: np.asarray(getattr(mixture, name + "_")) for name in _MIXTURE}
+
+
+def mixture_from_arrays(arrays: Mapping[str, np.ndarray]) -> Any:
+    """A fitted full-covariance GaussianMixture from :func:`mixture_arrays` (the same scores and
+    draws as the one it was taken from)."""
+    from sklearn.mixture import GaussianMixture
+
+    weights = np.asarray(arrays["weights"], dtype=np.float64)
+    mixture = GaussianMixture(len(weights), covariance_type="full")
+    for name in _MIXTURE:
+        setattr(mixture, name + "_", np.asarray(arrays[name], dtype=np.float64))
+    mixture.n_features_in_ = mixture.means_.shape[1]
+    mixture.converged_, mixture.n_iter_, mixture.lower_bound_ = True, 0, -np.inf
+    return mixture
+
+
+def flow_state(flow: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A fitted :class:`physml.flows.FlowDensity` inside another model's file: its parameters and
+    its file state (:meth:`physml._core.ModelMixin._get_state`)."""
+    meta, arrays = flow._get_state()
+    return {"params": flow._params_for_file(), "state": meta, "version": max(flow._file_versions)}, arrays
+
+
+def flow_from_state(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
+    """The FlowDensity that :func:`flow_state` wrote."""
+    flow = flows.FlowDensity(**meta["params"])
+    flow._set_state(meta["state"], arrays, int(meta["version"]))
+    return flow
 
 
 def density_min_events(density: str, n_components: int, n_features: int) -> int:

@@ -1,11 +1,13 @@
 """Normalizing flows (on zuko) for densities of samples, and dynamics from phase-space densities.
 
-* :class:`FlowDensity`: a scikit-learn-style density estimator over zuko's MAF, NSF and
+* :class:`FlowDensity`: a scikit-learn density estimator over zuko's MAF, NSF and
   continuous (FFJORD) flows, with standardisation, early stopping, ``log_prob``, gradients of
   the log density with respect to the inputs, ``sample`` and a save/load that runs no code
-  (:func:`load_flow` reads either kind of file).
+  (:func:`load_flow` reads either kind of file, and the torch files of physml 0.1).
 * :class:`FlowEnsemble`: flows trained from independent seeds (on a :mod:`physml.parallel`
   executor) and averaged in density.
+
+Both follow the model contract of docs/architecture.md ("One model contract").
 * :func:`cbe_acceleration`: the acceleration −∇Φ from a learned f(x, v) by solving the
   steady collisionless Boltzmann equation by least squares over velocities;
   :func:`poisson_density` the mass density from its divergence.

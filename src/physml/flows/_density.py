@@ -1,10 +1,12 @@
-"""Density estimation with normalizing flows: a scikit-learn-style wrapper over zuko.
+"""Density estimation with normalizing flows: a scikit-learn estimator over zuko.
 
 :class:`FlowDensity` standardises the data, builds a zuko flow (MAF, NSF or a continuous flow),
 fits it by maximum likelihood with Adam and early stopping on a held-out validation set, and
-gives log densities, their gradients with respect to the inputs, samples, and a save/load that
-stores tensors and plain values only (loaded with ``torch.load(..., weights_only=True)``, which
-cannot execute code).
+gives log densities, their gradients with respect to the inputs and samples. It follows physml's
+model contract (docs/architecture.md, "One model contract"): parameters checked in ``fit``
+against one declaration, ``NotFittedError`` before fit, and ``save``/``load`` through the one
+model-file format (the ``state_dict`` as plain arrays; no pickle). Files of physml 0.1 (torch
+files, ``torch.load(..., weights_only=True)``) still load.
 """
 
 from __future__ import annotations
@@ -13,14 +15,33 @@ import contextlib
 import copy
 import math
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from physml._core import check_array, check_choice, check_int, check_real, check_seed, derive_seed
-from physml.flows._serialize import FORMAT, check_kind, read_payload, write_payload
+from physml._core import (
+    Interval,
+    ModelMixin,
+    Options,
+    Predicate,
+    check_array,
+    check_choice,
+    check_int,
+    derive_seed,
+)
+from physml.flows._serialize import (
+    arrays_to_tensors,
+    check_kind,
+    is_torch_file,
+    read_payload,
+    restore_tuples,
+    tensors_to_arrays,
+    tuple_names,
+)
 from physml.training import EarlyStopping
 
 __all__ = ["FLOWS", "MIN_SAMPLES_PER_FEATURE", "FlowDensity"]
@@ -69,7 +90,7 @@ def _near_identity_elementwise(flow: Any, fan_in: int) -> None:
 def check_support(model: Any, X: Any, name: str, columns: Sequence[int] | None) -> np.ndarray:
     """Points of ``X`` inside ``model.support_low_ <= x <= model.support_high_`` or a ``ValueError``."""
     cols = list(range(model.n_features_in_)) if columns is None else list(columns)
-    X = check_array(X, name, ndim=2, shape=(None, len(cols)))
+    X = check_array(check_samples(X, name), name, ndim=2, shape=(None, len(cols)))
     lo, hi = model.support_low_[cols], model.support_high_[cols]
     out = np.any((X < lo) | (X > hi), axis=1)
     if np.any(out):
@@ -85,14 +106,59 @@ def check_support(model: Any, X: Any, name: str, columns: Sequence[int] | None) 
 
 def check_samples(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
     """A finite 2-D float array with enough samples for its number of features."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        held = f"an array of {X.dtype}" if hasattr(X, "dtype") else f"a {type(X).__name__}"
+        raise TypeError(f"{name} must be a numeric array, got {held} that does not convert to floats"
+                        ) from None
     X = check_array(X, name, ndim=2)
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} feature(s), but the flow was fitted on {n_features}")
     return X
 
 
-class FlowDensity:
+def _layer_widths(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) > 0
+            and all(Interval(int, 1, None).accepts(v) for v in value))
+
+
+def _torch_device(value: Any) -> bool:
+    if not isinstance(value, (str, torch.device)):
+        return False
+    try:
+        torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
+#: What each FlowDensity parameter accepts (checked in ``fit``).
+FLOW_CONSTRAINTS: dict[str, list[Any]] = {
+    "flow": [Options(*FLOWS)],
+    "transforms": [Interval(int, 1, None)],
+    "hidden_features": [Predicate(_layer_widths, "a non-empty sequence of positive ints (layer widths)")],
+    "bins": [Interval(int, 2, None)],
+    "learning_rate": [Interval(float, 0, None, closed="neither")],
+    "weight_decay": [Interval(float, 0, None)],
+    "batch_size": [Interval(int, 1, None)],
+    "max_epochs": [Interval(int, 1, None)],
+    "patience": [Interval(int, 1, None)],
+    "validation_fraction": [Interval(float, 0, 0.5, closed="right")],
+    "dtype": [Options(*_DTYPES)],
+    "device": [Predicate(_torch_device, "a torch device such as 'cpu' or 'cuda'")],
+    "seed": [Interval(int, 0, None)],
+}
+
+
+class FlowDensity(ModelMixin, BaseEstimator):
     """A normalizing-flow density estimator (zuko), fitted by maximum likelihood.
+
+    A scikit-learn estimator with physml's model contract (docs/architecture.md, "One model
+    contract"): ``fit(X)`` returns the estimator, ``score_samples(X)`` (= :meth:`log_prob`) is
+    the log density per sample, ``score(X)`` its mean (higher is better), ``save``/``load`` write
+    and read one ``.npz`` of plain arrays, and :meth:`from_state_dict` makes a fitted estimator
+    from weights trained elsewhere.
 
     Parameters
     ----------
@@ -123,7 +189,8 @@ class FlowDensity:
     device : str
         Torch device (``"cpu"``, ``"cuda"``).
     seed : int
-        Seeds the weights, the validation split and the batch order.
+        Seeds the weights, the validation split and the batch order (sub-seeds from
+        :func:`physml._core.derive_seed`).
 
     Attributes
     ----------
@@ -139,6 +206,12 @@ class FlowDensity:
         standardised units (add ``sum(log(scale_))`` for the data's units).
     best_epoch_, n_epochs_ : int
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = FLOW_CONSTRAINTS
+    _data_kind: ClassVar[str] = "real"
+    #: 1: the torch file of physml 0.1 (``"physml.flows/1"``, read by ``load``'s legacy reader);
+    #: 2: the shared model-file format (the ``state_dict`` as plain arrays).
+    _file_versions: ClassVar[tuple[int, ...]] = (2,)
 
     def __init__(
         self,
@@ -171,59 +244,8 @@ class FlowDensity:
         self.device = device
         self.seed = seed
 
-    # parameters ---------------------------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor's parameters (scikit-learn convention)."""
-        return {
-            "flow": self.flow,
-            "transforms": self.transforms,
-            "hidden_features": tuple(self.hidden_features),
-            "bins": self.bins,
-            "learning_rate": self.learning_rate,
-            "weight_decay": self.weight_decay,
-            "batch_size": self.batch_size,
-            "max_epochs": self.max_epochs,
-            "patience": self.patience,
-            "validation_fraction": self.validation_fraction,
-            "dtype": self.dtype,
-            "device": self.device,
-            "seed": self.seed,
-        }
-
-    def set_params(self, **params: Any) -> FlowDensity:
-        valid = self.get_params()
-        for key, value in params.items():
-            if key not in valid:
-                raise ValueError(f"FlowDensity has no parameter {key!r}; accepted: {', '.join(valid)}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        return f"FlowDensity(flow={self.flow!r}, seed={self.seed})"
-
-    def _validate_params(self) -> None:
-        check_choice(self.flow, "flow", FLOWS)
-        check_int(self.transforms, "transforms", low=1)
-        hidden = tuple(self.hidden_features)
-        if not hidden:
-            raise ValueError("hidden_features must list at least one layer width, got ()")
-        for i, h in enumerate(hidden):
-            check_int(h, f"hidden_features[{i}]", low=1)
-        check_int(self.bins, "bins", low=2)
-        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        check_real(self.weight_decay, "weight_decay", low=0.0)
-        check_int(self.batch_size, "batch_size", low=1)
-        check_int(self.max_epochs, "max_epochs", low=1)
-        check_int(self.patience, "patience", low=1)
-        check_real(self.validation_fraction, "validation_fraction", low=0.0, high=0.5, low_open=True)
-        check_choice(self.dtype, "dtype", tuple(_DTYPES))
-        check_seed(self.seed)
-        try:
-            torch.device(self.device)
-        except (RuntimeError, TypeError):
-            raise ValueError(
-                f"device must be a torch device such as 'cpu' or 'cuda', got {self.device!r}"
-            ) from None
+    def __sklearn_is_fitted__(self) -> bool:
+        return "flow_" in self.__dict__
 
     # construction --------------------------------------------------------------------------------
     def _build(self, n_features: int) -> Any:
@@ -252,6 +274,80 @@ class FlowDensity:
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(X, dtype=_DTYPES[self.dtype], device=torch.device(self.device))
+
+    @classmethod
+    def from_state_dict(
+        cls,
+        state_dict: Mapping[str, Any],
+        n_features: int,
+        *,
+        mean: Any = None,
+        scale: Any = None,
+        support: tuple[Any, Any] | None = None,
+        **params: Any,
+    ) -> FlowDensity:
+        """A fitted FlowDensity from the weights of a zuko flow trained elsewhere (or edited).
+
+        The flow is built from ``params`` (the constructor's arguments: ``flow``, ``transforms``,
+        ``hidden_features``, ``bins``, ``dtype``, ...) for ``n_features`` features, exactly as
+        :meth:`fit` builds it, and ``state_dict`` (e.g. ``zuko_flow.state_dict()`` of a
+        ``zuko.flows.MAF(n_features, transforms=..., hidden_features=...)``) is loaded into it.
+        It then does everything a fitted one does: :meth:`log_prob`, :meth:`grad_log_prob`,
+        :meth:`sample`, ``save``/``load``.
+
+        Parameters
+        ----------
+        state_dict : mapping of str to torch.Tensor
+            The weights, for the architecture that ``params`` describe.
+        n_features : int
+        mean, scale : array_like, shape (n_features,), optional
+            The standardisation: the flow models ``(x - mean) / scale`` (default 0 and 1: the
+            flow is a density of ``x`` itself).
+        support : (low, high), optional
+            The box that :meth:`check_support` and ``outside="raise"`` accept (default all of
+            R^d).
+        **params
+            Constructor arguments.
+
+        Returns
+        -------
+        FlowDensity
+            Fitted, with ``n_samples_fit_ = 0``, an empty ``history_`` and ``best_epoch_ = 0``.
+        """
+        est = cls(**params)
+        est._validate_params()
+        d = check_int(n_features, "n_features", low=1)
+        vec = {}
+        for name, value, default in (("mean", mean, 0.0), ("scale", scale, 1.0)):
+            v = np.full(d, default) if value is None else check_array(value, name, ndim=1, shape=(d,))
+            vec[name] = v.astype(np.float64)
+        if np.any(vec["scale"] <= 0):
+            raise ValueError(f"scale must be positive in every feature, got {vec['scale']}")
+        if support is None:
+            low, high = np.full(d, -np.inf), np.full(d, np.inf)
+        else:
+            low, high = (check_array(s, n, ndim=1, shape=(d,), allow_nan=False).astype(np.float64)
+                         for s, n in zip(support, ("support[0]", "support[1]"), strict=True))
+        est.mean_, est.scale_ = vec["mean"], vec["scale"]
+        est.support_low_, est.support_high_ = low, high
+        est.n_features_in_, est.n_samples_fit_ = d, 0
+        est.history_ = {"train": [], "validation": []}
+        est.best_epoch_, est.n_epochs_ = 0, 0
+        flow = est._build(d)
+        try:
+            flow.load_state_dict(dict(state_dict))
+        except (RuntimeError, KeyError, TypeError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(
+                f"state_dict does not fit a {est.flow} flow of {d} feature(s) with these parameters: {first}"
+            ) from None
+        est._install(flow)
+        return est
+
+    def _install(self, flow: Any) -> None:
+        self.flow_ = flow
+        self.flow_.eval()
+        self._set_exact(True)
 
     # fitting -----------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> FlowDensity:
@@ -304,12 +400,12 @@ class FlowDensity:
         with _seeded(derive_seed(int(self.seed), "noise"), self.device):  # the CNF's trace estimator
             best, best_state, best_epoch = self._train(train, val, optimiser, gen, history)
         if best_state is None:
+            del self.flow_
             raise RuntimeError(
                 "the flow's validation loss was never finite; try a smaller learning_rate or float64"
             )
         self.flow_.load_state_dict(best_state)
-        self.flow_.eval()
-        self._set_exact(True)
+        self._install(self.flow_)
         self.history_ = history
         self.best_epoch_ = best_epoch
         self.n_epochs_ = len(history["train"])
@@ -348,8 +444,7 @@ class FlowDensity:
 
     # evaluation --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "flow_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit(X) first")
+        check_is_fitted(self)
 
     def _chunk(self) -> int:
         return 2048 if self.flow == "cnf" else 65536
@@ -406,10 +501,6 @@ class FlowDensity:
         """Alias of :meth:`log_prob` (scikit-learn's name)."""
         return self.log_prob(X)
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood per sample of ``X``."""
-        return float(np.mean(self.log_prob(X)))
-
     def grad_log_prob(self, X: Any, *, outside: str = "allow") -> np.ndarray:
         """Gradient of log p(x) with respect to x, by automatic differentiation.
 
@@ -454,27 +545,64 @@ class FlowDensity:
         return U * self.scale_ + self.mean_
 
     # persistence -------------------------------------------------------------------------------
-    def _payload(self) -> dict[str, Any]:
-        self._check_fitted()
-        params = self.get_params()
-        params["hidden_features"] = list(params["hidden_features"])
-        return {
-            "format": FORMAT,
-            "kind": "FlowDensity",
-            "params": params,
+    def _params_for_file(self) -> dict[str, Any]:
+        params = super()._params_for_file()
+        params["device"] = str(params["device"])
+        return params
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        dtypes, arrays = tensors_to_arrays(self.flow_.state_dict(), "flow")
+        meta = {
             "n_features_in": int(self.n_features_in_),
             "n_samples_fit": int(self.n_samples_fit_),
-            "mean": torch.as_tensor(self.mean_),
-            "scale": torch.as_tensor(self.scale_),
-            "support_low": torch.as_tensor(self.support_low_),
-            "support_high": torch.as_tensor(self.support_high_),
-            "history": {k: [float(x) for x in v] for k, v in self.history_.items()},
             "best_epoch": int(self.best_epoch_),
-            "state_dict": {k: v.detach().cpu() for k, v in self.flow_.state_dict().items()},
+            "tensor_dtypes": dtypes,
+            "tuples": tuple_names(self.get_params(deep=False)),
         }
+        arrays.update(
+            mean=self.mean_, scale=self.scale_,
+            support_low=self.support_low_, support_high=self.support_high_,
+            history_train=np.asarray(self.history_["train"], dtype=np.float64),
+            history_validation=np.asarray(self.history_["validation"], dtype=np.float64),
+        )
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        restore_tuples(self, meta.get("tuples", ()))
+        self._validate_params()
+        d = int(meta["n_features_in"])
+        self.mean_ = np.asarray(arrays["mean"], dtype=np.float64)
+        self.scale_ = np.asarray(arrays["scale"], dtype=np.float64)
+        self.support_low_ = np.asarray(arrays["support_low"], dtype=np.float64)
+        self.support_high_ = np.asarray(arrays["support_high"], dtype=np.float64)
+        self.n_features_in_ = d
+        self.n_samples_fit_ = int(meta["n_samples_fit"])
+        self.history_ = {"train": [float(x) for x in arrays["history_train"]],
+                         "validation": [float(x) for x in arrays["history_validation"]]}
+        self.best_epoch_ = int(meta["best_epoch"])
+        self.n_epochs_ = len(self.history_["train"])
+        flow = self._build(d)
+        flow.load_state_dict(arrays_to_tensors(meta["tensor_dtypes"], arrays, "flow"))
+        self._install(flow)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowDensity:
+        """Read a flow written by :meth:`save` (an ``.npz`` of plain arrays: loading runs no code).
+
+        Torch files written by physml 0.1 (format ``"physml.flows/1"``) are read too, with
+        ``torch.load(..., weights_only=True)``. ``device`` moves the flow to another torch
+        device (default: the one it was saved from). Anything else raises
+        :class:`physml._core.ModelFileError` naming the file.
+        """
+        if is_torch_file(path):
+            data = read_payload(path)
+            check_kind(path, data, cls)
+            return cls._from_payload(data, device=device)
+        return super().load(path, **({} if device is None else {"device": device}))
 
     @classmethod
     def _from_payload(cls, data: dict[str, Any], device: str | None = None) -> FlowDensity:
+        """A flow from the payload of a physml 0.1 torch file (or pickle)."""
         params = dict(data["params"])
         params["hidden_features"] = tuple(params["hidden_features"])
         if device is not None:
@@ -491,33 +619,25 @@ class FlowDensity:
         est.history_ = {k: list(v) for k, v in data["history"].items()}
         est.best_epoch_ = int(data["best_epoch"])
         est.n_epochs_ = len(est.history_["train"])
-        est.flow_ = est._build(d)
-        est.flow_.load_state_dict(data["state_dict"])
-        est.flow_.eval()
-        est._set_exact(True)
+        flow = est._build(d)
+        flow.load_state_dict(data["state_dict"])
+        est._install(flow)
         return est
 
     def __getstate__(self) -> dict[str, Any]:
-        # tensors and plain values only, so that pickles (e.g. from process pools) carry no zuko objects
+        # plain values and numpy arrays only (the file's state), so that pickles (process pools,
+        # the lab's cache) carry no zuko objects
         state = {k: v for k, v in self.__dict__.items() if not k.endswith("_")}
-        if hasattr(self, "flow_"):
-            state["_payload"] = self._payload()
+        if self.__sklearn_is_fitted__():
+            state["_file_state"] = self._get_state()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        payload = state.pop("_payload", None)
-        if payload is None:
-            self.__dict__.update(state)
-        else:
+        state = dict(state)
+        payload = state.pop("_payload", None)  # a pickle of physml 0.1
+        fitted = state.pop("_file_state", None)
+        self.__dict__.update(state)
+        if payload is not None:
             self.__dict__.update(self._from_payload(payload).__dict__)
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted flow to ``path`` (a torch file of tensors and plain values)."""
-        write_payload(path, self._payload())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowDensity:
-        """Read a flow written by :meth:`save` (``weights_only=True``: loading runs no code)."""
-        data = read_payload(path)
-        check_kind(path, data, cls)
-        return cls._from_payload(data, device=device)
+        elif fitted is not None:
+            self._set_state(*fitted, max(self._file_versions))

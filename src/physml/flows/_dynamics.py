@@ -63,7 +63,9 @@ def _gradient_function(model: Any, *, phase_space: bool = True) -> tuple[GradLog
     """``grad(xv) -> (n, 6)`` from a fitted flow/ensemble or a plain callable, and the model."""
     if hasattr(model, "grad_log_prob"):
         if not hasattr(model, "n_features_in_"):
-            raise RuntimeError(f"this {type(model).__name__} is not fitted yet; call fit(X) first")
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError(f"this {type(model).__name__} is not fitted yet; call fit(X) first")
         if phase_space and model.n_features_in_ != 6:
             raise ValueError(
                 f"accelerations need a density on 6-D phase space (x, y, z, vx, vy, vz); this "

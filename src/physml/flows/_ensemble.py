@@ -10,14 +10,32 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import logsumexp, softmax
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from physml._core import check_choice, check_int, check_seed, derive_seed
+from physml._core import (
+    Interval,
+    ModelMixin,
+    check_choice,
+    check_int,
+    derive_seed,
+    model_format,
+    read_model_file,
+)
 from physml.flows._density import FlowDensity, check_samples, check_support
-from physml.flows._serialize import FORMAT, check_kind, read_payload, write_payload
+from physml.flows._serialize import (
+    check_kind,
+    is_torch_file,
+    read_payload,
+    restore_tuples,
+    tuple_names,
+    under,
+)
 from physml.parallel import InlineExecutor
 
 __all__ = ["FlowEnsemble", "fit_member"]
@@ -30,8 +48,15 @@ def fit_member(item: tuple[dict[str, Any], np.ndarray]) -> FlowDensity:
     return FlowDensity(**params).fit(X)
 
 
-class FlowEnsemble:
+class FlowEnsemble(ModelMixin, BaseEstimator):
     """``n_members`` flows with the recipe of ``base``, each from its own seed, averaged in density.
+
+    A scikit-learn meta-estimator with physml's model contract (docs/architecture.md, "One model
+    contract"): ``get_params(deep=True)`` shows the base flow's parameters as ``base__<name>``
+    (and ``set_params(base__max_epochs=50)`` sets them), ``score_samples(X)`` (= :meth:`log_prob`)
+    is the log of the averaged density, ``score(X)`` its mean, and ``save``/``load`` write and
+    read one ``.npz`` of every member's arrays. :meth:`from_members` makes an ensemble of flows
+    fitted elsewhere.
 
     Parameters
     ----------
@@ -46,31 +71,39 @@ class FlowEnsemble:
     ----------
     members_ : list of FlowDensity
     n_features_in_ : int
+    support_low_, support_high_ : numpy.ndarray, shape (n_features,)
+        The box spanned by the members' training samples.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "base": [None, FlowDensity],
+        "n_members": [Interval(int, 1, None)],
+        "seed": [Interval(int, 0, None)],
+    }
+    _data_kind: ClassVar[str] = "real"
+    #: 1: the torch file of physml 0.1 (``"physml.flows/1"``, read by ``load``'s legacy reader);
+    #: 2: the shared model-file format (every member's arrays, under ``member<i>.``).
+    _file_versions: ClassVar[tuple[int, ...]] = (2,)
 
     def __init__(self, base: FlowDensity | None = None, *, n_members: int = 16, seed: int = 0):
         self.base = base
         self.n_members = n_members
         self.seed = seed
 
-    def __repr__(self) -> str:
-        return f"FlowEnsemble(base={self._base()!r}, n_members={self.n_members}, seed={self.seed})"
+    def __sklearn_is_fitted__(self) -> bool:
+        return "members_" in self.__dict__
 
     def _base(self) -> FlowDensity:
         return FlowDensity() if self.base is None else self.base
 
     def member_params(self) -> list[dict[str, Any]]:
         """The parameters of each member (the base's, with the member's seed)."""
-        if self.base is not None and not isinstance(self.base, FlowDensity):
-            raise TypeError(f"base must be a FlowDensity, got {type(self.base).__name__}")
-        n = check_int(self.n_members, "n_members", low=1)
-        seed = check_seed(self.seed)
-        if isinstance(seed, np.random.Generator):
-            raise TypeError("seed must be an integer for an ensemble, got a Generator")
+        self._validate_params()
+        self._base()._validate_params()
         out = []
-        for m in range(n):
-            p = self._base().get_params()
-            p["seed"] = derive_seed(int(seed), "member", m)
+        for m in range(int(self.n_members)):
+            p = self._base().get_params(deep=False)
+            p["seed"] = derive_seed(int(self.seed), "member", m)
             out.append(p)
         return out
 
@@ -80,12 +113,16 @@ class FlowEnsemble:
         Parameters
         ----------
         X : array_like, shape (n_samples, n_features)
+        y : ignored
         executor : physml.parallel.Executor, optional
             Where members are trained (e.g. ``ProcessExecutor(4)`` or a ``DaskExecutor``);
             default: one after another in this process.
+
+        Returns
+        -------
+        self
         """
         params = self.member_params()
-        FlowDensity(**params[0])._validate_params()
         X = check_samples(X)
         own = executor is None
         ex = InlineExecutor() if own else executor
@@ -98,14 +135,18 @@ class FlowEnsemble:
 
     @classmethod
     def from_members(cls, members: list[FlowDensity]) -> FlowEnsemble:
-        """An ensemble of already fitted flows (e.g. trained by ``ctx.map`` in an experiment)."""
+        """An ensemble of already fitted flows (e.g. trained by ``ctx.map`` in an experiment).
+
+        Its ``base`` is the first member's recipe (with seed 0) and ``n_members`` their number;
+        it does everything a fitted ensemble does.
+        """
         if not members:
             raise ValueError("members must hold at least one fitted FlowDensity, got none")
         for i, m in enumerate(members):
             if not isinstance(m, FlowDensity):
                 raise TypeError(f"members[{i}] must be a FlowDensity, got {type(m).__name__}")
             m._check_fitted()
-        ens = cls(FlowDensity(**{**members[0].get_params(), "seed": 0}), n_members=len(members))
+        ens = cls(FlowDensity(**{**members[0].get_params(deep=False), "seed": 0}), n_members=len(members))
         return ens._set_members(list(members))
 
     def _set_members(self, members: list[FlowDensity]) -> FlowEnsemble:
@@ -120,8 +161,7 @@ class FlowEnsemble:
 
     # evaluation -----------------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "members_"):
-            raise RuntimeError("this FlowEnsemble is not fitted yet; call fit(X) first")
+        check_is_fitted(self)
 
     def check_support(self, X: Any, name: str = "X", columns: Any = None) -> np.ndarray:
         """Raise ``ValueError`` for points outside the box spanned by the training samples."""
@@ -145,10 +185,6 @@ class FlowEnsemble:
     def score_samples(self, X: Any) -> np.ndarray:
         """Alias of :meth:`log_prob`."""
         return self.log_prob(X)
-
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood per sample of the averaged density."""
-        return float(np.mean(self.log_prob(X)))
 
     def member_grad_log_prob(self, X: Any, *, outside: str = "allow") -> np.ndarray:
         """Each member's ∇ₓ log p_m, shape (n_members, n, n_features)."""
@@ -181,30 +217,59 @@ class FlowEnsemble:
         return out[rng.permutation(n)]
 
     # persistence ----------------------------------------------------------------------------
-    def _payload(self) -> dict[str, Any]:
-        self._check_fitted()
-        return {
-            "format": FORMAT,
-            "kind": "FlowEnsemble",
-            "n_members": len(self.members_),
-            "seed": int(self.seed) if isinstance(self.seed, (int, np.integer)) else 0,
-            "members": [m._payload() for m in self.members_],
-        }
+    def _params_for_file(self) -> dict[str, Any]:
+        params = super()._params_for_file()
+        if self.base is not None:
+            params["base"] = self.base._params_for_file()
+        return params
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        members, arrays = [], {}
+        for i, m in enumerate(self.members_):
+            meta, a = m._get_state()
+            members.append({"params": m._params_for_file(), "state": meta})
+            arrays.update({f"member{i}.{k}": v for k, v in a.items()})
+        base = [] if self.base is None else tuple_names(self.base.get_params(deep=False))
+        return {"members": members, "base_tuples": base}, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self._restore(meta, arrays, version, device=None)
+
+    def _restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int,
+                 device: str | None) -> None:
+        if isinstance(self.base, Mapping):  # the base's parameters, as a file holds them
+            self.base = FlowDensity(**self.base)
+        if self.base is not None:
+            restore_tuples(self.base, meta.get("base_tuples", ()))
+        members = []
+        for i, record in enumerate(meta["members"]):
+            params = dict(record["params"])
+            if device is not None:
+                params["device"] = device
+            m = FlowDensity(**params)
+            m._set_state(record["state"], under(arrays, f"member{i}"), version)
+            members.append(m)
+        self._set_members(members)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowEnsemble:
+        """Read an ensemble written by :meth:`save` (an ``.npz`` of plain arrays: loading runs no
+        code). Torch files of physml 0.1 (``"physml.flows/1"``) are read too, with
+        ``torch.load(..., weights_only=True)``; ``device`` moves every member to another torch
+        device. Anything else raises :class:`physml._core.ModelFileError` naming the file."""
+        if is_torch_file(path):
+            data = read_payload(path)
+            check_kind(path, data, cls)
+            return cls._from_payload(data, device=device)
+        meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
+        ens = cls(**meta.get("params", {}))
+        ens._restore(meta.get("state", {}), arrays, meta["format_version"], device=device)
+        return ens
 
     @classmethod
     def _from_payload(cls, data: dict[str, Any], device: str | None = None) -> FlowEnsemble:
+        """An ensemble from the payload of a physml 0.1 torch file."""
         members = [FlowDensity._from_payload(m, device=device) for m in data["members"]]
         ens = cls.from_members(members)
         ens.seed = int(data["seed"])
         return ens
-
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write all members to one torch file of tensors and plain values."""
-        write_payload(path, self._payload())
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> FlowEnsemble:
-        """Read an ensemble written by :meth:`save` (``weights_only=True``)."""
-        data = read_payload(path)
-        check_kind(path, data, cls)
-        return cls._from_payload(data, device=device)

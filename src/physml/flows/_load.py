@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
+import zipfile
 
+import numpy as np
+
+from physml._core import model_format
 from physml.flows._density import FlowDensity
 from physml.flows._ensemble import FlowEnsemble
-from physml.flows._serialize import read_payload
+from physml.flows._serialize import is_torch_file, read_payload
 
 __all__ = ["load_flow"]
 
 _READERS = {"FlowDensity": FlowDensity, "FlowEnsemble": FlowEnsemble}
 
 
+def _model_file_class(path: str | os.PathLike[str]) -> type:
+    """The flow class a model file names in its header (FlowDensity when it names neither: its
+    ``load`` then says what the file is)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            fmt = json.loads(str(archive["meta"]))["format"]
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+        return FlowDensity
+    return FlowEnsemble if fmt == model_format(FlowEnsemble) else FlowDensity
+
+
 def load_flow(path: str | os.PathLike[str], *, device: str | None = None) -> FlowDensity | FlowEnsemble:
     """Read a :class:`~physml.flows.FlowDensity` or :class:`~physml.flows.FlowEnsemble` saved by ``save``.
 
-    The file is read with ``torch.load(..., weights_only=True)``: only tensors and plain Python
-    values are accepted, so loading a file cannot execute code.
+    The file is an ``.npz`` of plain arrays with a JSON header (read without pickle: loading
+    cannot execute code), or a torch file of physml 0.1 (format ``"physml.flows/1"``, read with
+    ``torch.load(..., weights_only=True)``, which accepts only tensors and plain values).
 
     Parameters
     ----------
@@ -29,10 +46,12 @@ def load_flow(path: str | os.PathLike[str], *, device: str | None = None) -> Flo
 
     Raises
     ------
-    FileNotFoundError
-        No file at ``path``.
-    ValueError
-        The file is not a physml flow file, or holds an unknown kind of flow.
+    physml._core.ModelFileError
+        (a ``ValueError``) No file at ``path``, or not a physml flow file: another class's model
+        file, a damaged file, or one that holds a pickled object; the message names the file.
     """
-    data = read_payload(path)
-    return _READERS[data["kind"]]._from_payload(data, device=device)
+    if is_torch_file(path):
+        cls = _READERS[read_payload(path)["kind"]]
+    else:
+        cls = _model_file_class(path)
+    return cls.load(path, device=device)

@@ -1,56 +1,148 @@
-"""The flow file format: a torch file of tensors and plain values, tagged ``physml.flows/1``.
+"""Flow files: torch tensors as the plain arrays of the one model-file format, and the reader of
+the torch files that physml wrote before it.
 
-A saved :class:`~physml.flows.FlowDensity` or :class:`~physml.flows.FlowEnsemble` is one dict
-(its payload) with ``"format"`` and ``"kind"`` (the class name) beside the fitted state. It is
-written atomically and read with ``torch.load(..., weights_only=True)``, which accepts tensors
-and plain Python values only, so reading a file cannot execute code. The classes build
-themselves from a payload; this module knows nothing of them, so both depend on it and not on
-each other.
+A :class:`~physml.flows.FlowDensity` or :class:`~physml.flows.FlowEnsemble` saves through
+:meth:`physml._core.ModelMixin.save`: one ``.npz`` of numeric arrays (the flow's ``state_dict``
+beside the standardisation) and a JSON header (format ``physml.flows.FlowDensity`` or
+``physml.flows.FlowEnsemble``, format version 2). :func:`tensors_to_arrays` and
+:func:`arrays_to_tensors` turn a ``state_dict`` into such arrays and back, exactly: a tensor whose
+dtype numpy lacks (``bfloat16``) is stored as a float32 copy, which holds it exactly, and its dtype
+is recorded.
+
+Format version 1 is the torch file of physml 0.1: one dict (the payload) tagged
+``"physml.flows/1"``, written with ``torch.save`` and read with ``torch.load(...,
+weights_only=True)``, which accepts tensors and plain values only. :func:`is_torch_file` tells
+the two apart by content (a torch file is a zip holding ``data.pkl``, a model file one holding the
+``meta`` header), and :func:`read_payload` reads the old one; the classes build themselves from a
+payload.
 """
 
 from __future__ import annotations
 
-import io
 import os
+import zipfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from physml._core import atomic_write_bytes
+from physml._core import ModelFileError
 
-__all__ = ["FORMAT", "KINDS", "check_kind", "read_payload", "write_payload"]
+__all__ = [
+    "FORMAT",
+    "KINDS",
+    "arrays_to_tensors",
+    "check_kind",
+    "is_torch_file",
+    "read_payload",
+    "restore_tuples",
+    "tensors_to_arrays",
+    "tuple_names",
+    "under",
+]
 
-#: The format tag every flow file carries.
+#: The format tag of the torch files of physml 0.1 (format version 1).
 FORMAT = "physml.flows/1"
-#: The kinds of flow a file may hold (the class that reads it).
+#: The kinds of flow a torch file may hold (the class that reads it).
 KINDS = ("FlowDensity", "FlowEnsemble")
 
 
-def write_payload(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
-    """Write ``payload`` to ``path`` with ``torch.save``, atomically (whole file or none)."""
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    atomic_write_bytes(Path(path), buffer.getvalue())
+# ---------------------------------------------------------------------------------------------
+# tensors as plain arrays
+
+
+def tensors_to_arrays(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
+    """``({name: torch dtype}, {prefix.name: numpy array})`` of a ``state_dict``, on the CPU.
+
+    Tensors of a dtype numpy lacks (``bfloat16``, the float8 types) are stored as float32 copies,
+    which hold their values exactly; :func:`arrays_to_tensors` casts them back.
+    """
+    dtypes, arrays = {}, {}
+    for name, value in state.items():
+        t = value.detach().cpu()
+        dtypes[name] = str(t.dtype).removeprefix("torch.")
+        try:
+            array = t.numpy()
+        except TypeError:  # no numpy dtype
+            array = t.to(torch.complex64 if t.is_complex() else torch.float32).numpy()
+        arrays[f"{prefix}.{name}"] = array.copy()
+    return dtypes, arrays
+
+
+def arrays_to_tensors(
+    dtypes: Mapping[str, str], arrays: Mapping[str, np.ndarray], prefix: str
+) -> dict[str, Any]:
+    """The ``state_dict`` that :func:`tensors_to_arrays` stored under ``prefix``."""
+    out = {}
+    for name, dtype in dtypes.items():
+        key = f"{prefix}.{name}"
+        if key not in arrays:
+            raise ModelFileError(f"the flow file lacks the array {key!r}")
+        out[name] = torch.tensor(np.asarray(arrays[key])).to(getattr(torch, dtype))
+    return out
+
+
+def under(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    """The arrays whose names start with ``prefix.``, without it."""
+    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
+
+
+def tuple_names(params: Mapping[str, Any]) -> list[str]:
+    """The parameters that hold tuples (a JSON header turns them into lists)."""
+    return sorted(name for name, value in params.items() if isinstance(value, tuple))
+
+
+def restore_tuples(model: Any, names: Iterable[str]) -> None:
+    """Give the loaded parameters ``names`` of ``model`` back the tuples they were saved as."""
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, list):
+            setattr(model, name, tuple(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# the torch files of physml 0.1 (format version 1)
+
+
+def is_torch_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a torch file (a zip with ``data.pkl`` and no model-file header)."""
+    path = Path(path)
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return "meta.npy" not in names and any(n == "data.pkl" or n.endswith("/data.pkl") for n in names)
 
 
 def read_payload(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The payload of a flow file, of one of :data:`KINDS`; ``FileNotFoundError`` or ``ValueError``."""
+    """The payload of a torch flow file (format ``physml.flows/1``) of one of :data:`KINDS`.
+
+    Read with ``torch.load(..., weights_only=True)``: a file that holds anything but tensors and
+    plain values is refused. Raises :class:`physml._core.ModelFileError` (a ``ValueError``).
+    """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
+        raise ModelFileError(f"{path}: no such file")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is reported the same way
-        raise ValueError(f"{path}: not a physml flow file ({type(exc).__name__}: {exc})") from None
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ModelFileError(f"{path}: not a physml flow file ({type(exc).__name__}: {text})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a physml flow file (expected format {FORMAT!r})")
+        raise ModelFileError(f"{path}: not a physml flow file (expected format {FORMAT!r})")
     if data.get("kind") not in KINDS:
-        raise ValueError(f"{path}: unknown flow kind {data.get('kind')!r}")
+        raise ModelFileError(f"{path}: unknown flow kind {data.get('kind')!r}")
     return data
 
 
 def check_kind(path: str | os.PathLike[str], data: dict[str, Any], cls: type) -> None:
-    """Raise ``ValueError`` unless the payload ``data`` read from ``path`` is a ``cls``."""
+    """:class:`physml._core.ModelFileError` unless the payload ``data`` read from ``path`` is a ``cls``."""
     if data["kind"] != cls.__name__:
-        raise ValueError(f"{path} holds a {data['kind']}, not a {cls.__name__}")
+        raise ModelFileError(
+            f"{path}: holds a {data['kind']}, not a {cls.__name__} (torch flow file {FORMAT})"
+        )
