@@ -11,7 +11,7 @@ import numpy as np
 from physml._core import check_array
 from physml.data import collider
 
-__all__ = ["ANOMALY_FEATURES", "anomaly_features", "check_features"]
+__all__ = ["ANOMALY_FEATURES", "anomaly_features", "check_features", "check_mjj"]
 
 #: the usual LHC Olympics inputs (CATHODE, arXiv:2109.00546): mJ1, ΔmJ = mJ1 − mJ2 (TeV), τ21 of both
 ANOMALY_FEATURES: tuple[str, ...] = ("mj1", "delta_mj", "tau21_j1", "tau21_j2")
@@ -27,7 +27,23 @@ def anomaly_features(events: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def check_features(X: Any, name: str, n_features: int | None = None) -> np.ndarray:
     """``X`` as a finite float matrix of at least one row (and ``n_features`` columns if given)."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        held = f"an array of {X.dtype}" if hasattr(X, "dtype") else f"a {type(X).__name__}"
+        raise TypeError(f"{name} must be a numeric array, got {held} that does not convert to floats"
+                        ) from None
     X = check_array(X, name, ndim=2, min_samples=1, dtype=np.float64)
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"{name} has {X.shape[1]} features, the scorer was fitted on {n_features}")
     return X
+
+
+def check_mjj(mjj: Any, n_events: int, name: str = "mjj") -> np.ndarray:
+    """``mjj`` as a finite, positive float vector of one mass per event (``n_events`` of them)."""
+    m = check_array(mjj, name, ndim=1, dtype=np.float64)
+    if len(m) != n_events:
+        raise ValueError(f"{name} has {len(m)} entries, one per event is needed ({n_events})")
+    if (m <= 0).any():
+        raise ValueError(f"{name} must be positive (a dijet mass), got {float(m.min()):g}")
+    return m
