@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, clone
@@ -81,3 +83,39 @@ def test_save_load_round_trip_and_refusals(tmp_path):
         Other.load(tmp_path / "g.npz")
     with pytest.raises(ValueError, match="numpy Generator"):
         Gaussian(seed=np.random.default_rng(0)).fit(X).save(tmp_path / "gen.npz")
+
+
+def test_parameters_come_back_as_they_were_saved():
+    from physml._core import decode_param, encode_param
+    from physml.flows import FlowDensity
+
+    value = {"hidden": (32, (8, 8)), "list": [1, (2,)], "grid": np.linspace(0, 1, 3, dtype=np.float32),
+             "n": np.int64(4), "base": FlowDensity(hidden_features=(16, 16), max_epochs=3)}
+    back = decode_param(json.loads(json.dumps(encode_param(value))))
+    assert back["hidden"] == (32, (8, 8)) and back["list"] == [1, (2,)] and back["n"] == 4
+    assert back["grid"].dtype == np.float32 and np.array_equal(back["grid"], value["grid"])
+    assert type(back["base"]) is FlowDensity and back["base"].get_params() == value["base"].get_params()
+
+
+def test_a_file_names_only_physml_models():
+    from physml._core import decode_param, model_class
+
+    assert model_class("physml.geometry.TwoNN").__name__ == "TwoNN"
+    for bad in ("os.system", "physml.geometry.np", "physml._core.ModelFileError", "builtins.eval"):
+        with pytest.raises(ValueError, match="names no physml model"):
+            model_class(bad)
+    with pytest.raises(ValueError, match="names no physml model"):
+        decode_param({"__model__": "subprocess.Popen", "params": {"args": ["true"]}})
+
+
+def test_a_fitted_model_nests_inside_another_file():
+    from physml._core import nested_model, nested_state
+    from physml.geometry import TwoNN
+
+    est = TwoNN(seed=3).fit(np.random.default_rng(1).normal(size=(200, 3)))
+    record, arrays = nested_state(est, "inner")
+    assert all(k.startswith("inner.") for k in arrays)
+    back = nested_model(json.loads(json.dumps(record)), arrays, "inner")
+    assert back.dimension_ == est.dimension_ and back.get_params() == est.get_params()
+    with pytest.raises(TypeError, match="no physml model"):
+        nested_state(object(), "x")

@@ -28,7 +28,16 @@ from physml._core._version import __version__
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "_estimator": ("DATA_KINDS", "ModelMixin", "model_format"),
+        "_estimator": (
+            "DATA_KINDS",
+            "ModelMixin",
+            "decode_param",
+            "encode_param",
+            "model_class",
+            "model_format",
+            "nested_model",
+            "nested_state",
+        ),
         "_format": ("format_measurement", "format_number", "format_seconds"),
         "_io": ("atomic_write_bytes", "atomic_write_text"),
         "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),

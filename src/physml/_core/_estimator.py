@@ -29,6 +29,7 @@ It gives the model
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,7 +41,16 @@ from sklearn.utils.metaestimators import available_if
 from physml._core._params import validate_params
 from physml._core._persist import read_model_file, write_model_file
 
-__all__ = ["DATA_KINDS", "ModelMixin", "model_format"]
+__all__ = [
+    "DATA_KINDS",
+    "ModelMixin",
+    "decode_param",
+    "encode_param",
+    "model_class",
+    "model_format",
+    "nested_model",
+    "nested_state",
+]
 
 #: What a model's ``fit`` takes, by name; the common estimator test makes tiny data of each kind.
 DATA_KINDS = {
@@ -66,6 +76,77 @@ def model_format(cls: type) -> str:
             break
         parts.append(part)
     return ".".join([*parts, cls.__qualname__])
+
+
+def model_class(format: str) -> type:
+    """The physml model class a file's ``format`` names (``physml.<package>.<Class>``).
+
+    Only classes of physml packages that use :class:`ModelMixin` are returned, so a file can
+    name nothing else to be built."""
+    module, _, name = format.rpartition(".")
+    if not module.startswith("physml.") or not name.isidentifier():
+        raise ValueError(f"{format!r} names no physml model")
+    cls = getattr(importlib.import_module(module), name, None)
+    if not (isinstance(cls, type) and issubclass(cls, ModelMixin)):
+        raise ValueError(f"{format!r} names no physml model")
+    return cls
+
+
+def encode_param(value: Any) -> Any:
+    """A constructor argument as JSON: tuples, numpy arrays and (unfitted) physml models inside
+    it are tagged so that :func:`decode_param` gives back the same value."""
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_param(v) for v in value]}
+    if isinstance(value, list):
+        return [encode_param(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): encode_param(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return {"__array__": value.tolist(), "dtype": str(value.dtype)}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, ModelMixin):
+        params = value.get_params(deep=False)  # type: ignore[attr-defined]
+        return {"__model__": model_format(type(value)), "params": encode_param(params)}
+    return value
+
+
+def decode_param(value: Any) -> Any:
+    """The inverse of :func:`encode_param` (plain JSON values pass through)."""
+    if isinstance(value, list):
+        return [decode_param(v) for v in value]
+    if isinstance(value, dict):
+        if set(value) == {"__tuple__"}:
+            return tuple(decode_param(v) for v in value["__tuple__"])
+        if set(value) == {"__array__", "dtype"}:
+            return np.array(value["__array__"], dtype=value["dtype"])
+        if set(value) == {"__model__", "params"}:
+            return model_class(value["__model__"])(**decode_param(value["params"]))
+        return {k: decode_param(v) for k, v in value.items()}
+    return value
+
+
+def nested_state(model: Any, prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A fitted physml model inside another model's file: ``(record, arrays)``, its arrays named
+    ``prefix.<name>``. :func:`nested_model` rebuilds it."""
+    if not isinstance(model, ModelMixin):
+        raise TypeError(f"a {type(model).__name__} is no physml model and cannot be written to a model file")
+    meta, arrays = model._get_state()
+    record = {"format": model_format(type(model)), "version": max(type(model)._file_versions),
+              "params": model._params_for_file(), "state": meta}
+    return record, {f"{prefix}.{k}": np.asarray(v) for k, v in arrays.items()}
+
+
+def nested_model(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray], prefix: str) -> Any:
+    """The model that :func:`nested_state` wrote under ``prefix``."""
+    cls = model_class(record["format"])
+    if record["version"] not in cls._file_versions:
+        raise ValueError(f"the model file holds a {record['format']} of format version {record['version']}, "
+                         f"which this physml does not read (it reads {list(cls._file_versions)})")
+    model = cls(**decode_param(record["params"]))
+    inner = {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
+    model._set_state(record["state"], inner, record["version"])
+    return model
 
 
 class ModelMixin:
@@ -101,8 +182,9 @@ class ModelMixin:
         raise NotImplementedError(f"{type(self).__name__} does not define its file state")
 
     def _params_for_file(self) -> dict[str, Any]:
-        """Constructor arguments as stored in a file; a numpy Generator seed cannot be stored and
-        is refused (save a model fitted from an integer seed)."""
+        """Constructor arguments as stored in a file (:func:`encode_param`: tuples, arrays and
+        unfitted models inside them come back as they were). A numpy Generator seed cannot be
+        stored and is refused (save a model fitted from an integer seed)."""
         params = self.get_params(deep=False)  # type: ignore[attr-defined]
         for name, value in params.items():
             if isinstance(value, np.random.Generator):
@@ -110,7 +192,7 @@ class ModelMixin:
                     f"{type(self).__name__}.save: {name} is a numpy Generator, which a file cannot hold; "
                     "fit with an integer seed to save the model"
                 )
-        return params
+        return {name: encode_param(value) for name, value in params.items()}
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the fitted model to ``path`` (an ``.npz`` of plain arrays and a JSON header),
@@ -130,7 +212,7 @@ class ModelMixin:
         format version, damaged files and files holding pickled objects are refused with a
         :class:`physml._core.ModelFileError` naming the file."""
         meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
-        params = {**meta.get("params", {}), **overrides}
+        params = {**decode_param(meta.get("params", {})), **overrides}
         model = cls(**params)
         model._set_state(meta.get("state", {}), arrays, meta["format_version"])
         return model
