@@ -129,3 +129,4 @@ def test_writing_refuses_what_it_could_not_read_back(tmp_path):
     with pytest.raises(TypeError, match="cannot store"):
         write(tmp_path / "m.npz", meta={"f": object()})
     assert not (tmp_path / "m.npz").exists()
+

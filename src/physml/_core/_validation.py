@@ -64,6 +64,9 @@ def check_array(
     """
     if x is None:
         raise TypeError(f"{name} must be an array, got None")
+    if type(x).__module__.startswith("scipy.sparse"):
+        kind = type(x).__name__
+        raise TypeError(f"{name} is a sparse {kind}; physml takes dense arrays (use {name}.toarray())")
     try:
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as exc:

@@ -1,0 +1,29 @@
+"""Input validation: one line naming the argument, whatever the bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse
+
+from physml._core import check_array
+
+
+def test_sparse_input_is_named_as_such():
+    expected = r"X is a sparse csr_matrix; physml takes dense arrays \(use X.toarray\(\)\)"
+    with pytest.raises(TypeError, match=expected):
+        check_array(scipy.sparse.csr_matrix(np.eye(3)), "X")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (np.full((3, 3), "a", dtype=object), "an array of dtype object and shape (3, 3)"),
+        ([[1, "x"], [2, 3]], "[[1, 'x'], [2, 3]]"),
+    ],
+)
+def test_a_value_that_is_no_number_array_is_one_line(value, shown):
+    with pytest.raises(TypeError) as info:
+        check_array(value, "X")
+    text = str(info.value)
+    assert "\n" not in text and shown in text and text.startswith("X must be convertible to float64 array")
