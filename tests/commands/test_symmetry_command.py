@@ -44,7 +44,7 @@ def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys
     probs = entry["learned"]["probabilities"]
     assert set(probs) == {"O(2)", "Z_n", "Z_2", "T_n", "none"} and sum(probs.values()) == pytest.approx(1.0)
     assert entry["direct"]["rotation"]["best_order"] == 5
-    assert "training the classifier" in first.err and len(list(private_cache.glob("*.pt"))) == 1
+    assert "training the classifier" in first.err and len(list(private_cache.glob("*.npz"))) == 1
     assert main(argv) == 0
     second = capsys.readouterr()
     assert "using the cached classifier" in second.err and "training" not in second.err
@@ -52,7 +52,7 @@ def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys
     # other settings are another classifier; --no-cache neither reads nor writes the cache
     assert main([*argv[:4], "1", *argv[5:], "--no-cache"]) == 0
     assert "training the classifier" in capsys.readouterr().err
-    assert len(list(private_cache.glob("*.pt"))) == 1
+    assert len(list(private_cache.glob("*.npz"))) == 1
 
 
 @pytest.mark.parametrize(
@@ -83,3 +83,19 @@ def test_existing_figure_is_not_overwritten(star, tmp_path, capsys):
     fig.write_bytes(b"keep")
     assert main(["symmetry", str(star), "--no-learned", "--figure", str(fig)]) == 2
     assert fig.read_bytes() == b"keep"
+
+
+@pytest.mark.slow
+def test_a_saved_model_is_read_back_and_must_be_npz(star, tmp_path, capsys):
+    import torch
+
+    torch.set_num_threads(1)
+    model = tmp_path / "clf.npz"
+    argv = ["symmetry", str(star), "--json", "--train-per-class", "1", "--train-size", "16", "--no-cache"]
+    assert main([*argv, "--save-model", str(model)]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert model.is_file()
+    assert main(["symmetry", str(star), "--json", "--model", str(model)]) == 0
+    assert json.loads(capsys.readouterr().out) == first
+    assert main([*argv, "--save-model", str(tmp_path / "clf.pt")]) == 2
+    assert "accepted: .npz" in capsys.readouterr().err

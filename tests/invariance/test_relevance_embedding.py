@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sklearn.exceptions import NotFittedError
 
 from physml.invariance import (
     InvariantEmbedding,
@@ -73,10 +74,32 @@ def test_invariant_embedding_learns_rotation_invariance():
 
 
 def test_invariant_embedding_validates():
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         InvariantEmbedding().transform(random_point_sets(3))
     with pytest.raises(ValueError, match="unknown group"):
         InvariantEmbedding("lorentz", steps=1).fit(random_point_sets(5))
     emb = InvariantEmbedding("rotation", steps=1).fit(random_point_sets(5))
     with pytest.raises(ValueError, match="fitted on"):
         emb.transform(random_point_sets(5, n_points=4))
+
+
+def test_invariant_embedding_saves_and_loads_with_its_group_and_pool(tmp_path):
+    from sklearn.base import clone
+
+    from physml.invariance import Group
+
+    x = random_point_sets(40, seed=4)
+    group = Group("rotation+scaling", 2, scale_range=1.5)
+    emb = InvariantEmbedding(group, n_components=2, hidden=(8,), steps=5, batch_size=8, n_group_elements=7,
+                             seed=3).fit(x)
+    emb.save(tmp_path / "e.npz")
+    back = InvariantEmbedding.load(tmp_path / "e.npz")
+    assert repr(back.get_params()) == repr(emb.get_params())
+    assert back.group.scale_range == 1.5 and back.group_.names == emb.group_.names
+    np.testing.assert_array_equal(back.transform(x), emb.transform(x))
+    np.testing.assert_array_equal(back.elements_.orthogonal, emb.elements_.orthogonal)
+    np.testing.assert_array_equal(back.elements_.scale, emb.elements_.scale)
+    assert back.elements_.translation is None and back.elements_.permutation is None
+    np.testing.assert_array_equal(back.loss_curve_, emb.loss_curve_)
+    assert repr(clone(emb).get_params()["group"]) == repr(group)
+    assert not hasattr(emb, "score")

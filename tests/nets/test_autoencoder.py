@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import NotFittedError
 
 from physml.nets import (
     Autoencoder,
@@ -190,7 +191,7 @@ def test_training_arguments_are_checked():
         train_autoencoders(m, x, epochs=1, learning_rate=0.0)
     with pytest.raises(TypeError, match="model must be"):
         train_autoencoders(torch.nn.Linear(3, 3), x, epochs=1)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError):
         Autoencoder(1).anomaly_score(x)
 
 
@@ -305,3 +306,44 @@ def test_per_member_shapes_are_checked():
     bad[2, 4, 0] = np.inf
     with pytest.raises(ValueError, match="x contains 1 non-finite"):
         train_autoencoders(m, bad, epochs=1)
+
+
+def test_estimator_saves_loads_and_wraps_an_ensemble(tmp_path):
+    from sklearn.base import clone
+
+    from physml._core import InvalidParameterError
+
+    x = np.random.default_rng(3).standard_normal((120, 4)) * [1.0, 2.0, 0.5, 1.0] + 3.0
+    est = Autoencoder(2, hidden=(8,), n_members=3, epochs=4, batch_size=32, seed=1).fit(x)
+    np.testing.assert_array_equal(est.score_samples(x), est.anomaly_score(x))
+    assert est.score(x) == pytest.approx(est.score_samples(x).mean(), rel=1e-12)
+    est.save(tmp_path / "ae.npz")
+    back = Autoencoder.load(tmp_path / "ae.npz")
+    assert back.get_params() == est.get_params()
+    np.testing.assert_array_equal(back.member_scores(x), est.member_scores(x))
+    np.testing.assert_array_equal(back.transform(x), est.transform(x))
+    np.testing.assert_array_equal(back.training_.best_epoch, est.training_.best_epoch)
+    np.testing.assert_array_equal(back.training_.validation_loss, est.training_.validation_loss)
+    tied = Autoencoder(1, hidden=(), tied=True, activation="linear", epochs=2, seed=0).fit(x)
+    tied.save(tmp_path / "tied.npz")
+    tied_back = Autoencoder.load(tmp_path / "tied.npz")
+    np.testing.assert_array_equal(tied_back.score_samples(x), tied.score_samples(x))
+    # an ensemble trained by hand (float64, on data it standardised itself) becomes an estimator
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    model = AutoencoderEnsemble(2, (4, 6, 2), seed=0, dtype=torch.float64)
+    train_autoencoders(model, (x - mean) / scale, epochs=3, batch_size=40, seed=2)
+    wrapped = Autoencoder.from_ensemble(model, mean=mean, scale=scale, epochs=3, seed=2)
+    assert wrapped.get_params()["hidden"] == (6,) and wrapped.n_members == 2 and wrapped.training_ is None
+    np.testing.assert_array_equal(wrapped.member_scores(x), model.reconstruction_error((x - mean) / scale))
+    wrapped.save(tmp_path / "wrapped.npz")
+    again = Autoencoder.load(tmp_path / "wrapped.npz")
+    assert again.model_.dtype == torch.float64 and again.training_ is None
+    np.testing.assert_array_equal(again.member_scores(x), wrapped.member_scores(x))
+    assert Autoencoder.from_ensemble(TiedAutoencoderEnsemble(1, 4, 2)).tied
+    with pytest.raises(ValueError, match="not the mirror of its encoder"):
+        Autoencoder.from_ensemble(AutoencoderEnsemble(1, (4, 6, 2), (2, 5, 4)))
+    with pytest.raises(TypeError, match="reads hidden from the model"):
+        Autoencoder.from_ensemble(model, hidden=(3,))
+    assert clone(est).get_params() == est.get_params()
+    with pytest.raises(InvalidParameterError, match="validation_fraction=1.0 is not accepted"):
+        Autoencoder(validation_fraction=1.0).fit(x)

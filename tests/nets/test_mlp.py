@@ -90,9 +90,9 @@ def test_classifier_input_errors():
         MLPClassifier().fit(X, y[:-1])
     with pytest.raises(ValueError, match="at least 2 classes"):
         MLPClassifier().fit(X, np.zeros(len(X)))
-    with pytest.raises(ValueError, match="learning_rate must be a finite number"):
+    with pytest.raises(ValueError, match=r"MLPClassifier: learning_rate=-1 is not accepted; accepted"):
         MLPClassifier(learning_rate=-1).fit(X, y)
-    with pytest.raises(ValueError, match="schedule must be one of"):
+    with pytest.raises(ValueError, match="schedule='linear' is not accepted; accepted: one of 'constant'"):
         MLPClassifier(schedule="linear").fit(X, y)
     with pytest.raises(NotFittedError):
         MLPClassifier().predict(X)
@@ -105,3 +105,45 @@ def test_divergent_training_is_reported():
     X, y = _blobs(100)
     with pytest.raises(FloatingPointError, match="lower learning_rate"):
         MLPClassifier(learning_rate=1e6, momentum=0.9, epochs=5).fit(X * 1e3, y)
+
+
+def test_integer_sample_weights_are_repeated_rows_in_full_batch_training():
+    # full batch: the weighted loss Σ w ℓ / Σ w is the mean loss over the data with each row
+    # repeated w times, so both runs take the same gradient steps (up to float32 summation order)
+    X, y = _blobs(60)
+    w = np.random.default_rng(1).integers(0, 4, len(X))
+    w[:3] = [1, 2, 3]
+    settings = dict(hidden=(8,), epochs=15, learning_rate=0.1, batch_size=10_000, seed=2)
+    weighted = MLPClassifier(**settings).fit(X, y, sample_weight=w)
+    repeated = MLPClassifier(**settings).fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=0, atol=2e-5)
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=2e-5)
+    # unit weights are the unweighted fit; minibatches with weights run too
+    ones = MLPClassifier(**settings).fit(X, y, sample_weight=np.ones(len(X)))
+    plain = MLPClassifier(**settings).fit(X, y)
+    np.testing.assert_allclose(ones.predict_proba(X), plain.predict_proba(X), rtol=0, atol=1e-6)
+    MLPClassifier(hidden=(8,), epochs=2, batch_size=16).fit(X, y, sample_weight=w)
+    for bad in (-np.ones(len(X)), np.zeros(len(X)), np.ones(len(X) - 1)):
+        with pytest.raises(ValueError, match="sample_weight must hold 60 non-negative weights"):
+            MLPClassifier(epochs=1).fit(X, y, sample_weight=bad)
+
+
+def test_classifier_saves_loads_and_scores_with_labels(tmp_path):
+    from physml._core import InvalidParameterError
+
+    X, y = _blobs(200)
+    for labels in (y, np.searchsorted(["a", "b", "c"], y).astype(np.uint8)):
+        clf = MLPClassifier(hidden=(8, 4), epochs=3, seed=1).fit(X, labels, eval_set=(X, labels))
+        clf.save(tmp_path / "c.npz")
+        back = MLPClassifier.load(tmp_path / "c.npz")
+        assert back.get_params() == clf.get_params() and back.classes_.dtype == clf.classes_.dtype
+        np.testing.assert_array_equal(back.predict_proba(X), clf.predict_proba(X))
+        np.testing.assert_array_equal(back.predict(X), clf.predict(X))
+        assert back.loss_curve_ == clf.loss_curve_ and back.validation_scores_ == clf.validation_scores_
+        assert back.score(X, labels) == clf.score(X, labels) == clf.validation_scores_[-1]
+    with pytest.raises(TypeError, match="needs the labels y"):
+        clf.score(X)
+    with pytest.raises(NotFittedError):
+        MLPClassifier().score(X, y)
+    with pytest.raises(InvalidParameterError, match=r"hidden=\(8, 0\) is not accepted"):
+        MLPClassifier(hidden=(8, 0)).fit(X, y)

@@ -80,3 +80,46 @@ def test_lstm_remembers_over_a_lag_where_the_rnn_is_at_chance():
     acc_lstm, _ = memory_task_accuracy(lstm, x, y)
     assert abs(acc_rnn - 0.25) < 4 * sigma  # at chance
     assert acc_lstm > 0.9
+
+
+def test_ngram_score_samples_per_character_or_per_string_and_save_load(tmp_path):
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    text = "the spin lattice has energy; the field has spin. " * 8
+    model = NGramModel(3, alpha=0.5).fit(text)
+    test = "the lattice field"
+    per_char = model.score_samples(test)
+    np.testing.assert_array_equal(per_char, model.log_prob(test))
+    assert per_char.shape == (len(test),)
+    assert model.score(test) == pytest.approx(-math.log(model.perplexity(test)), rel=1e-12)
+    per_string = model.score_samples([test, "spin", ""])
+    np.testing.assert_allclose(per_string, [per_char.sum(), model.log_prob("spin").sum(), 0.0], rtol=1e-12)
+    # a list of strings is counted string by string: no n-gram spans two of them
+    split = NGramModel(2, alpha=1.0).fit(["ab", "ab"])
+    assert split.counts_[1] == {"ab": 2} and split.context_counts_[1] == {"a": 2}
+    assert split.context_counts_[0] == {"": 4}
+    model.save(tmp_path / "lm.npz")
+    back = NGramModel.load(tmp_path / "lm.npz")
+    assert back.counts_ == model.counts_ and back.context_counts_ == model.context_counts_
+    np.testing.assert_array_equal(back.score_samples(test), per_char)
+    assert clone(model).get_params() == {"n": 3, "alpha": 0.5, "vocab_size": None}
+    with pytest.raises(NotFittedError):
+        NGramModel().score_samples(test)
+    with pytest.raises(TypeError, match="X must be a string of text or a list of strings, got an array of"):
+        model.score_samples(np.zeros(3))
+    with pytest.raises(TypeError, match="a list holding a int"):
+        model.fit(["ab", 3])
+    with pytest.raises(ValueError, match="training text is empty"):
+        NGramModel().fit(["", ""])
+
+
+def test_ngram_context_counts_are_those_of_the_text():
+    # N(h) counts the times a character follows h: the last characters of the text are no context
+    text = "abracadabra"
+    model = NGramModel(3).fit(text)
+    for k in range(1, 3):
+        direct = {text[i : i + k] for i in range(len(text) - k)}
+        assert set(model.context_counts_[k]) == direct
+        for h in direct:
+            assert model.context_counts_[k][h] == sum(text[i : i + k] == h for i in range(len(text) - k))

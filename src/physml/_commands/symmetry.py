@@ -8,7 +8,9 @@ time a set of settings (``--train-per-class``, ``--train-size``, ``--seed``) is 
 user cache directory (``$PHYSML_CACHE/symmetry``, else ``$XDG_CACHE_HOME/physml/symmetry`` or
 ``~/.cache/physml/symmetry``), so later runs only train the pictures' own decoys (seconds);
 ``--no-cache`` trains afresh without keeping it, ``--model`` reads one written by
-``--save-model``, and ``--no-learned`` skips it. ``--figure FILE.png`` draws each binarised picture
+``--save-model`` (a model file, ``.npz``; the ``.pt`` files of physml 0.1 are read too), and
+``--no-learned`` skips it. A classifier cached by physml 0.1 (a ``.pt`` file) is read and kept
+in the new format without training. ``--figure FILE.png`` draws each binarised picture
 with its measures.
 
 Binarisation: luminance, centre crop to a square, area resize to ``--size``, Otsu threshold,
@@ -52,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-learned", action="store_true", help="only the direct measures (fast)")
     p.add_argument("--model", type=Path, help="a classifier saved with --save-model")
-    p.add_argument("--save-model", type=Path, metavar="FILE.pt", help="save the trained classifier")
+    p.add_argument("--save-model", type=Path, metavar="FILE.npz", help="save the trained classifier")
     p.add_argument(
         "--no-cache",
         action="store_true",
@@ -94,7 +96,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.save_model is not None:
         if args.no_learned or args.model is not None:
             raise UsageError("--save-model needs a classifier trained here (not --no-learned or --model)")
-        check_new_file(args.save_model, (".pt",), "--save-model", force=args.force)
+        check_new_file(args.save_model, (".npz",), "--save-model", force=args.force)
     if args.train_size < 16:
         raise UsageError(f"--train-size must be >= 16, got {args.train_size}")
     if args.size is not None and args.size < 16:

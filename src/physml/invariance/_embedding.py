@@ -13,15 +13,18 @@ variance across orbits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
 from physml import nets
-from physml._core import as_generator, check_int, check_real, check_seed, derive_seed
-from physml.invariance._groups import Group, as_point_sets, make_group
+from physml._core import Interval, ModelMixin, Predicate, as_generator, check_int, derive_seed
+from physml.invariance._groups import Group, GroupElements, as_point_sets, make_group
 
 __all__ = ["InvariantEmbedding", "OrbitVariance", "orbit_variance"]
 
@@ -107,15 +110,33 @@ def orbit_variance(
     return OrbitVariance(float(var_within.mean()), across, ratio(all_idx), float(np.std(boots, ddof=1)))
 
 
-class InvariantEmbedding:
+def _widths(value: Any) -> bool:
+    """A sequence of positive ints (possibly empty)."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= 1 for w in value
+    )
+
+
+def _group_names(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) > 0 and all(isinstance(v, str) for v in value)
+
+
+_ELEMENT_FIELDS = ("permutation", "orthogonal", "scale", "translation")
+
+
+class InvariantEmbedding(ModelMixin, TransformerMixin, BaseEstimator):
     """A network ``f: point set -> R^n_components`` trained to be invariant under a group.
 
-    Scikit-learn style: ``InvariantEmbedding(group="similarity").fit(X).transform(X)``.
+    Scikit-learn style: ``InvariantEmbedding(group="similarity").fit(X).transform(X)``; a physml
+    model (docs/architecture.md, "One model contract"): parameters checked in ``fit``,
+    ``save``/``load`` through the one model-file format (the network's weights, the
+    standardisation and the training pool of group elements). It defines no likelihood, so it
+    has no ``score``.
 
     Parameters
     ----------
-    group : str or Group
-        The transformations that should not change the representation.
+    group : str, sequence of str or Group
+        The transformations that should not change the representation (:func:`make_group`).
     n_components : int
         Output dimension.
     hidden : sequence of int
@@ -129,8 +150,9 @@ class InvariantEmbedding:
     n_group_elements : int, optional
         Train with elements drawn from a fixed pool of this many group elements (to test
         generalisation to elements never seen); fresh random elements every step by default.
-    seed : int
-        Seeds the initial weights, the pairs and the group elements.
+    seed : int or numpy.random.Generator
+        Seeds the initial weights (``derive_seed(seed, "init")``), the pairs and the group
+        elements (``"pairs"``, ``"pool"``).
 
     Attributes
     ----------
@@ -146,9 +168,24 @@ class InvariantEmbedding:
     n_points_, dim_ : int
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "group": [str, Group, Predicate(_group_names, "a sequence of group names")],
+        "n_components": [Interval(int, 1, None)],
+        "hidden": [Predicate(_widths, "a sequence of positive ints")],
+        "activation": [Predicate(lambda v: isinstance(v, str) and v in nets.ACTIVATIONS,
+                                 "a name in physml.nets.ACTIVATIONS"), "callable"],
+        "margin": [Interval(float, 0, None, closed="neither")],
+        "steps": [Interval(int, 1, None)],
+        "batch_size": [Interval(int, 2, None)],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "n_group_elements": [None, Interval(int, 1, None)],
+        "seed": ["seed"],
+    }
+    _data_kind: ClassVar[str] = "real"
+
     def __init__(
         self,
-        group: str | Group = "similarity",
+        group: str | Sequence[str] | Group = "similarity",
         n_components: int = 2,
         *,
         hidden: Sequence[int] = (64, 64),
@@ -158,7 +195,7 @@ class InvariantEmbedding:
         batch_size: int = 128,
         learning_rate: float = 3e-3,
         n_group_elements: int | None = None,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
     ) -> None:
         self.group = group
         self.n_components = n_components
@@ -171,42 +208,30 @@ class InvariantEmbedding:
         self.n_group_elements = n_group_elements
         self.seed = seed
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        names = ("group", "n_components", "hidden", "activation", "margin", "steps", "batch_size",
-                 "learning_rate", "n_group_elements", "seed")
-        return {k: getattr(self, k) for k in names}
-
-    def set_params(self, **params: Any) -> InvariantEmbedding:
-        for k, v in params.items():
-            if k not in self.get_params():
-                raise ValueError(
-                    f"InvariantEmbedding has no parameter {k!r}; accepted: {', '.join(self.get_params())}"
-                )
-            setattr(self, k, v)
-        return self
-
     def fit(self, x: Any, y: Any = None) -> InvariantEmbedding:
         """Train on the samples ``x``, shape (n_samples, n_points, dim) or (n_samples, dim)."""
         import torch
 
+        self._validate_params()
         pts, _ = as_point_sets(x)
         if len(pts) < 2:
             raise ValueError(f"x needs at least 2 samples (negative pairs), got {len(pts)}")
         n, p, d = pts.shape
         g = make_group(self.group, d)
-        k = check_int(self.n_components, "n_components", low=1)
-        hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(self.hidden)]
-        margin = check_real(self.margin, "margin", low=0.0, low_open=True)
-        steps = check_int(self.steps, "steps", low=1)
-        batch = check_int(self.batch_size, "batch_size", low=2)
-        lr = check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        seed = check_int(check_seed(self.seed), "seed", low=0)
+        k = int(self.n_components)
+        hidden = [int(h) for h in self.hidden]
+        margin = float(self.margin)
+        steps = int(self.steps)
+        batch = int(self.batch_size)
+        lr = float(self.learning_rate)
+        seed = self.seed
+        if isinstance(seed, np.random.Generator):
+            seed = int(seed.integers(2**62))
         rng = as_generator(derive_seed(seed, "pairs"))
         if self.n_group_elements is None:
             self.elements_ = None
         else:
-            m = check_int(self.n_group_elements, "n_group_elements", low=1)
-            self.elements_ = g.sample(m, p, derive_seed(seed, "pool"))
+            self.elements_ = g.sample(int(self.n_group_elements), p, derive_seed(seed, "pool"))
 
         def draw(m: int):
             if self.elements_ is None:
@@ -258,8 +283,7 @@ class InvariantEmbedding:
         """Embedding of each sample, shape (n_samples, n_components)."""
         import torch
 
-        if not hasattr(self, "network_"):
-            raise RuntimeError("InvariantEmbedding is not fitted yet; call fit(X) first")
+        check_is_fitted(self)
         pts, _ = as_point_sets(x)
         if pts.shape[1:] != (self.n_points_, self.dim_):
             raise ValueError(
@@ -271,3 +295,55 @@ class InvariantEmbedding:
 
     def fit_transform(self, x: Any, y: Any = None) -> np.ndarray:
         return self.fit(x).transform(x)
+
+    # -- files ----------------------------------------------------------------------------------
+    def _params_for_file(self) -> dict[str, Any]:
+        params = super()._params_for_file()
+        if isinstance(self.group, Group):  # written in the state; the header holds its name
+            params["group"] = "+".join(self.group.names)
+        return params
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        def spec(g: Group) -> dict[str, Any]:
+            return {"names": list(g.names), "dim": g.dim, "translation_scale": g.translation_scale,
+                    "scale_range": g.scale_range}
+
+        meta: dict[str, Any] = {
+            "group": spec(self.group_),
+            "group_param": spec(self.group) if isinstance(self.group, Group) else None,
+            "n_points": int(self.n_points_),
+            "dim": int(self.dim_),
+            "positive_distance": self.positive_distance_,
+            "negative_distance": self.negative_distance_,
+        }
+        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.network_.state_dict().items()}
+        arrays.update(mean=self.mean_, scale=self.scale_, loss_curve=self.loss_curve_)
+        if self.elements_ is not None:
+            meta["elements"] = [f for f in _ELEMENT_FIELDS if getattr(self.elements_, f) is not None]
+            arrays.update({f"elements.{f}": getattr(self.elements_, f) for f in meta["elements"]})
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        import torch
+
+
+        def group(s: Mapping[str, Any]) -> Group:
+            return Group(tuple(s["names"]), s["dim"], translation_scale=s["translation_scale"],
+                         scale_range=s["scale_range"])
+
+        if meta.get("group_param") is not None:
+            self.group = group(meta["group_param"])
+        self.group_ = group(meta["group"])
+        self.n_points_, self.dim_ = int(meta["n_points"]), int(meta["dim"])
+        self.mean_, self.scale_, self.loss_curve_ = arrays["mean"], arrays["scale"], arrays["loss_curve"]
+        with torch.random.fork_rng(devices=[]):
+            net = nets.MLP([self.n_points_ * self.dim_, *self.hidden, int(self.n_components)],
+                           self.activation).double()
+        net.load_state_dict({k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
+                             if k.startswith("net.")})
+        self.network_ = net.eval()
+        self.positive_distance_ = float(meta["positive_distance"])
+        self.negative_distance_ = float(meta["negative_distance"])
+        self.elements_ = None
+        if "elements" in meta:
+            self.elements_ = GroupElements(*(arrays.get(f"elements.{f}") for f in _ELEMENT_FIELDS))

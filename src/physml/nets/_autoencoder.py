@@ -25,13 +25,21 @@ around both.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import numbers
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from physml._core import (
+    Interval,
+    ModelMixin,
+    Options,
+    Predicate,
     check_array,
     check_choice,
     check_int,
@@ -41,7 +49,7 @@ from physml._core import (
     spawn_seeds,
     torch_generator,
 )
-from physml.nets._activations import Activation, get_activation
+from physml.nets._activations import ACTIVATIONS, Activation, get_activation
 from physml.nets._mlp import _check_widths
 from physml.nets._mlp_ensemble import MLPEnsemble, _as_tensor
 from physml.training import CosineSchedule, EarlyStopping, set_learning_rate
@@ -449,13 +457,32 @@ def train_autoencoders(
     return AutoencoderTraining(np.array(train_hist), np.array(val_hist), best_epoch, stopped_epoch)
 
 
-class Autoencoder:
+def _widths(value: Any) -> bool:
+    """A sequence of positive ints (possibly empty)."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= 1 for w in value
+    )
+
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class Autoencoder(ModelMixin, BaseEstimator):
     """Autoencoder anomaly scores for your own data, in the scikit-learn style.
 
     Fits ``n_members`` autoencoders (an ensemble, for the seed-to-seed spread) on the rows of
     ``X`` and scores new rows by their reconstruction error ||x̂ − x||², the larger the more
     anomalous. Inputs are standardised feature by feature with the training mean and standard
     deviation before encoding (scores are in these standardised units).
+
+    This is the estimator face of the ensembles: ``n_members=K`` trains K autoencoders at once
+    (:class:`AutoencoderEnsemble`, or :class:`TiedAutoencoderEnsemble` with ``tied=True``), and
+    :meth:`from_ensemble` wraps an ensemble trained elsewhere (e.g. by :func:`train_autoencoders`).
+    A physml model (docs/architecture.md, "One model contract"): ``score_samples(X)`` is the
+    anomaly score of each row (the reconstruction error averaged over the members, larger = more
+    anomalous, as in :mod:`physml.anomaly`), ``score(X)`` its mean (the mean reconstruction
+    error: lower means the data are reconstructed better); ``save``/``load`` write the
+    ensemble's weights in the one model-file format.
 
     Parameters
     ----------
@@ -473,19 +500,38 @@ class Autoencoder:
         As in :func:`train_autoencoders`.
     validation_fraction : float
         Fraction of the rows held out for early stopping, in [0, 1).
-    seed : int
+    seed : int or numpy.random.Generator
+        The network weights, the validation split (``derive_seed(seed, "split")``) and the
+        shuffling (``derive_seed(seed, "training")``).
 
     Attributes
     ----------
     model_ : TiedAutoencoderEnsemble or AutoencoderEnsemble
-    training_ : AutoencoderTraining
+    training_ : AutoencoderTraining or None
+        None for a model made by :meth:`from_ensemble`.
     mean_, scale_ : ndarray, shape (n_features,)
     n_features_in_ : int
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "latent_dim": [Interval(int, 1, None)],
+        "hidden": [Predicate(_widths, "a sequence of positive ints")],
+        "activation": [Options(*ACTIVATIONS), "callable"],
+        "tied": ["boolean"],
+        "n_members": [Interval(int, 1, None)],
+        "epochs": [Interval(int, 1, None)],
+        "batch_size": [Interval(int, 1, None)],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "patience": [None, Interval(int, 1, None)],
+        "schedule": [Options("constant", "cosine")],
+        "validation_fraction": [Interval(float, 0, 1, closed="left")],
+        "seed": ["seed"],
+    }
+    _data_kind: ClassVar[str] = "real"
+
     def __init__(
         self,
-        latent_dim: int,
+        latent_dim: int = 2,
         hidden: Sequence[int] = (64, 64),
         *,
         activation: str = "tanh",
@@ -497,7 +543,7 @@ class Autoencoder:
         patience: int | None = 30,
         schedule: str = "constant",
         validation_fraction: float = 0.2,
-        seed: int = 0,
+        seed: int | np.random.Generator = 0,
     ):
         self.latent_dim = latent_dim
         self.hidden = hidden
@@ -514,15 +560,20 @@ class Autoencoder:
 
     def fit(self, X: np.ndarray, y: None = None) -> Autoencoder:
         """Standardise ``X`` (n_samples, n_features), split off a validation set and train."""
+        self._validate_params()
         x = check_array(X, "X", ndim=2, min_samples=2)
         n, p = x.shape
-        d = check_int(self.latent_dim, "latent_dim", low=1)
+        d = int(self.latent_dim)
         if d >= p:
             raise ValueError(f"latent_dim must be below the number of features {p}, got {d}")
-        frac = check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0)
-        if frac >= 1.0:
-            raise ValueError(f"validation_fraction must be in [0, 1), got {frac}")
-        seed = check_int(self.seed, "seed", low=0)
+        if self.tied and len(self.hidden):
+            raise ValueError(
+                f"a tied autoencoder has a single layer; pass hidden=() (got {tuple(self.hidden)})"
+            )
+        frac = float(self.validation_fraction)
+        seed = self.seed
+        if isinstance(seed, np.random.Generator):
+            seed = int(seed.integers(2**62))
         self.mean_ = x.mean(axis=0)
         scale = x.std(axis=0)
         self.scale_ = np.where(scale > 0, scale, 1.0)
@@ -532,16 +583,7 @@ class Autoencoder:
         val, train = z[perm[:n_val]], z[perm[n_val:]]
         if len(train) == 0:
             raise ValueError(f"validation_fraction={frac} leaves no training rows out of {n}")
-        hidden = [check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(self.hidden)]
-        if self.tied:
-            if hidden:
-                raise ValueError(
-                    f"a tied autoencoder has a single layer; pass hidden=() (got {tuple(hidden)})"
-                )
-            self.model_ = TiedAutoencoderEnsemble(self.n_members, p, d, self.activation, seed=seed)
-        else:
-            widths = [p, *hidden, d]
-            self.model_ = AutoencoderEnsemble(self.n_members, widths, None, self.activation, seed=seed)
+        self.model_ = self._ensemble(p, seed)
         self.training_ = train_autoencoders(
             self.model_,
             train,
@@ -556,9 +598,70 @@ class Autoencoder:
         self.n_features_in_ = p
         return self
 
+    def _ensemble(self, n_features: int, seed: int, dtype: torch.dtype = torch.float32) -> _AutoencoderBase:
+        if self.tied:
+            return TiedAutoencoderEnsemble(
+                self.n_members, n_features, self.latent_dim, self.activation, seed=seed, dtype=dtype
+            )
+        widths = [n_features, *self.hidden, self.latent_dim]
+        return AutoencoderEnsemble(self.n_members, widths, None, self.activation, seed=seed, dtype=dtype)
+
+    @classmethod
+    def from_ensemble(
+        cls,
+        model: TiedAutoencoderEnsemble | AutoencoderEnsemble,
+        *,
+        mean: np.ndarray | None = None,
+        scale: np.ndarray | None = None,
+        **params: Any,
+    ) -> Autoencoder:
+        """The estimator of an ensemble trained elsewhere (e.g. by :func:`train_autoencoders`),
+        which then scores, transforms, saves and loads like a fitted one.
+
+        Parameters
+        ----------
+        model : TiedAutoencoderEnsemble or AutoencoderEnsemble
+            Used as is (not copied). An :class:`AutoencoderEnsemble` must have the mirrored
+            decoder that ``hidden`` describes.
+        mean, scale : array, shape (n_features,), optional
+            The standardisation the ensemble was trained in, x ↦ (x − mean) / scale; by default
+            none (mean 0, scale 1): the ensemble scores the data as they are.
+        **params
+            Training settings recorded with the model (``epochs``, ``seed``, ...). The
+            architecture (``latent_dim``, ``hidden``, ``activation``, ``tied``, ``n_members``)
+            is read from ``model``.
+        """
+        if not isinstance(model, _AutoencoderBase):
+            raise TypeError("model must be a TiedAutoencoderEnsemble or an AutoencoderEnsemble, "
+                            f"got {type(model).__name__}")
+        if isinstance(model, TiedAutoencoderEnsemble):
+            arch: dict[str, Any] = {"tied": True, "hidden": ()}
+        else:
+            enc = model.encoder_widths
+            if model.decoder_widths != tuple(reversed(enc)):
+                raise ValueError(
+                    f"the ensemble's decoder {model.decoder_widths} is not the mirror of its encoder {enc}; "
+                    "an Autoencoder describes mirrored ones only"
+                )
+            arch = {"tied": False, "hidden": tuple(enc[1:-1])}
+        arch.update(latent_dim=model.latent_dim, activation=model.activation_spec, n_members=model.n_members)
+        clash = sorted(set(arch) & set(params))
+        if clash:
+            raise TypeError(f"from_ensemble reads {', '.join(clash)} from the model; do not pass them")
+        est = cls(**arch, **params)
+        est._validate_params()
+        p = model.n_features
+        est.mean_ = np.zeros(p) if mean is None else check_array(mean, "mean", shape=(p,))
+        est.scale_ = np.ones(p) if scale is None else check_array(scale, "scale", shape=(p,))
+        if not np.all(est.scale_ > 0):
+            raise ValueError("scale must be positive")
+        est.model_ = model.eval()
+        est.training_ = None
+        est.n_features_in_ = p
+        return est
+
     def _standardised(self, X: np.ndarray) -> np.ndarray:
-        if not hasattr(self, "model_"):
-            raise RuntimeError("this Autoencoder is not fitted yet; call fit(X) first")
+        check_is_fitted(self)
         x = check_array(X, "X", ndim=2)
         if x.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -571,11 +674,44 @@ class Autoencoder:
         z = self._standardised(X)
         return self.model_.reconstruction_error(z)
 
-    def anomaly_score(self, X: np.ndarray) -> np.ndarray:
-        """Reconstruction error averaged over the members, shape (n_samples,)."""
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """The anomaly score of each row: the reconstruction error averaged over the members,
+        shape (n_samples,); larger = more anomalous."""
         return self.member_scores(X).mean(axis=0)
+
+    def anomaly_score(self, X: np.ndarray) -> np.ndarray:
+        """Reconstruction error averaged over the members, shape (n_samples,) (the same as
+        :meth:`score_samples`)."""
+        return self.score_samples(X)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Latent coordinates of every member, shape (n_members, n_samples, latent_dim)."""
         z = self._standardised(X)
         return self.model_.latent(z)
+
+    # -- files ----------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        meta: dict[str, Any] = {
+            "n_features_in": int(self.n_features_in_),
+            "dtype": str(self.model_.dtype).removeprefix("torch."),
+            "trained": self.training_ is not None,
+        }
+        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        arrays.update(mean=self.mean_, scale=self.scale_)
+        if self.training_ is not None:
+            t = self.training_
+            arrays.update(train_loss=t.train_loss, validation_loss=t.validation_loss,
+                          best_epoch=t.best_epoch, stopped_epoch=t.stopped_epoch)
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self.n_features_in_ = int(meta["n_features_in"])
+        model = self._ensemble(self.n_features_in_, 0, _DTYPES[meta["dtype"]])
+        state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
+        model.load_state_dict(state)
+        self.model_ = model.eval()
+        self.mean_, self.scale_ = arrays["mean"], arrays["scale"]
+        self.training_ = None
+        if meta["trained"]:
+            self.training_ = AutoencoderTraining(arrays["train_loss"], arrays["validation_loss"],
+                                                 arrays["best_epoch"], arrays["stopped_epoch"])

@@ -14,12 +14,24 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
-from physml._core import as_generator, check_choice, check_int, check_real, check_seed, torch_generator
+from physml._core import (
+    Interval,
+    ModelMixin,
+    as_generator,
+    check_choice,
+    check_int,
+    check_real,
+    check_seed,
+    torch_generator,
+)
 
 __all__ = [
     "CharLM",
@@ -83,7 +95,25 @@ class Vocabulary:
         return "".join(self.chars[int(i)] for i in codes)
 
 
-class NGramModel:
+def _texts(X: Any, name: str = "X") -> tuple[list[str], bool]:
+    """``X`` as a list of strings, and whether it was one string."""
+    if isinstance(X, str):
+        return [X], True
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind == "U":
+        return [str(t) for t in X], False
+    if isinstance(X, (list, tuple)) and all(isinstance(t, str) for t in X):
+        return list(X), False
+    if isinstance(X, np.ndarray):
+        shown = f"an array of dtype {X.dtype} and shape {X.shape}"
+    elif isinstance(X, (list, tuple)):
+        bad = next(t for t in X if not isinstance(t, str))
+        shown = f"a {type(X).__name__} holding a {type(bad).__name__}"
+    else:
+        shown = type(X).__name__
+    raise TypeError(f"{name} must be a string of text or a list of strings, got {shown}")
+
+
+class NGramModel(ModelMixin, BaseEstimator):
     """Character n-gram model with additive (Lidstone) smoothing.
 
     P(c | h) = (N(h, c) + α) / (N(h) + α V), where h is the previous ``n − 1`` characters,
@@ -91,55 +121,120 @@ class NGramModel:
     text are predicted from the shorter history available (orders n−1, …, 1 are counted too).
     ``n = 1`` is the unigram model.
 
+    A physml model (docs/architecture.md, "One model contract"): ``fit(X)`` takes a string, or
+    a list of strings counted separately (no n-gram spans two of them). ``score_samples(X)`` is
+    the log-likelihood per sample: for one string the samples are its characters,
+    ln P(c_t | history) of shape (len(X),) (:meth:`log_prob`); for a list of strings each string
+    is a sample, its total log-likelihood Σ_t ln P(c_t | history), shape (len(X),).
+    ``score(X)`` is their mean: for one string the mean log-likelihood per character, −ln of
+    :meth:`perplexity`. The model is deterministic (it has no seed).
+
     Parameters
     ----------
     n : int >= 1
     alpha : float > 0
     vocab_size : int, optional
-        V; default the number of distinct characters in the training text.
+        V; default the number of distinct characters in the training text. A character never
+        seen in training has probability α / (N(h) + α V); give ``vocab_size`` to count it in V.
 
     Attributes
     ----------
     counts_ : list of Counter
         counts_[k] maps (k+1)-grams to their training counts, k = 0 … n−1.
+    context_counts_ : list of Counter
+        context_counts_[k] maps k-character histories h to N(h), the number of times a character
+        follows h (context_counts_[0] maps "" to the number of training characters).
     vocab_size_ : int
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n": [Interval(int, 1, None)],
+        "alpha": [Interval(float, 0, None, closed="neither")],
+        "vocab_size": [None, Interval(int, 1, None)],
+    }
+    _data_kind: ClassVar[str] = "text"
 
     def __init__(self, n: int = 3, *, alpha: float = 0.1, vocab_size: int | None = None):
         self.n = n
         self.alpha = alpha
         self.vocab_size = vocab_size
 
-    def fit(self, text: str) -> NGramModel:
-        n = check_int(self.n, "n", low=1)
-        check_real(self.alpha, "alpha", low=0.0, low_open=True)
-        if not text:
+    def fit(self, X: str | Sequence[str], y: None = None) -> NGramModel:
+        """Count the n-grams of ``X``, a string or a list of strings."""
+        self._validate_params()
+        texts, _ = _texts(X)
+        n = int(self.n)
+        chars = set().union(*map(set, texts))
+        if not chars:
             raise ValueError("the training text is empty")
-        V = len(set(text)) if self.vocab_size is None else check_int(self.vocab_size, "vocab_size", low=1)
-        if V < len(set(text)):
-            raise ValueError(f"vocab_size={V} is smaller than the {len(set(text))} characters of the text")
+        V = len(chars) if self.vocab_size is None else int(self.vocab_size)
+        if V < len(chars):
+            raise ValueError(f"vocab_size={V} is smaller than the {len(chars)} characters of the text")
         self.vocab_size_ = V
-        self.counts_ = [Counter(text[i : i + k] for i in range(len(text) - k + 1)) for k in range(1, n + 1)]
-        # context counts: N(h) = number of times h is followed by a character
-        self._context = [Counter(text[i : i + k] for i in range(len(text) - k)) for k in range(0, n)]
-        self._context[0] = Counter({"": len(text)})
+        self.counts_ = [
+            Counter(t[i : i + k] for t in texts for i in range(len(t) - k + 1)) for k in range(1, n + 1)
+        ]
+        self.context_counts_ = _contexts(self.counts_)
         return self
 
     def log_prob(self, text: str) -> np.ndarray:
         """ln P(c_t | history) for each character of ``text``, shape (len(text),)."""
-        a, V, n = float(self.alpha), self.vocab_size_, self.n
+        check_is_fitted(self)
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a string, got {type(text).__name__}")
+        a, V, n = float(self.alpha), self.vocab_size_, int(self.n)
         out = np.empty(len(text))
         for t in range(len(text)):
             k = min(t, n - 1)
             h = text[t - k : t]
-            out[t] = math.log((self.counts_[k][h + text[t]] + a) / (self._context[k][h] + a * V))
+            out[t] = math.log((self.counts_[k][h + text[t]] + a) / (self.context_counts_[k][h] + a * V))
         return out
 
-    def perplexity(self, text: str) -> float:
-        """exp of the mean negative log-likelihood per character."""
-        if not text:
+    def score_samples(self, X: str | Sequence[str]) -> np.ndarray:
+        """Log-likelihood per sample, shape (len(X),): per character of a string
+        (:meth:`log_prob`), or per string of a list of strings (the sum over its characters)."""
+        check_is_fitted(self)
+        texts, single = _texts(X)
+        if single:
+            return self.log_prob(texts[0])
+        return np.array([self.log_prob(t).sum() for t in texts], dtype=float)
+
+    def perplexity(self, text: str | Sequence[str]) -> float:
+        """exp of the mean negative log-likelihood per character (over all strings of a list)."""
+        check_is_fitted(self)
+        texts, _ = _texts(text, "text")
+        if not any(texts):
             raise ValueError("the test text is empty")
-        return float(math.exp(-self.log_prob(text).mean()))
+        return float(math.exp(-np.concatenate([self.log_prob(t) for t in texts]).mean()))
+
+    # -- files ----------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        arrays: dict[str, Any] = {}
+        for k, counts in enumerate(self.counts_, start=1):
+            grams = list(counts)
+            codes = np.array([[ord(c) for c in g] for g in grams], dtype=np.uint32).reshape(len(grams), k)
+            arrays[f"grams{k}"] = codes
+            arrays[f"counts{k}"] = np.array([counts[g] for g in grams], dtype=np.int64)
+        return {"vocab_size": int(self.vocab_size_)}, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self.vocab_size_ = int(meta["vocab_size"])
+        self.counts_ = []
+        for k in range(1, int(self.n) + 1):
+            grams = ["".join(map(chr, row)) for row in arrays[f"grams{k}"].tolist()]
+            self.counts_.append(Counter(dict(zip(grams, arrays[f"counts{k}"].tolist(), strict=True))))
+        self.context_counts_ = _contexts(self.counts_)
+
+
+def _contexts(counts: list[Counter]) -> list[Counter]:
+    """N(h) for every history h of each order: the counts of the (k+1)-grams that continue h."""
+    out = [Counter({"": sum(counts[0].values())})]
+    for k in range(1, len(counts)):
+        context: Counter = Counter()
+        for gram, c in counts[k].items():
+            context[gram[:-1]] += c
+        out.append(context)
+    return out
 
 
 class CharLM(torch.nn.Module):

@@ -16,7 +16,7 @@ def sgd_train(
     model: torch.nn.Module,
     inputs: torch.Tensor,
     targets: torch.Tensor,
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    loss: Callable[..., torch.Tensor],
     *,
     epochs: int,
     batch_size: int,
@@ -26,6 +26,7 @@ def sgd_train(
     schedule: str = "constant",
     generator: torch.Generator,
     on_epoch: Callable[[int, float], None] | None = None,
+    sample_weight: torch.Tensor | None = None,
 ) -> list[float]:
     """Minimise ``loss(model(x), y)`` by minibatch SGD, Θ ← Θ − ε ∇Θ L on shuffled batches.
 
@@ -48,6 +49,12 @@ def sgd_train(
         Source of the shuffling order (reproducibility).
     on_epoch : callable, optional
         Called as ``on_epoch(epoch, mean_loss)`` after each epoch.
+    sample_weight : torch.Tensor, shape (n_samples,), optional
+        Non-negative weights with a positive sum. A batch b then minimises
+        Σ_b w_i ℓ_i / (|b| w̄), with ℓ_i = ``loss(outputs, targets, reduction="none")`` (the
+        torch.nn.functional losses take it) and w̄ the mean weight over all samples: unit weights
+        give the unweighted mean, and in full-batch training an integer weight is the same as
+        repeating the sample.
 
     Returns
     -------
@@ -69,6 +76,15 @@ def sgd_train(
     if schedule == "cosine" and epochs > 0:
         cosine = CosineSchedule(learning_rate, decay_steps=epochs)
     n = inputs.shape[0]
+    if sample_weight is not None:
+        sample_weight = torch.as_tensor(sample_weight)
+        if sample_weight.shape != (n,):
+            raise ValueError(f"sample_weight must have shape ({n},), got {tuple(sample_weight.shape)}")
+        if bool((sample_weight < 0).any()) or not bool(torch.isfinite(sample_weight).all()):
+            raise ValueError("sample_weight must be finite and non-negative")
+        mean_weight = sample_weight.sum() / n
+        if not mean_weight > 0:
+            raise ValueError("sample_weight must have a positive sum")
     history: list[float] = []
     model.train()
     for epoch in range(epochs):
@@ -78,7 +94,11 @@ def sgd_train(
         total = 0.0
         for start in range(0, n, batch_size):
             idx = order[start : start + batch_size]
-            value = loss(model(inputs[idx]), targets[idx])
+            if sample_weight is None:
+                value = loss(model(inputs[idx]), targets[idx])
+            else:
+                each = loss(model(inputs[idx]), targets[idx], reduction="none")
+                value = (each * sample_weight[idx]).sum() / (len(idx) * mean_weight)
             optimiser.zero_grad(set_to_none=True)
             value.backward()
             optimiser.step()

@@ -5,18 +5,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 import pickle
-from collections.abc import Sequence
+import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
 
-from physml._core import atomic_write_bytes, check_int, check_real, check_seed, derive_seed, spawn_seeds
+from physml._core import (
+    Interval,
+    ModelFileError,
+    ModelMixin,
+    Predicate,
+    check_array,
+    check_int,
+    derive_seed,
+    spawn_seeds,
+)
 from physml.data import SYMMETRY_CLASSES, symmetric_templates
 from physml.symmetry._cnn import SymmetryCNN, train_cnn
 from physml.symmetry._decoy import DecoyResult, decoy_pca_images
@@ -48,16 +60,36 @@ def dihedral_augment(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray
     return np.concatenate(out), np.tile(np.asarray(labels), 8)
 
 
-class SymmetryClassifier:
+def _sizes(low: int) -> Predicate:
+    def check(value: Any) -> bool:
+        return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+            isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= low for w in value
+        )
+
+    return Predicate(check, f"a non-empty sequence of ints >= {low}")
+
+
+def _class_names(value: Any) -> bool:
+    return (isinstance(value, (list, tuple)) and len(value) >= 2 and all(isinstance(v, str) for v in value)
+            and len(set(value)) == len(value))
+
+
+class SymmetryClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
     """Barenboim-Hirn-Sanz pipeline: decoy networks reproduce each image, the PCA images of their
     last hidden layer go to an ensemble of CNNs trained on the templates' symmetry labels.
+
+    A physml model (docs/architecture.md, "One model contract"): parameters checked in ``fit``
+    against ``_parameter_constraints``; ``predict_proba`` gives the class probabilities (with
+    ``return_std=True`` also their spread over decoys × CNNs); ``score(X, y)`` is the accuracy
+    (scikit-learn's classifier score); ``save``/``load`` write the CNN weights in the one
+    model-file format (``load`` also reads the torch files of physml 0.1).
 
     Parameters
     ----------
     size : int
-        Side of the images (pixels); pictures are resized to it.
+        Side of the images (pixels, at least :data:`MIN_IMAGE_SIZE`); pictures are resized to it.
     hidden : sequence of int
-        Hidden widths of the decoy FCNN (the last is projected with PCA).
+        Hidden widths of the decoy FCNN (the last is projected with PCA), each at least 2.
     n_decoys : int
         Decoys per image; each gives its own PCA image.
     decoy_epochs, decoy_learning_rate, decoy_weight_decay : training budget and regularisation of
@@ -68,16 +100,36 @@ class SymmetryClassifier:
         their standard deviation is the score's spread.
     augment : bool
         Train the CNNs on the 8 D_4 images of each PCA image.
-    classes : tuple of str
+    classes : sequence of str
+        At least two distinct class names.
     seed : int
+        The decoys of the training images come from ``derive_seed(seed, "decoy")``, those of
+        the images to classify from ``derive_seed(seed, "predict")``, the CNNs from
+        ``spawn_seeds(derive_seed(seed, "cnn"), n_cnns)``.
 
     Attributes
     ----------
     classes_ : tuple of str
     models_ : list of SymmetryCNN
     decoy_train_ : DecoyResult
-        The decoys of the training images.
+        The decoys of the training images (after :meth:`fit`; not saved).
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "size": [Interval(int, MIN_IMAGE_SIZE, None)],
+        "hidden": [_sizes(2)],
+        "n_decoys": [Interval(int, 1, None)],
+        "decoy_epochs": [Interval(int, 1, None)],
+        "decoy_learning_rate": [Interval(float, 0, None, closed="neither")],
+        "decoy_weight_decay": [Interval(float, 0, None)],
+        "cnn_channels": [_sizes(1)],
+        "cnn_epochs": [Interval(int, 1, None)],
+        "n_cnns": [Interval(int, 1, None)],
+        "augment": ["boolean"],
+        "classes": [Predicate(_class_names, "a sequence of at least two distinct class names")],
+        "seed": [Interval(int, 0, None)],
+    }
+    _data_kind: ClassVar[str] = "images"
 
     def __init__(
         self,
@@ -96,38 +148,28 @@ class SymmetryClassifier:
         seed: int = 0,
     ):
         self.size = size
-        self.hidden = tuple(hidden)
+        self.hidden = hidden
         self.n_decoys = n_decoys
         self.decoy_epochs = decoy_epochs
         self.decoy_learning_rate = decoy_learning_rate
         self.decoy_weight_decay = decoy_weight_decay
-        self.cnn_channels = tuple(cnn_channels)
+        self.cnn_channels = cnn_channels
         self.cnn_epochs = cnn_epochs
         self.n_cnns = n_cnns
         self.augment = augment
-        self.classes = tuple(classes)
+        self.classes = classes
         self.seed = seed
 
-    def _validate(self) -> None:
-        check_int(self.size, "size", low=MIN_IMAGE_SIZE)
-        check_int(self.n_decoys, "n_decoys", low=1)
-        check_int(self.n_cnns, "n_cnns", low=1)
-        check_int(self.decoy_epochs, "decoy_epochs", low=1)
-        check_int(self.cnn_epochs, "cnn_epochs", low=1)
-        check_real(self.decoy_learning_rate, "decoy_learning_rate", low=0.0, low_open=True)
-        check_seed(self.seed)
-        if len(self.classes) < 2:
-            raise ValueError(f"classes must name at least two classes, got {self.classes!r}")
-
     def decoy(self, images: np.ndarray, *, seed: int | None = None) -> DecoyResult:
-        """PCA images of the decoys of ``images`` (n, size, size); see :func:`decoy_pca_images`."""
-        self._validate()
-        imgs = np.asarray(images)
-        if imgs.ndim != 3 or imgs.shape[1:] != (self.size, self.size):
+        """PCA images of the decoys of ``images`` (n, size, size) of 0/1 pixels; see
+        :func:`decoy_pca_images`. ``seed`` defaults to ``derive_seed(self.seed, "decoy")``."""
+        self._validate_params()
+        imgs = check_array(images, "images", ndim=3)
+        if imgs.shape[1:] != (self.size, self.size):
             raise ValueError(f"images must have shape (n, {self.size}, {self.size}), got {imgs.shape}")
         return decoy_pca_images(
             imgs,
-            hidden=self.hidden,
+            hidden=tuple(self.hidden),
             n_decoys=self.n_decoys,
             epochs=self.decoy_epochs,
             learning_rate=self.decoy_learning_rate,
@@ -136,31 +178,36 @@ class SymmetryClassifier:
         )
 
     def _labels(self, labels: Any, n: int) -> np.ndarray:
+        classes = tuple(self.classes)
         lab = np.asarray(labels)
         if lab.shape != (n,):
             raise ValueError(f"labels must have shape ({n},), got {lab.shape}")
         if lab.dtype.kind in "US O":
-            unknown = sorted(set(lab.tolist()) - set(self.classes))
+            unknown = sorted(set(lab.tolist()) - set(classes), key=str)
             if unknown:
-                raise ValueError(f"labels {unknown} are not among classes {self.classes}")
-            return np.array([self.classes.index(v) for v in lab.tolist()])
+                raise ValueError(f"labels {unknown} are not among classes {classes}")
+            return np.array([classes.index(v) for v in lab.tolist()])
+        if lab.dtype.kind not in "biu" and not (lab.dtype.kind == "f" and np.all(lab == np.round(lab))):
+            raise TypeError(f"labels must be class names or class indices, got dtype {lab.dtype}")
         lab = lab.astype(np.int64)
-        if lab.min() < 0 or lab.max() >= len(self.classes):
-            raise ValueError(f"label indices must be in 0..{len(self.classes) - 1}")
+        if lab.min() < 0 or lab.max() >= len(classes):
+            raise ValueError(f"label indices must be in 0..{len(classes) - 1}")
         return lab
 
-    def fit(self, images: np.ndarray, labels: Any) -> SymmetryClassifier:
-        """Train decoys on ``images`` (n, size, size) and the CNNs on their PCA images."""
-        d = self.decoy(images)
+    def fit(self, X: np.ndarray, y: Any) -> SymmetryClassifier:
+        """Train decoys on the images ``X`` (n, size, size) of 0/1 pixels and the CNNs on their PCA
+        images; ``y`` holds the class names (or indices into ``classes``)."""
+        d = self.decoy(X)
+        self.fit_pca(d.pca_images, y)
         self.decoy_train_ = d
-        return self.fit_pca(d.pca_images, labels)
+        return self
 
     def fit_pca(self, pca_images: np.ndarray, labels: Any) -> SymmetryClassifier:
-        """Train the CNN ensemble on PCA images (n, n_decoys, 2, size, size) (all decoys of an
+        """Train the CNN ensemble on PCA images (n, n_decoys, 2, H, W) (all decoys of an
         image share its label)."""
-        self._validate()
-        pca = np.asarray(pca_images, dtype=np.float32)
-        if pca.ndim != 5 or pca.shape[2] != 2:
+        self._validate_params()
+        pca = check_array(pca_images, "pca_images", ndim=5, dtype=np.float32)
+        if pca.shape[2] != 2:
             raise ValueError(f"pca_images must have shape (n, n_decoys, 2, H, W), got {pca.shape}")
         lab = self._labels(labels, pca.shape[0])
         x = pca.reshape(-1, *pca.shape[2:])
@@ -168,89 +215,113 @@ class SymmetryClassifier:
         if self.augment:
             x, y = dihedral_augment(x, y)
         self.models_ = [
-            train_cnn(x, y, len(self.classes), channels=self.cnn_channels, epochs=self.cnn_epochs, seed=s)[0]
+            train_cnn(x, y, len(self.classes), channels=tuple(self.cnn_channels), epochs=self.cnn_epochs,
+                      seed=s)[0]
             for s in spawn_seeds(derive_seed(self.seed, "cnn"), self.n_cnns)
         ]
-        self.classes_ = self.classes
+        self.classes_ = tuple(self.classes)
         return self
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "models_"):
-            raise RuntimeError("this SymmetryClassifier is not fitted yet; call fit or load first")
 
     @torch.no_grad()
     def member_probabilities(self, pca_images: np.ndarray) -> np.ndarray:
         """Class probabilities of every decoy × CNN member, shape (n, n_decoys·n_cnns, n_classes)."""
-        self._check_fitted()
-        pca = torch.as_tensor(np.asarray(pca_images, dtype=np.float32))
+        check_is_fitted(self)
+        pca = torch.as_tensor(check_array(pca_images, "pca_images", ndim=5, dtype=np.float32))
         n, k = pca.shape[:2]
         flat = pca.reshape(n * k, *pca.shape[2:])
         probs = [torch.softmax(m(flat), dim=1).reshape(n, k, -1) for m in self.models_]
         return torch.cat(probs, dim=1).numpy()
 
-    def predict_proba(self, images: np.ndarray, *, seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Mean class probabilities (n, n_classes) over decoys × CNNs, and their standard deviation."""
-        self._check_fitted()
-        d = self.decoy(images, seed=derive_seed(self.seed, "predict") if seed is None else seed)
-        p = self.member_probabilities(d.pca_images)
-        return p.mean(axis=1), p.std(axis=1)
+    def predict_proba(
+        self, X: np.ndarray, *, return_std: bool = False, seed: int | None = None
+    ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+        """Mean class probabilities (n, n_classes) over decoys × CNNs of the images ``X``
+        (n, size, size); with ``return_std=True`` also their standard deviation (the spread).
+        The images' decoys are seeded by ``seed`` (default ``derive_seed(self.seed, "predict")``).
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
+        (physml 0.1 returned the pair ``(mean, spread)`` always; ask for it with ``return_std``.)
+        """
+        check_is_fitted(self)
+        d = self.decoy(X, seed=derive_seed(self.seed, "predict") if seed is None else seed)
+        p = self.member_probabilities(d.pca_images)
+        mean = p.mean(axis=1)
+        return (mean, p.std(axis=1)) if return_std else mean
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
         """Most probable class name of each image."""
-        mean, _ = self.predict_proba(images)
+        mean = self.predict_proba(X)
         return np.array([self.classes_[i] for i in mean.argmax(axis=1)])
 
-    # persistence ----------------------------------------------------------------------------
-    def get_params(self) -> dict[str, Any]:
-        return {
-            k: getattr(self, k)
-            for k in (
-                "size",
-                "hidden",
-                "n_decoys",
-                "decoy_epochs",
-                "decoy_learning_rate",
-                "decoy_weight_decay",
-                "cnn_channels",
-                "cnn_epochs",
-                "n_cnns",
-                "augment",
-                "classes",
-                "seed",
-            )
-        }
+    def score(self, X: np.ndarray, y: Any = None, sample_weight: np.ndarray | None = None) -> float:
+        """Accuracy of :meth:`predict` on the images ``X`` against the labels ``y`` (class names or
+        indices into ``classes``; scikit-learn's classifier score; higher is better)."""
+        check_is_fitted(self)
+        if y is None:
+            raise TypeError("SymmetryClassifier.score needs the labels y (it is the accuracy of predict(X))")
+        names = np.asarray(self.classes_)[self._labels(y, len(np.asarray(y)))]
+        return float(ClassifierMixin.score(self, X, names, sample_weight=sample_weight))
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the parameters and the CNN weights (a torch file readable with weights_only);
-        the file appears whole or not at all."""
-        self._check_fitted()
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in self.get_params().items()}
-        buf = BytesIO()
-        torch.save({"params": params, "models": [m.state_dict() for m in self.models_]}, buf)
-        atomic_write_bytes(Path(path), buf.getvalue())
+    # -- files ----------------------------------------------------------------------------------
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        meta = {"n_cnns": len(self.models_)}
+        arrays = {f"cnn{i}.{k}": v.detach().cpu().numpy()
+                  for i, m in enumerate(self.models_) for k, v in m.state_dict().items()}
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        states = []
+        for i in range(int(meta["n_cnns"])):
+            prefix = f"cnn{i}."
+            states.append({k[len(prefix):]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
+                           if k.startswith(prefix)})
+        self._install(states)
+
+    def _install(self, states: list[dict[str, torch.Tensor]]) -> None:
+        models = []
+        for state in states:
+            m = SymmetryCNN(len(self.classes), channels=tuple(self.cnn_channels))
+            m.load_state_dict(state)
+            models.append(m.eval())
+        self.models_ = models
+        self.classes_ = tuple(self.classes)
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> SymmetryClassifier:
-        """Read a classifier written by :meth:`save`."""
-        path = Path(path)
+    def load(cls, path: str | os.PathLike[str], **overrides: Any) -> SymmetryClassifier:
+        """A classifier written by :meth:`save` (see :meth:`physml._core.ModelMixin.load`), or a
+        torch file written by ``save`` in physml 0.1 (read with ``weights_only=True``)."""
+        if _is_legacy_file(Path(path)):
+            return cls._load_legacy(Path(path), overrides)
+        return super().load(path, **overrides)
+
+    @classmethod
+    def _load_legacy(cls, path: Path, overrides: Mapping[str, Any]) -> SymmetryClassifier:
         try:
             data = torch.load(path, weights_only=True)
-            params = dict(data["params"])
+            params = {**dict(data["params"]), **overrides}
             for key in ("hidden", "cnn_channels", "classes"):
                 params[key] = tuple(params[key])
             clf = cls(**params)
-            models = []
-            for state in data["models"]:
-                m = SymmetryCNN(len(clf.classes), channels=clf.cnn_channels)
-                m.load_state_dict(state)
-                models.append(m.eval())
+            clf._validate_params()
+            clf._install(list(data["models"]))
         except _LOAD_ERRORS as exc:
-            raise ValueError(
-                f"{path}: not a saved SymmetryClassifier ({exc.__class__.__name__}: {exc})"
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ModelFileError(
+                f"{path}: a torch file, but not a SymmetryClassifier of physml 0.1 "
+                f"({type(exc).__name__}: {reason})"
             ) from None
-        clf.models_ = models
-        clf.classes_ = clf.classes
         return clf
+
+
+def _is_legacy_file(path: Path) -> bool:
+    """A torch zip archive (physml 0.1's SymmetryClassifier.save), not an .npz model file."""
+    try:
+        if not path.is_file() or not zipfile.is_zipfile(path):
+            return False
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return "meta.npy" not in names and any(n.endswith("data.pkl") for n in names)
 
 
 def train_on_templates(
@@ -258,14 +329,16 @@ def train_on_templates(
 ) -> SymmetryClassifier:
     """Fit ``classifier`` on ``n_per_class`` fresh templates of each of its classes."""
     images, labels, _ = symmetric_templates(
-        n_per_class, classifier.size, classes=classifier.classes, seed=seed
+        n_per_class, classifier.size, classes=tuple(classifier.classes), seed=seed
     )
     return classifier.fit(images, labels)
 
 
 _LOAD_ERRORS = (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
 CACHE_ENV_VAR = "PHYSML_CACHE"
-_CACHE_FORMAT = 1  # bump when the pipeline changes what a given set of settings trains
+# bump when the pipeline changes what a given set of settings trains, or the file format
+# (1: torch files "*.pt" of physml 0.1, 2: the model-file format "*.npz")
+_CACHE_FORMAT = 2
 
 
 def default_cache_dir() -> Path:
@@ -278,20 +351,29 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "physml" / "symmetry"
 
 
+def _settings(classifier: SymmetryClassifier) -> dict[str, Any]:
+    """The classifier's parameters as JSON values (tuples as lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in classifier.get_params(deep=False).items()}
+
+
+def _cache_name(classifier: SymmetryClassifier, n_per_class: int, seed: int, version: int) -> str:
+    settings = {
+        "params": _settings(classifier),
+        "n_per_class": int(n_per_class),
+        "seed": int(seed),
+        "format": version,
+        "torch": torch.__version__,
+    }
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    suffix = ".pt" if version == 1 else ".npz"
+    return f"classifier-{classifier.size}px-{n_per_class}pc-{digest}{suffix}"
+
+
 def classifier_cache_key(classifier: SymmetryClassifier, n_per_class: int, seed: int) -> str:
     """A file name that identifies a trained classifier by everything that determines it: its
     parameters, the number of training templates per class, the template seed, the cache
     format and the torch version (the trained weights depend on torch's kernels)."""
-    params = {k: list(v) if isinstance(v, tuple) else v for k, v in classifier.get_params().items()}
-    settings = {
-        "params": params,
-        "n_per_class": int(n_per_class),
-        "seed": int(seed),
-        "format": _CACHE_FORMAT,
-        "torch": torch.__version__,
-    }
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    return f"classifier-{classifier.size}px-{n_per_class}pc-{digest}.pt"
+    return _cache_name(classifier, n_per_class, seed, _CACHE_FORMAT)
 
 
 def cached_classifier(
@@ -304,7 +386,8 @@ def cached_classifier(
     """:func:`train_on_templates`, once: the trained classifier is saved in ``cache_dir``
     (default :func:`default_cache_dir`) under :func:`classifier_cache_key` and read back by
     later calls with the same settings. A cached file that cannot be read is trained afresh
-    and replaced.
+    and replaced. A classifier cached by physml 0.1 (a torch file ``*.pt`` of the same
+    settings) is read and written again in the model-file format, without training.
 
     Returns
     -------
@@ -315,18 +398,22 @@ def cached_classifier(
         True if it was read from the cache, False if it was trained now.
     """
     n_per_class = check_int(n_per_class, "n_per_class", low=1)
-    seed = check_seed(seed)
-    classifier._validate()
+    seed = check_int(seed, "seed", low=0)
+    classifier._validate_params()
     directory = default_cache_dir() if cache_dir is None else Path(cache_dir)
     path = directory / classifier_cache_key(classifier, n_per_class, seed)
-    if path.is_file():
+    old = directory / _cache_name(classifier, n_per_class, seed, 1)
+    for candidate in (path, old):
+        if not candidate.is_file():
+            continue
         try:
-            loaded = SymmetryClassifier.load(path)
+            loaded = SymmetryClassifier.load(candidate)
         except ValueError:
-            pass
-        else:
-            if loaded.get_params() == classifier.get_params():
-                return loaded, path, True
+            continue
+        if _settings(loaded) == _settings(classifier):
+            if candidate != path:  # physml 0.1's torch file: kept in the new format from now on
+                loaded.save(path)
+            return loaded, path, True
     fitted = train_on_templates(classifier, n_per_class, seed=seed)
     directory.mkdir(parents=True, exist_ok=True)
     fitted.save(path)
@@ -398,7 +485,7 @@ def symmetry_score(
     measures = invariance_measures(binary, threshold=threshold)
     probs = spread = None
     if classifier is not None:
-        mean, sd = classifier.predict_proba(binary[None], seed=seed)
+        mean, sd = classifier.predict_proba(binary[None], return_std=True, seed=seed)
         probs = dict(zip(classifier.classes_, mean[0].tolist(), strict=True))
         spread = dict(zip(classifier.classes_, sd[0].tolist(), strict=True))
     return SymmetryScore(binary, measures, direct_class(measures, threshold), probs, spread)
