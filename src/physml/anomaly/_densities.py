@@ -36,14 +36,22 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from physml import flows
-from physml._core import Interval, ModelMixin, Options, Predicate, check_array, check_real, spawn_seeds
+from physml._core import (
+    Interval,
+    ModelMixin,
+    Options,
+    Predicate,
+    check_array,
+    check_real,
+    nested_model,
+    nested_state,
+    spawn_seeds,
+)
 from physml.anomaly._features import check_features, check_mjj
 from physml.anomaly._training import (
     FeatureDensity,
     density_min_events,
-    flow_from_state,
     flow_params,
-    flow_state,
     mixture_arrays,
     mixture_from_arrays,
 )
@@ -55,7 +63,7 @@ _FLOW = [None, Predicate(lambda v: isinstance(v, Mapping), "a dict of FlowDensit
 
 
 class _ConditionalDensity(ModelMixin, BaseEstimator):
-    """What the three conditional densities share: inputs, scores and the tuples in ``flow``."""
+    """What the three conditional densities share: inputs and scores."""
 
     _data_kind: ClassVar[str] = "conditional"
 
@@ -81,22 +89,6 @@ class _ConditionalDensity(ModelMixin, BaseEstimator):
     def score(self, X: Any, mjj: Any = None) -> float:
         """The mean of ln p(x | m) over the events ``(X, mjj)`` (higher is better)."""
         return float(np.mean(self.score_samples(X, mjj)))
-
-    def _flow_tuples(self) -> list[str]:
-        flow = getattr(self, "flow", None)
-        return sorted(k for k, v in flow.items() if isinstance(v, tuple)) if isinstance(flow, Mapping) else []
-
-    def _restore_flow_tuples(self, names: Any) -> None:
-        """Give ``flow`` back the tuples that a file's JSON header turned into lists."""
-        names = list(names)
-        if names and isinstance(self.flow, Mapping):
-            self.flow = {k: tuple(v) if k in names and isinstance(v, list) else v
-                         for k, v in self.flow.items()}
-
-
-def _under(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The arrays whose names start with ``prefix.``, without it."""
-    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
 
 
 def _masses(mjj: Any) -> np.ndarray:
@@ -196,12 +188,11 @@ class ConditionalGaussianMixture(_ConditionalDensity):
         return Z * self.scale_[:d] + self.mean_[:d]
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        arrays = {f"mixture.{k}": v for k, v in mixture_arrays(self.mixture_).items()}
-        arrays.update(mean=self.mean_, scale=self.scale_)
+        arrays = {**mixture_arrays(self.mixture_, "mixture"), "mean": self.mean_, "scale": self.scale_}
         return {"n_features_in": int(self.n_features_in_)}, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self.mixture_ = mixture_from_arrays(_under(arrays, "mixture"))
+        self.mixture_ = mixture_from_arrays(arrays, "mixture")
         self.mean_, self.scale_ = np.asarray(arrays["mean"]), np.asarray(arrays["scale"])
         self.n_features_in_ = int(meta["n_features_in"])
 
@@ -259,14 +250,12 @@ class ConditionalFlow(_ConditionalDensity):
         return self.joint_.log_prob(np.column_stack([X, u])) - self.marginal_.logpdf(u)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        joint, arrays = flow_state(self.joint_)
-        meta = {"joint": joint, "n_features_in": int(self.n_features_in_), "flow_tuples": self._flow_tuples()}
-        arrays = {f"joint.{k}": v for k, v in arrays.items()}
+        joint, arrays = nested_state(self.joint_, "joint")
+        meta = {"joint": joint, "n_features_in": int(self.n_features_in_)}
         return meta, {**arrays, "marginal_points": self.marginal_.dataset[0]}
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self._restore_flow_tuples(meta.get("flow_tuples", ()))
-        self.joint_ = flow_from_state(meta["joint"], _under(arrays, "joint"))
+        self.joint_ = nested_model(meta["joint"], arrays, "joint")
         self.marginal_ = gaussian_kde(np.asarray(arrays["marginal_points"], dtype=np.float64))
         self.n_features_in_ = int(meta["n_features_in"])
 
@@ -389,18 +378,17 @@ class SidebandInterpolation(_ConditionalDensity):
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         metas, arrays = [], {"mean": self.mean_, "scale": self.scale_}
         for name, density in zip(("lower", "upper"), self.densities_, strict=True):
-            meta, a = density.state()
+            meta, a = density.state(name)
             metas.append(meta)
-            arrays.update({f"{name}.{k}": v for k, v in a.items()})
+            arrays.update(a)
         meta = {"densities": metas, "mass_lo": self.mass_lo_, "mass_hi": self.mass_hi_, "split": self.split_,
-                "n_features_in": int(self.n_features_in_), "flow_tuples": self._flow_tuples()}
+                "n_features_in": int(self.n_features_in_)}
         return meta, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self._restore_flow_tuples(meta.get("flow_tuples", ()))
         seeds = spawn_seeds(int(self.seed), 2)
         self.densities_ = [
-            FeatureDensity.from_state(m, _under(arrays, name), n_components=self.n_components,
+            FeatureDensity.from_state(m, arrays, name, n_components=self.n_components,
                                       flow=self.flow, seed=s)
             for name, m, s in zip(("lower", "upper"), meta["densities"], seeds, strict=True)
         ]

@@ -32,7 +32,8 @@ from physml._core import (
     Predicate,
     check_array,
     derive_seed,
-    model_format,
+    nested_model,
+    nested_state,
     spawn_seeds,
 )
 from physml.anomaly._densities import ConditionalFlow, ConditionalGaussianMixture, SidebandInterpolation
@@ -186,8 +187,9 @@ class _BoostedTrees:
         return proba
 
 
-def _classifier_state(model: Any, owner: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A fitted classifier of :func:`make_classifier` ("hgb" or "mlp") as (meta, arrays)."""
+def _classifier_state(model: Any, prefix: str, owner: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """A fitted classifier of :func:`make_classifier` ("hgb" or "mlp") as (meta, arrays named
+    ``prefix.<name>``)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -197,114 +199,51 @@ def _classifier_state(model: Any, owner: str) -> tuple[dict[str, Any], dict[str,
     if isinstance(model, _BoostedTrees):
         meta = {"kind": "hgb", "baseline": model.baseline, "n_features_in": model.n_features_in_}
         arrays = {"classes": model.classes_, "sizes": model.sizes, **model.nodes}
-        return meta, arrays
+        return meta, {f"{prefix}.{k}": v for k, v in arrays.items()}
     steps = [step for _, step in model.steps] if isinstance(model, Pipeline) else []
     if len(steps) == 2 and isinstance(steps[0], StandardScaler) and isinstance(steps[1], nets.MLPClassifier):
-        scaler, mlp = model.steps[0][1], model.steps[1][1]
-        meta, arrays = _nested_state(mlp, "mlp", owner)
-        arrays.update(scaler_mean=scaler.mean_, scaler_scale=scaler.scale_, scaler_var=scaler.var_,
-                      scaler_n=np.asarray(scaler.n_samples_seen_))
-        return {"kind": "mlp", "mlp": meta}, arrays
+        scaler, mlp = steps
+        record, arrays = nested_state(mlp, f"{prefix}.mlp")
+        scaler_arrays = {"mean": scaler.mean_, "scale": scaler.scale_, "var": scaler.var_,
+                         "n": np.asarray(scaler.n_samples_seen_)}
+        arrays.update({f"{prefix}.scaler_{k}": v for k, v in scaler_arrays.items()})
+        return {"kind": "mlp", "mlp": record}, arrays
     raise TypeError(f"{owner}.save: the classifier {type(model).__name__} has no array form in a model "
                     "file; fit with classifier='hgb' or 'mlp' to save the scorer")
 
 
-def _classifier_from_state(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
+def _classifier_from_state(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], prefix: str) -> Any:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     if meta["kind"] == "hgb":
-        trees = _BoostedTrees(arrays["classes"], meta["baseline"], arrays["sizes"], arrays)
+        nodes = {k: arrays[f"{prefix}.{k}"] for k in _BoostedTrees.FIELDS}
+        trees = _BoostedTrees(arrays[f"{prefix}.classes"], meta["baseline"], arrays[f"{prefix}.sizes"], nodes)
         trees.n_features_in_ = meta["n_features_in"]
         return trees
     scaler = StandardScaler()
-    scaler.mean_, scaler.scale_ = arrays["scaler_mean"], arrays["scaler_scale"]
-    scaler.var_ = arrays["scaler_var"]
-    scaler.n_samples_seen_ = arrays["scaler_n"][()]
+    scaler.mean_, scaler.scale_ = arrays[f"{prefix}.scaler_mean"], arrays[f"{prefix}.scaler_scale"]
+    scaler.var_ = arrays[f"{prefix}.scaler_var"]
+    scaler.n_samples_seen_ = arrays[f"{prefix}.scaler_n"][()]
     scaler.n_features_in_ = len(scaler.mean_)
-    return make_pipeline(scaler, _nested_model(meta["mlp"], arrays, "mlp"))
+    return make_pipeline(scaler, nested_model(meta["mlp"], arrays, f"{prefix}.mlp"))
 
 
 def _classifiers_state(models: list[Any], owner: str) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
     metas, arrays = [], {}
     for i, m in enumerate(models):
-        meta, a = _classifier_state(m, owner)
+        meta, a = _classifier_state(m, f"model{i}", owner)
         metas.append(meta)
-        arrays.update({f"model{i}.{k}": v for k, v in a.items()})
+        arrays.update(a)
     return metas, arrays
 
 
 def _classifiers_from_state(metas: list[Mapping[str, Any]], arrays: Mapping[str, np.ndarray]) -> list[Any]:
-    return [_classifier_from_state(m, _under(arrays, f"model{i}")) for i, m in enumerate(metas)]
+    return [_classifier_from_state(m, arrays, f"model{i}") for i, m in enumerate(metas)]
 
 
 # ---------------------------------------------------------------------------------------------
-# files: models inside a scorer, and parameters that JSON turns from tuples into lists
-
-
-def _nested_classes() -> dict[str, type]:
-    classes = (ConditionalFlow, ConditionalGaussianMixture, SidebandInterpolation, CWoLaScorer,
-               nets.MLPClassifier, nets.Autoencoder)
-    return {model_format(c): c for c in classes}
-
-
-def _nested_state(model: Any, prefix: str, owner: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A physml model inside a scorer: its parameters, state and arrays (names under ``prefix``)."""
-    fmt = model_format(type(model))
-    if fmt not in _nested_classes() or not hasattr(model, "_get_state"):
-        raise TypeError(f"{owner}.save: the {type(model).__name__} inside cannot be written to a model file")
-    meta, arrays = model._get_state()
-    params = model._params_for_file()
-    record = {"format": fmt, "version": max(type(model)._file_versions), "params": params,
-              "tuples": _tuple_paths_of(params), "state": meta}
-    return record, {f"{prefix}.{k}": np.asarray(v) for k, v in arrays.items()}
-
-
-def _nested_model(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray], prefix: str) -> Any:
-    cls = _nested_classes().get(record["format"])
-    if cls is None or record["version"] not in cls._file_versions:
-        raise ValueError(f"the model file holds a {record['format']} (format version {record['version']}) "
-                         "that this physml cannot read")
-    model = cls(**record["params"])
-    _restore_tuples(model, record.get("tuples", {}))
-    model._set_state(record["state"], _under(arrays, prefix), record["version"])
-    return model
-
-
-def _under(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The arrays whose names start with ``prefix.``, without it."""
-    return {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-
-
-def _tuple_paths(value: Any, here: tuple[Any, ...] = ()) -> list[list[Any]]:
-    """Where ``value`` holds tuples (which a JSON header turns into lists)."""
-    out = [list(here)] if isinstance(value, tuple) else []
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            out += _tuple_paths(v, (*here, i))
-    elif isinstance(value, Mapping):
-        for k, v in value.items():
-            out += _tuple_paths(v, (*here, str(k)))
-    return out
-
-
-def _tuple_paths_of(params: Mapping[str, Any]) -> dict[str, list[list[Any]]]:
-    return {name: paths for name, value in params.items() if (paths := _tuple_paths(value))}
-
-
-def _retuple(value: Any, paths: list[list[Any]], here: tuple[Any, ...] = ()) -> Any:
-    if isinstance(value, (list, tuple)):
-        items = [_retuple(v, paths, (*here, i)) for i, v in enumerate(value)]
-        return tuple(items) if list(here) in paths else items
-    if isinstance(value, Mapping):
-        return {k: _retuple(v, paths, (*here, k)) for k, v in value.items()}
-    return value
-
-
-def _restore_tuples(model: Any, tuples: Mapping[str, list[list[Any]]]) -> None:
-    """Give loaded parameters back the tuples they had when saved (``hidden=(32, 32)``)."""
-    for name, paths in tuples.items():
-        setattr(model, name, _retuple(getattr(model, name), paths))
+# the scorers' data
 
 
 def _region_flag(y: Any, n: int, owner: str) -> np.ndarray:
@@ -402,13 +341,11 @@ class SupervisedScorer(ModelMixin, BaseEstimator):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         metas, arrays = _classifiers_state(self.models_, type(self).__name__)
-        return {"models": metas, "n_features_in": self.n_features_in_,
-                "tuples": _tuple_paths_of(self.get_params(deep=False))}, arrays
+        return {"models": metas, "n_features_in": self.n_features_in_}, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
         self.models_ = _classifiers_from_state(meta["models"], arrays)
         self.n_features_in_ = int(meta["n_features_in"])
-        _restore_tuples(self, meta.get("tuples", {}))
 
 
 class CWoLaScorer(ModelMixin, BaseEstimator):
@@ -494,16 +431,14 @@ class CWoLaScorer(ModelMixin, BaseEstimator):
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         metas, arrays = _classifiers_state(self.models_, type(self).__name__)
-        return {"models": metas, "n_features_in": self.n_features_in_,
-                "tuples": _tuple_paths_of(self.get_params(deep=False))}, {
-                    **arrays, "oof_scores": self.oof_scores_, "region": self.region_}
+        return {"models": metas, "n_features_in": self.n_features_in_}, {
+            **arrays, "oof_scores": self.oof_scores_, "region": self.region_}
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
         self.models_ = _classifiers_from_state(meta["models"], arrays)
         self.oof_scores_, self.region_ = arrays["oof_scores"], arrays["region"]
         self.n_signal_region_ = int(self.region_.sum())
         self.n_features_in_ = int(meta["n_features_in"])
-        _restore_tuples(self, meta.get("tuples", {}))
 
 
 class AutoencoderScorer(ModelMixin, BaseEstimator):
@@ -576,14 +511,12 @@ class AutoencoderScorer(ModelMixin, BaseEstimator):
         return np.asarray(self.model_.score_samples(X), dtype=float)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        record, arrays = _nested_state(self.model_, "model", type(self).__name__)
-        return {"model": record, "n_features_in": self.n_features_in_,
-                "tuples": _tuple_paths_of(self.get_params(deep=False))}, arrays
+        record, arrays = nested_state(self.model_, "model")
+        return {"model": record, "n_features_in": self.n_features_in_}, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self.model_ = _nested_model(meta["model"], arrays, "model")
+        self.model_ = nested_model(meta["model"], arrays, "model")
         self.n_features_in_ = int(meta["n_features_in"])
-        _restore_tuples(self, meta.get("tuples", {}))
 
 
 def _weakly_supervised_data(owner: str, X: Any, y: Any, old: tuple[Any, ...], mjj: Any
@@ -681,17 +614,14 @@ class AnodeScorer(ModelMixin, BaseEstimator):
         return self.data_density_.log_prob(X, m) - self.background_density_.log_prob(X, m)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        owner = type(self).__name__
-        data, a1 = _nested_state(self.data_density_, "data", owner)
-        background, a2 = _nested_state(self.background_density_, "background", owner)
-        return {"data": data, "background": background, "n_features_in": self.n_features_in_,
-                "tuples": _tuple_paths_of(self.get_params(deep=False))}, {**a1, **a2}
+        data, a1 = nested_state(self.data_density_, "data")
+        background, a2 = nested_state(self.background_density_, "background")
+        return {"data": data, "background": background, "n_features_in": self.n_features_in_}, {**a1, **a2}
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self.data_density_ = _nested_model(meta["data"], arrays, "data")
-        self.background_density_ = _nested_model(meta["background"], arrays, "background")
+        self.data_density_ = nested_model(meta["data"], arrays, "data")
+        self.background_density_ = nested_model(meta["background"], arrays, "background")
         self.n_features_in_ = int(meta["n_features_in"])
-        _restore_tuples(self, meta.get("tuples", {}))
 
 
 class CathodeScorer(ModelMixin, BaseEstimator):
@@ -770,17 +700,14 @@ class CathodeScorer(ModelMixin, BaseEstimator):
         return self.classifier_.score_samples(X)
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        owner = type(self).__name__
-        density, a1 = _nested_state(self.density_, "density", owner)
-        classifier, a2 = _nested_state(self.classifier_, "classifier", owner)
-        meta = {"density": density, "classifier": classifier, "n_features_in": self.n_features_in_,
-                "tuples": _tuple_paths_of(self.get_params(deep=False))}
+        density, a1 = nested_state(self.density_, "density")
+        classifier, a2 = nested_state(self.classifier_, "classifier")
+        meta = {"density": density, "classifier": classifier, "n_features_in": self.n_features_in_}
         return meta, {**a1, **a2, "samples": self.samples_}
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self.density_ = _nested_model(meta["density"], arrays, "density")
-        self.classifier_ = _nested_model(meta["classifier"], arrays, "classifier")
+        self.density_ = nested_model(meta["density"], arrays, "density")
+        self.classifier_ = nested_model(meta["classifier"], arrays, "classifier")
         self.samples_ = arrays["samples"]
         self.oof_scores_ = self.classifier_.signal_region_scores_
         self.n_features_in_ = int(meta["n_features_in"])
-        _restore_tuples(self, meta.get("tuples", {}))

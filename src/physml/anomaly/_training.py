@@ -21,17 +21,14 @@ from typing import Any
 import numpy as np
 
 from physml import flows, nets
-from physml._core import check_int, spawn_seeds
+from physml._core import check_int, nested_model, nested_state
 
 __all__ = [
     "DEFAULT_FLOW",
     "DENSITIES",
     "FeatureDensity",
     "density_min_events",
-    "fit_kfold",
-    "flow_from_state",
     "flow_params",
-    "flow_state",
     "make_classifier",
     "mixture_arrays",
     "mixture_from_arrays",
@@ -76,28 +73,6 @@ def make_classifier(kind: Any = "hgb", seed: int = 0) -> Any:
 def signal_probability(model: Any, X: np.ndarray) -> np.ndarray:
     """The fitted classifier's probability of class 1 (signal, or signal region) per row of ``X``."""
     return np.asarray(model.predict_proba(X))[:, 1]
-
-
-
-def fit_kfold(X: np.ndarray, y: np.ndarray, n_folds: int, classifier: Any, seed: int,
-              sample_weight: np.ndarray | None = None) -> tuple[list[Any], np.ndarray]:
-    """Train ``n_folds`` classifiers, each on all folds but one; out-of-fold scores for every row."""
-    rng = np.random.default_rng(seed)
-    fold = rng.permutation(len(X)) % n_folds
-    oof = np.zeros(len(X))
-    models = []
-    for k, s in enumerate(spawn_seeds(seed, n_folds)):
-        train = fold != k
-        if len(np.unique(y[train])) < 2:
-            raise ValueError("a training fold holds only one class; give more events")
-        model = make_classifier(classifier, s)
-        if sample_weight is None:
-            model.fit(X[train], y[train])
-        else:
-            model.fit(X[train], y[train], **sample_weight_kwargs(model, sample_weight[train]))
-        oof[~train] = signal_probability(model, X[~train])
-        models.append(model)
-    return models, oof
 
 
 
@@ -165,59 +140,46 @@ class FeatureDensity:
         eps = rng.standard_normal((n, g.means_.shape[1]))
         return g.means_[comp] + np.einsum("nij,nj->ni", chol[comp], eps)
 
-    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """The fitted density as ``(JSON meta, numeric arrays)`` for a model file."""
+    def state(self, prefix: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """The fitted density as ``(JSON meta, numeric arrays named prefix.<name>)`` for a model file."""
         if self.kind == "gmm":
-            return {"kind": "gmm"}, mixture_arrays(self.model)
-        meta, arrays = flow_state(self.model)
-        return {"kind": "flow", "flow": meta}, arrays
+            return {"kind": "gmm"}, mixture_arrays(self.model, prefix)
+        record, arrays = nested_state(self.model, prefix)
+        return {"kind": "flow", "flow": record}, arrays
 
     @classmethod
-    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], *, n_components: int,
-                   flow: Mapping[str, Any] | None, seed: int) -> FeatureDensity:
-        """The density that :meth:`state` wrote."""
+    def from_state(cls, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], prefix: str, *,
+                   n_components: int, flow: Mapping[str, Any] | None, seed: int) -> FeatureDensity:
+        """The density that :meth:`state` wrote under ``prefix``."""
         density = cls(meta["kind"], n_components, flow, seed)
         if meta["kind"] == "gmm":
-            density.model = mixture_from_arrays(arrays)
+            density.model = mixture_from_arrays(arrays, prefix)
         else:
-            density.model = flow_from_state(meta["flow"], arrays)
+            density.model = nested_model(meta["flow"], arrays, prefix)
         return density
 
 
 _MIXTURE = ("weights", "means", "covariances", "precisions", "precisions_cholesky")
 
 
-def mixture_arrays(mixture: Any) -> dict[str, np.ndarray]:
-    """The fitted parameters of a full-covariance scikit-learn GaussianMixture, as arrays."""
-    return {name: np.asarray(getattr(mixture, name + "_")) for name in _MIXTURE}
+def mixture_arrays(mixture: Any, prefix: str) -> dict[str, np.ndarray]:
+    """The fitted parameters of a full-covariance scikit-learn GaussianMixture, as arrays named
+    ``prefix.<name>``."""
+    return {f"{prefix}.{name}": np.asarray(getattr(mixture, name + "_")) for name in _MIXTURE}
 
 
-def mixture_from_arrays(arrays: Mapping[str, np.ndarray]) -> Any:
+def mixture_from_arrays(arrays: Mapping[str, np.ndarray], prefix: str) -> Any:
     """A fitted full-covariance GaussianMixture from :func:`mixture_arrays` (the same scores and
     draws as the one it was taken from)."""
     from sklearn.mixture import GaussianMixture
 
-    weights = np.asarray(arrays["weights"], dtype=np.float64)
+    weights = np.asarray(arrays[f"{prefix}.weights"], dtype=np.float64)
     mixture = GaussianMixture(len(weights), covariance_type="full")
     for name in _MIXTURE:
-        setattr(mixture, name + "_", np.asarray(arrays[name], dtype=np.float64))
+        setattr(mixture, name + "_", np.asarray(arrays[f"{prefix}.{name}"], dtype=np.float64))
     mixture.n_features_in_ = mixture.means_.shape[1]
     mixture.converged_, mixture.n_iter_, mixture.lower_bound_ = True, 0, -np.inf
     return mixture
-
-
-def flow_state(flow: Any) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """A fitted :class:`physml.flows.FlowDensity` inside another model's file: its parameters and
-    its file state (:meth:`physml._core.ModelMixin._get_state`)."""
-    meta, arrays = flow._get_state()
-    return {"params": flow._params_for_file(), "state": meta, "version": max(flow._file_versions)}, arrays
-
-
-def flow_from_state(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> Any:
-    """The FlowDensity that :func:`flow_state` wrote."""
-    flow = flows.FlowDensity(**meta["params"])
-    flow._set_state(meta["state"], arrays, int(meta["version"]))
-    return flow
 
 
 def density_min_events(density: str, n_components: int, n_features: int) -> int:

@@ -38,9 +38,7 @@ from physml.flows._serialize import (
     check_kind,
     is_torch_file,
     read_payload,
-    restore_tuples,
     tensors_to_arrays,
-    tuple_names,
 )
 from physml.training import EarlyStopping
 
@@ -557,7 +555,6 @@ class FlowDensity(ModelMixin, BaseEstimator):
             "n_samples_fit": int(self.n_samples_fit_),
             "best_epoch": int(self.best_epoch_),
             "tensor_dtypes": dtypes,
-            "tuples": tuple_names(self.get_params(deep=False)),
         }
         arrays.update(
             mean=self.mean_, scale=self.scale_,
@@ -568,7 +565,6 @@ class FlowDensity(ModelMixin, BaseEstimator):
         return meta, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        restore_tuples(self, meta.get("tuples", ()))
         self._validate_params()
         d = int(meta["n_features_in"])
         self.mean_ = np.asarray(arrays["mean"], dtype=np.float64)

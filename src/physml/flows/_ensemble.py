@@ -23,19 +23,15 @@ from physml._core import (
     ModelMixin,
     check_choice,
     check_int,
+    decode_param,
     derive_seed,
     model_format,
+    nested_model,
+    nested_state,
     read_model_file,
 )
 from physml.flows._density import FlowDensity, check_samples, check_support
-from physml.flows._serialize import (
-    check_kind,
-    is_torch_file,
-    read_payload,
-    restore_tuples,
-    tuple_names,
-    under,
-)
+from physml.flows._serialize import check_kind, is_torch_file, read_payload
 from physml.parallel import InlineExecutor
 
 __all__ = ["FlowEnsemble", "fit_member"]
@@ -219,36 +215,27 @@ class FlowEnsemble(ModelMixin, BaseEstimator):
     # persistence ----------------------------------------------------------------------------
     def _params_for_file(self) -> dict[str, Any]:
         params = super()._params_for_file()
-        if self.base is not None:
-            params["base"] = self.base._params_for_file()
+        if self.base is not None:  # the base as its own file holds it (a torch.device as a string)
+            params["base"]["params"] = self.base._params_for_file()
         return params
 
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         members, arrays = [], {}
         for i, m in enumerate(self.members_):
-            meta, a = m._get_state()
-            members.append({"params": m._params_for_file(), "state": meta})
-            arrays.update({f"member{i}.{k}": v for k, v in a.items()})
-        base = [] if self.base is None else tuple_names(self.base.get_params(deep=False))
-        return {"members": members, "base_tuples": base}, arrays
+            record, a = nested_state(m, f"member{i}")
+            members.append(record)
+            arrays.update(a)
+        return {"members": members}, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        self._restore(meta, arrays, version, device=None)
+        self._restore(meta, arrays, device=None)
 
-    def _restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int,
-                 device: str | None) -> None:
-        if isinstance(self.base, Mapping):  # the base's parameters, as a file holds them
-            self.base = FlowDensity(**self.base)
-        if self.base is not None:
-            restore_tuples(self.base, meta.get("base_tuples", ()))
+    def _restore(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], device: str | None) -> None:
         members = []
         for i, record in enumerate(meta["members"]):
-            params = dict(record["params"])
             if device is not None:
-                params["device"] = device
-            m = FlowDensity(**params)
-            m._set_state(record["state"], under(arrays, f"member{i}"), version)
-            members.append(m)
+                record = {**record, "params": {**record["params"], "device": device}}
+            members.append(nested_model(record, arrays, f"member{i}"))
         self._set_members(members)
 
     @classmethod
@@ -262,8 +249,8 @@ class FlowEnsemble(ModelMixin, BaseEstimator):
             check_kind(path, data, cls)
             return cls._from_payload(data, device=device)
         meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
-        ens = cls(**meta.get("params", {}))
-        ens._restore(meta.get("state", {}), arrays, meta["format_version"], device=device)
+        ens = cls(**decode_param(meta.get("params", {})))
+        ens._restore(meta.get("state", {}), arrays, device=device)
         return ens
 
     @classmethod

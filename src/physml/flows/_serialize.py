@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,7 @@ __all__ = [
     "check_kind",
     "is_torch_file",
     "read_payload",
-    "restore_tuples",
     "tensors_to_arrays",
-    "tuple_names",
-    "under",
 ]
 
 #: The format tag of the torch files of physml 0.1 (format version 1).
@@ -82,24 +79,6 @@ def arrays_to_tensors(
             raise ModelFileError(f"the flow file lacks the array {key!r}")
         out[name] = torch.tensor(np.asarray(arrays[key])).to(getattr(torch, dtype))
     return out
-
-
-def under(arrays: Mapping[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
-    """The arrays whose names start with ``prefix.``, without it."""
-    return {k[len(prefix) + 1 :]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-
-
-def tuple_names(params: Mapping[str, Any]) -> list[str]:
-    """The parameters that hold tuples (a JSON header turns them into lists)."""
-    return sorted(name for name, value in params.items() if isinstance(value, tuple))
-
-
-def restore_tuples(model: Any, names: Iterable[str]) -> None:
-    """Give the loaded parameters ``names`` of ``model`` back the tuples they were saved as."""
-    for name in names:
-        value = getattr(model, name)
-        if isinstance(value, list):
-            setattr(model, name, tuple(value))
 
 
 # ---------------------------------------------------------------------------------------------
