@@ -105,9 +105,8 @@ def encode_param(value: Any) -> Any:
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, ModelMixin):
-        params = value.get_params(deep=False)  # type: ignore[attr-defined]
-        return {"__model__": model_format(type(value)), "params": encode_param(params)}
+    if isinstance(value, ModelMixin):  # its own file form (e.g. a torch device as a string)
+        return {"__model__": model_format(type(value)), "params": value._params_for_file()}
     return value
 
 

@@ -213,12 +213,6 @@ class FlowEnsemble(ModelMixin, BaseEstimator):
         return out[rng.permutation(n)]
 
     # persistence ----------------------------------------------------------------------------
-    def _params_for_file(self) -> dict[str, Any]:
-        params = super()._params_for_file()
-        if self.base is not None:  # the base as its own file holds it (a torch.device as a string)
-            params["base"]["params"] = self.base._params_for_file()
-        return params
-
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         members, arrays = [], {}
         for i, m in enumerate(self.members_):
