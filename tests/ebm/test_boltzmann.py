@@ -18,7 +18,9 @@ from scipy.special import logsumexp
 
 from physml.ebm import (
     BM_EXACT_MAX_UNITS,
+    BoltzmannChains,
     BoltzmannMachine,
+    BoltzmannSampler,
     bm_energy,
     bm_exact_distribution,
     bm_exact_gradient,
@@ -322,3 +324,62 @@ def test_errors():
         bm_exact_log_marginal([[2, 0]], np.zeros((3, 3)), np.zeros(3))
     with pytest.raises(ValueError, match="only 3 units"):
         bm_exact_log_marginal(np.zeros((1, 4)), np.zeros((3, 3)), np.zeros(3))
+
+
+# ---------------------------------------------------------------- the model contract
+
+
+def test_from_parameters_gives_the_exact_marginal_and_round_trips(tmp_path):
+    rng = np.random.default_rng(11)
+    w, b = random_machine(rng, 5)
+    model = BoltzmannMachine.from_parameters(w, b, n_visible=3, beta=0.7)
+    assert model.n_hidden == 2 and model.n_features_in_ == 3 and model.n_iter_ == 0
+    v = np.array(list(itertools.product([0.0, 1.0], repeat=3)))
+    # ln p(v) by summing the exact joint distribution over the hidden units
+    states, p = bm_exact_distribution(w, b, 0.7)
+    marginal = p.reshape(8, 4).sum(axis=1)
+    np.testing.assert_allclose(model.score_samples(v), np.log(marginal), rtol=0, atol=1e-12)
+    assert model.score(v) == pytest.approx(np.log(marginal).mean(), abs=1e-12)
+    model.save(tmp_path / "bm.npz")
+    back = BoltzmannMachine.load(tmp_path / "bm.npz")
+    assert back.get_params() == model.get_params()
+    np.testing.assert_array_equal(back.score_samples(v), model.score_samples(v))
+    np.testing.assert_array_equal(back.sample(7, n_sweeps=3, seed=1), model.sample(7, n_sweeps=3, seed=1))
+    with pytest.raises(ValueError, match="symmetric"):
+        BoltzmannMachine.from_parameters(np.triu(w), b)
+    with pytest.raises(ValueError, match=r"n_visible must be in \[1, 5\]"):
+        BoltzmannMachine.from_parameters(w, b, n_visible=6)
+
+
+def test_fitted_machine_saves_and_loads(tmp_path):
+    x = teacher_data(3, 4, 100)
+    for method in ("exact", "sampled"):
+        model = BoltzmannMachine(1, method=method, n_iter=20, seed=2).fit(x)
+        model.save(tmp_path / f"{method}.npz")
+        back = BoltzmannMachine.load(tmp_path / f"{method}.npz")
+        np.testing.assert_array_equal(back.weights_, model.weights_)
+        np.testing.assert_array_equal(back.score_samples(x), model.score_samples(x))
+        assert back.n_iter_ == 20 and hasattr(back, "log_likelihood_history_") == (method == "exact")
+
+
+def test_sampler_state_is_explicit_and_resumable():
+    rng = np.random.default_rng(12)
+    w, b = random_machine(rng, 6)
+    start = rng.integers(0, 2, size=(30, 6))
+    clamp = np.arange(6) < 2
+    sampler = BoltzmannSampler(w, b, beta=0.8, clamp=clamp)
+    state = sampler.init_state(5, start=start)
+    assert isinstance(state, BoltzmannChains) and state.states.shape == (30, 6)
+    assert sampler.sample(state, 2) is state
+    sampler.sample(state, 3)
+    assert state.sweeps == 5
+    # five sweeps in two calls are five sweeps in one (the stream lives in the state)
+    in_one = bm_gibbs_sample(start, w, b, beta=0.8, n_sweeps=5, clamp=clamp, seed=5)
+    np.testing.assert_array_equal(state.states, in_one)
+    # a random start of n_chains chains is the estimator's sample
+    model = BoltzmannMachine.from_parameters(w, b, n_visible=4, beta=0.8)
+    chains = model.sampler(n_chains=9).init_state(3)
+    model.sampler(n_chains=9).sample(chains, 4)
+    np.testing.assert_array_equal(chains.states, model.sample(9, n_sweeps=4, seed=3, return_hidden=True))
+    with pytest.raises(TypeError, match="BoltzmannChains"):
+        sampler.sample(start, 1)

@@ -19,7 +19,9 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from physml.ebm import (
+    HopfieldDynamics,
     HopfieldNetwork,
+    HopfieldState,
     corrupt_patterns,
     hebbian_weights,
     hopfield_capacity_sweep,
@@ -430,3 +432,62 @@ def test_errors():
         hopfield_capacity_sweep(10, [0.1, -0.2], 3)
     with pytest.raises(ValueError, match="seed"):
         hopfield_capacity_trials(10, 2, 3, seed=-1)
+
+
+# ---------------------------------------------------------------- the model contract
+
+
+def test_predict_save_load_and_no_score(tmp_path):
+    rng = np.random.default_rng(21)
+    xi = random_patterns(rng, 4, 60)
+    start = corrupt_patterns(xi, 0.1, seed=2)
+    net = HopfieldNetwork(mode="async", max_sweeps=40, seed=3).fit(xi)
+    np.testing.assert_array_equal(net.predict(start), net.run(start).states)
+    np.testing.assert_array_equal(net.predict(start), net.run(start, max_sweeps=40, seed=3).states)
+    np.testing.assert_array_equal(net.couplings_, xi.T @ xi - 4 * np.eye(60))
+    net.save(tmp_path / "net.npz")
+    back = HopfieldNetwork.load(tmp_path / "net.npz")
+    assert back.get_params() == net.get_params()
+    for name in ("couplings_", "weights_", "thresholds_", "patterns_"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(net, name))
+    np.testing.assert_array_equal(back.predict(start), net.predict(start))
+    assert not hasattr(net, "score")
+    with pytest.raises(ValueError, match="mode='parallel' is not accepted"):
+        HopfieldNetwork(mode="parallel").fit(xi)
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_network_from_couplings_runs_like_hopfield_run(mode):
+    rng = np.random.default_rng(22)
+    w = rng.normal(size=(12, 12))
+    w = w + w.T
+    np.fill_diagonal(w, 0.0)
+    theta = rng.normal(scale=0.1, size=12)
+    start = random_patterns(rng, 5, 12)
+    net = HopfieldNetwork.from_parameters(w, theta, mode=mode, seed=4)
+    assert net.n_patterns_ == 0 and net.overlaps(start).shape == (5, 0)
+    expected = hopfield_run(start, w, theta, mode=mode, seed=4)
+    run = net.run(start)
+    for field in ("states", "converged", "n_sweeps", "period"):
+        np.testing.assert_array_equal(getattr(run, field), getattr(expected, field), err_msg=field)
+    np.testing.assert_allclose(net.energy(start), hopfield_energy(start, w, theta))
+
+
+@pytest.mark.parametrize("mode", ["async", "sync"])
+def test_dynamics_state_is_explicit_and_resumable(mode):
+    rng = np.random.default_rng(23)
+    xi = random_patterns(rng, 20, 50)  # above capacity: many sweeps before a fixed point
+    start = corrupt_patterns(xi[:6], 0.3, seed=1)
+    net = HopfieldNetwork().fit(xi)
+    dynamics = net.dynamics(mode=mode)
+    state = dynamics.init_state(7, start=start)
+    assert isinstance(state, HopfieldState) and dynamics.sample(state, 1) is state
+    for _ in range(29):
+        dynamics.sample(state, 1)
+    once = net.run(start, mode=mode, max_sweeps=30, seed=7)
+    assert once.n_sweeps.max() > 2  # the pieces matter
+    np.testing.assert_array_equal(state.states, once.states)
+    np.testing.assert_array_equal(state.n_sweeps, once.n_sweeps)
+    np.testing.assert_array_equal(state.period, once.period)
+    with pytest.raises(ValueError, match="other dynamics"):
+        HopfieldDynamics(net.weights_, mode="sync" if mode == "async" else "async").sample(state, 1)

@@ -14,21 +14,24 @@ from scipy import integrate, special, stats
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from physml._core import torch_generator
+from physml._core import ModelFileError, derive_seed, torch_generator
 from physml.ebm import (
     RBM,
     CDSampler,
     EarlyStopping,
+    GibbsChains,
     ParallelTempering,
     PCDSampler,
     RBMModel,
     RBMTrainer,
+    TemperedChains,
     as_rbm_model,
     exact_log_partition,
     geometric_betas,
     log_likelihood,
     log_likelihood_gradient,
     make_sampler,
+    validation_metric,
 )
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -223,15 +226,15 @@ def test_parallel_tempering_replicas_sample_their_tempered_distributions():
     n_steps = 3 * max(steps_to_mix(model, b) for b in betas)
     sampler = ParallelTempering(k=1, n_chains=6000, betas=betas)
     g = torch_generator(3)
-    sampler.initialise(model, torch.bernoulli(torch.full((6000, 4), 0.5, dtype=torch.float64), generator=g))
-    for _ in range(n_steps):
-        sampler.sweep(model, g)
+    start = torch.bernoulli(torch.full((6000, 4), 0.5, dtype=torch.float64), generator=g)
+    state = sampler.init_state(model, start, g)
+    assert sampler.sample(state, n_steps, model=model) is state and state.steps == n_steps
     for i, beta in enumerate(betas):
-        samples = sampler.visible[i].numpy()
+        samples = state.visible[i].numpy()
         assert chi_square_pvalue(samples, exact_visible_distribution(model, beta)[1]) > 1e-4
-    acc = sampler.swap_acceptance()
+    acc = state.swap_acceptance()
     assert acc.shape == (2,) and np.all((acc > 0) & (acc < 1))
-    assert np.all(sampler.attempted > 0)
+    assert np.all(state.attempted > 0)
 
 
 def test_ladders():
@@ -528,12 +531,13 @@ def test_save_load_round_trip_without_pickle(tmp_path, binary_data):
         assert all(name.endswith(".npy") for name in z.namelist())
     with np.load(path, allow_pickle=False) as z:
         assert all(z[k].dtype != object for k in z.files)
-        assert json.loads(str(z["meta"]))["format"] == "physml.ebm.RBM/1"
+        header = json.loads(str(z["meta"]))
+        assert (header["format"], header["format_version"]) == ("physml.ebm.RBM", 2)
     loaded.partial_fit(binary_data + 0.1)  # training can continue
     # a file with a pickled object array is refused
     evil = tmp_path / "evil.npz"
     np.savez(evil, meta=np.array([{"x": 1}], dtype=object), weights=np.zeros((2, 2)))
-    with pytest.raises(ValueError, match="allow_pickle"):
+    with pytest.raises(ValueError, match="pickled object array"):
         RBM.load(evil)
 
 
@@ -551,13 +555,13 @@ def test_bad_input_is_rejected_with_clear_messages(binary_data):
     rbm = RBM(4, n_iter=1).fit(binary_data)
     with pytest.raises(ValueError, match="X has 11 features, but the RBM has 12 visible units"):
         rbm.transform(binary_data[:, :11])
-    with pytest.raises(ValueError, match="method must be one of 'cd', 'pcd', 'pt'"):
+    with pytest.raises(ValueError, match="RBM: method='gibbs' is not accepted; accepted: one of 'cd', 'pcd'"):
         RBM(4, method="gibbs").fit(binary_data)
-    with pytest.raises(ValueError, match="visible must be one of"):
+    with pytest.raises(ValueError, match="visible='poisson' is not accepted; accepted: one of"):
         RBM(4, visible="poisson").fit(binary_data)
-    with pytest.raises(ValueError, match=r"n_components must be in \[1, inf\)"):
+    with pytest.raises(ValueError, match=r"n_components=0 is not accepted; accepted: an int in \[1, inf\)"):
         RBM(0).fit(binary_data)
-    with pytest.raises(ValueError, match="dtype must be one of"):
+    with pytest.raises(ValueError, match="dtype='float16' is not accepted; accepted: 'float32' or 'float64'"):
         RBM(4, dtype="float16").fit(binary_data)
     with pytest.raises(ValueError, match="device"):
         RBM(4, device="tpu").fit(binary_data)
@@ -597,7 +601,7 @@ def test_bfloat16_training_matches_full_precision_statistically():
     assert np.all(half > -9 * math.log(2) + 2.0)  # it learns (uniform is -6.24 nats, perfect -2.64)
     se = math.sqrt(full.var(ddof=1) / 3 + half.var(ddof=1) / 3)
     assert abs(full.mean() - half.mean()) < 4 * se + 0.05
-    with pytest.raises(ValueError, match="train_precision must be one of 'full', 'bfloat16'"):
+    with pytest.raises(ValueError, match="train_precision='half' is not accepted; accepted: one of 'full'"):
         RBM(4, train_precision="half").fit(data)
 
 
@@ -614,3 +618,152 @@ def test_matmul_weights_follow_in_place_updates():
     assert x.dtype == model.dtype
     model.matmul_dtype = None
     torch.testing.assert_close(x, model.hidden_input(v), rtol=2e-2, atol=2e-2)
+
+
+# -- the model contract: given parameters, sub-seeds, old files, explicit chain states ------------
+
+
+def exact_log_probabilities(model):
+    """log p(v) of every visible state of a Bernoulli RBM by enumerating every (v, h)."""
+    v, h = all_states(model.n_visible), all_states(model.n_hidden)
+    log_w = np.logaddexp.reduce(-energy_np(model, v[:, None, :], h[None, :, :]), axis=1)
+    return v, log_w - np.logaddexp.reduce(log_w)
+
+
+def test_from_parameters_scores_a_tiny_rbm_exactly():
+    model = random_model(3, 2, seed=12, scale=1.5)
+    w, b, c = (t.numpy() for t in (model.weights, model.visible_bias, model.hidden_bias))
+    rbm = RBM.from_parameters(w, b, c, dtype="float64")
+    v, exact = exact_log_probabilities(model)
+    np.testing.assert_allclose(rbm.score_samples(v), exact, rtol=0, atol=1e-12)
+    log_z, err = rbm.log_partition()
+    assert err == 0.0 and rbm.log_z_method_ == "exact"
+    every_state = -energy_np(model, v[:, None], all_states(2)[None]).ravel()
+    assert log_z == pytest.approx(np.logaddexp.reduce(every_state), abs=1e-12)
+    np.testing.assert_array_equal(rbm.components_, w)
+    assert rbm.n_features_in_ == 3 and rbm.n_iter_ == 0 and rbm.n_components == 2
+    # the float32 default keeps the float32 values of the parameters
+    assert RBM.from_parameters(w, b, c).components_.dtype == np.float32
+    with pytest.raises(ValueError, match=r"shapes \(3,\) and \(2,\)"):
+        RBM.from_parameters(w, c, b)
+    with pytest.raises(ValueError, match="non-finite"):
+        RBM.from_parameters(w * np.nan, b, c)
+
+
+def test_from_parameters_of_a_gaussian_rbm_integrates_to_its_density():
+    model = random_model(1, 2, seed=13, scale=0.8, visible="gaussian")
+    sigma = np.exp(model.log_sigma.numpy())
+    rbm = RBM.from_parameters(model.weights.numpy(), model.visible_bias.numpy(), model.hidden_bias.numpy(),
+                              visible="gaussian", sigma=sigma, dtype="float64")
+    np.testing.assert_array_equal(rbm.sigma_, sigma)
+    h = all_states(2)
+
+    def weight(x):
+        return np.exp(np.logaddexp.reduce(-energy_np(model, np.array([x]), h)))
+
+    z, _ = integrate.quad(weight, -30, 30, epsabs=0, epsrel=1e-12, limit=400)
+    x = np.array([[-1.2], [0.3], [2.0]])
+    expected = [math.log(weight(xi[0]) / z) for xi in x]
+    np.testing.assert_allclose(rbm.score_samples(x), expected, rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match=r"sigma must be a float or have shape \(1,\)"):
+        RBM.from_parameters(model.weights.numpy(), model.visible_bias.numpy(), model.hidden_bias.numpy(),
+                            visible="gaussian", sigma=[1.0, 2.0])
+
+
+def _close(a, b, err_msg=""):
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=err_msg)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_an_rbm_from_a_fitted_ones_parameters_behaves_identically(tmp_path, binary_data, visible):
+    x = binary_data if visible == "bernoulli" else binary_data + 0.1
+    extra = {"learn_sigma": True, "learning_rate": 0.01} if visible == "gaussian" else {}
+    fitted = RBM(5, visible=visible, n_iter=2, batch_size=10, seed=4, **extra).fit(x)
+    sigma = fitted.sigma_ if visible == "gaussian" else 1.0
+    given = RBM.from_parameters(fitted.components_, fitted.intercept_visible_, fitted.intercept_hidden_,
+                                visible=visible, sigma=sigma)
+    # identical for Bernoulli units; Gaussian ones store log σ, and log(exp(log σ)) may differ from
+    # log σ in the last float32 bit
+    same = np.testing.assert_array_equal if visible == "bernoulli" else _close
+    for method in ("score_samples", "transform", "free_energy"):
+        same(getattr(given, method)(x), getattr(fitted, method)(x), err_msg=method)
+    same(given.log_partition(), fitted.log_partition())
+    same(given.sample(6, n_steps=4, seed=3), fitted.sample(6, n_steps=4, seed=3))
+    same(given.gibbs(x[:3], seed=1), fitted.gibbs(x[:3], seed=1))
+    given.save(tmp_path / "given.npz")
+    back = RBM.load(tmp_path / "given.npz")
+    np.testing.assert_array_equal(back.score_samples(x), given.score_samples(x))
+    back.partial_fit(x)  # and it trains on from there
+    assert back.n_iter_ == 1 and not np.array_equal(back.components_, fitted.components_)
+
+
+def test_sub_seeds_come_from_the_seed_sequence(binary_data):
+    seed = 7
+    rbm = RBM(4, n_iter=2, batch_size=10, n_chains=10, seed=seed, dtype="float64").fit(binary_data)
+    p = np.clip(binary_data.mean(axis=0, dtype=np.float64), 1e-3, 1 - 1e-3)
+    model = RBMModel.initialise(12, 4, visible_bias=np.log(p) - np.log1p(-p), seed=seed, dtype="float64")
+    trainer = RBMTrainer(model, PCDSampler(1, 10), learning_rate=0.1, batch_size=10,
+                         generator=torch_generator(derive_seed(seed, "rbm-training")))
+    trainer.run(model.as_tensor(binary_data), 2)
+    np.testing.assert_array_equal(rbm.components_, model.weights.numpy())
+    # the chains are the trainer's explicit state, not the sampler's
+    assert isinstance(rbm.trainer_.chains, GibbsChains) and rbm.trainer_.chains.visible.shape == (10, 12)
+    assert set(vars(rbm.trainer_.sampler)) == {"k", "n_chains"}
+    # the early-stopping split is drawn from its own derived seed
+    stopped = RBM(4, n_iter=1, early_stopping=True, validation_fraction=0.25, seed=seed, dtype="float64")
+    stopped.fit(binary_data)
+    order = np.random.default_rng(derive_seed(seed, "rbm-validation")).permutation(60)
+    valid = stopped.model_.as_tensor(binary_data[order[:15]])
+    assert stopped.validation_scores_ == [validation_metric(stopped.model_, valid)]
+
+
+def test_parallel_tempering_state_lives_in_the_trainer(binary_data):
+    rbm = RBM(4, method="pt", n_temperatures=3, n_chains=8, n_iter=2, batch_size=20, seed=0).fit(binary_data)
+    chains = rbm.trainer_.chains
+    assert isinstance(chains, TemperedChains) and chains.visible.shape == (3, 8, 12)
+    # 2 epochs of 3 batches: 6 transitions, each proposing swaps of 8 replicas in one of the 2 pairs
+    assert chains.steps == 6 and chains.attempted.tolist() == [24, 24]
+    np.testing.assert_array_equal(rbm.swap_acceptance_, chains.swap_acceptance())
+
+
+def _old_file(path, rbm, **fitted):
+    """The file physml 0.1's RBM.save wrote: one JSON string with the format "physml.ebm.RBM/1",
+    the parameters and the fitted scalars side by side, and the parameter arrays."""
+    meta = {"format": "physml.ebm.RBM/1", "params": rbm.get_params(), "n_features_in_": rbm.n_features_in_,
+            "n_iter_": rbm.n_iter_, "validation_scores_": list(rbm.validation_scores_), **fitted}
+    arrays = {k: v.detach().cpu().numpy() for k, v in rbm.model_.parameters().items()}
+    np.savez(path, meta=np.array(json.dumps(meta)), **arrays)
+
+
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_files_of_the_first_format_still_load(tmp_path, binary_data, visible):
+    x = binary_data if visible == "bernoulli" else binary_data + 0.1
+    sigma = [0.5] * 12 if visible == "gaussian" else 1.0
+    rbm = RBM(5, visible=visible, sigma=sigma, n_iter=2, batch_size=10, learning_rate=0.01, seed=2).fit(x)
+    log_z, _ = rbm.log_partition()
+    path = tmp_path / "old.npz"
+    _old_file(path, rbm, log_z_=log_z, log_z_stderr_=0.0, log_z_method_="exact")
+    old = RBM.load(path)
+    assert old.get_params() == rbm.get_params() and old.n_iter_ == 2 and old.log_z_ == log_z
+    for method in ("score_samples", "transform"):
+        np.testing.assert_array_equal(getattr(old, method)(x), getattr(rbm, method)(x), err_msg=method)
+    # saved again, it is a file of the current format (version 2)
+    old.save(tmp_path / "new.npz")
+    with np.load(tmp_path / "new.npz") as z:
+        assert json.loads(str(z["meta"]))["format_version"] == 2
+    np.testing.assert_array_equal(RBM.load(tmp_path / "new.npz").score_samples(x), rbm.score_samples(x))
+    old.partial_fit(x)
+    assert old.n_iter_ == 3
+
+
+def test_a_newer_format_or_another_models_file_is_refused(tmp_path, binary_data):
+    rbm = RBM(3, n_iter=1, seed=0).fit(binary_data)
+    rbm.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    header = json.loads(str(arrays.pop("meta")))
+    np.savez(tmp_path / "v3.npz", meta=np.array(json.dumps({**header, "format_version": 3})), **arrays)
+    with pytest.raises(ModelFileError, match=r"format version 3; .* reads versions 1, 2; upgrade physml"):
+        RBM.load(tmp_path / "v3.npz")
+    with pytest.raises(ValueError, match="numpy Generator"):
+        RBM(3, n_iter=1, seed=np.random.default_rng(0)).fit(binary_data).save(tmp_path / "g.npz")

@@ -206,7 +206,7 @@ def _train(args: argparse.Namespace) -> int:
         device=args.device,
     )
     try:
-        rbm._check_params()
+        rbm._validate_params()  # the model's declared constraints (e.g. a GPU torch cannot see)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"rbm train: {exc}") from None
     print(

@@ -8,6 +8,9 @@
   :func:`finite_size_extrapolation`).
 * Hopfield networks (Hebbian storage, retrieval dynamics, capacity sweeps).
 * Fully visible Boltzmann machines with exact enumeration for small systems.
+* Samplers of one shape: ``state = sampler.init_state(...)`` (a small dataclass holding the
+  chains and their random stream) and ``sampler.sample(state, n_steps, ...)``, which advances
+  the state in place and returns it; a sampler never holds the state of its chains.
 * Restricted Boltzmann machines trained by CD-k, PCD-k or parallel tempering
   (:class:`RBM`, :class:`RBMTrainer`), their partition functions (exact, AIS) and
   likelihoods, and deep belief networks stacked from them (:class:`DBN`). Their modules
@@ -63,8 +66,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "_hopfield": (
         "HopfieldCapacity",
         "HopfieldCapacitySweep",
+        "HopfieldDynamics",
         "HopfieldNetwork",
         "HopfieldRun",
+        "HopfieldState",
         "corrupt_patterns",
         "hebbian_weights",
         "hopfield_capacity_sweep",
@@ -75,7 +80,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     "_boltzmann": (
         "BM_EXACT_MAX_UNITS",
+        "BoltzmannChains",
         "BoltzmannMachine",
+        "BoltzmannSampler",
         "bm_energy",
         "bm_exact_distribution",
         "bm_exact_gradient",
@@ -87,7 +94,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     # the RBM modules, bottom up: each imports only those above it in this table
     "_rbm_model": ("RBMModel", "as_rbm_model", "check_visible_data"),
-    "_rbm_samplers": ("CDSampler", "PCDSampler", "ParallelTempering", "geometric_betas", "make_sampler"),
+    "_rbm_samplers": (
+        "CDSampler",
+        "GibbsChains",
+        "PCDSampler",
+        "ParallelTempering",
+        "TemperedChains",
+        "geometric_betas",
+        "make_sampler",
+    ),
     "_partition": (
         "EXACT_MAX_UNITS",
         "ais_betas",

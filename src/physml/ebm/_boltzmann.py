@@ -22,7 +22,9 @@ ordered with unit 0 as the most significant bit: index ``k`` has ``s_i = (k >> (
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -30,11 +32,22 @@ from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from physml._core import as_generator, check_array, check_choice, check_int, check_real, check_seed
+from physml._core import (
+    Interval,
+    ModelMixin,
+    Options,
+    as_generator,
+    check_array,
+    check_choice,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "BM_EXACT_MAX_UNITS",
+    "BoltzmannChains",
     "BoltzmannMachine",
+    "BoltzmannSampler",
     "bm_energy",
     "bm_exact_distribution",
     "bm_exact_gradient",
@@ -376,6 +389,96 @@ def _clamp_mask(clamp: Any, n: int) -> np.ndarray:
     return mask
 
 
+@dataclass
+class BoltzmannChains:
+    """Chains of a :class:`BoltzmannSampler`, advanced in place by its ``sample``.
+
+    Attributes
+    ----------
+    states : ndarray of shape (n_chains, n)
+        The units of every chain (float64, entries 0/1).
+    rng : numpy.random.Generator
+        The chains' random stream.
+    sweeps : int
+        Sweeps done so far.
+    """
+
+    states: np.ndarray
+    rng: np.random.Generator
+    sweeps: int = 0
+
+
+class BoltzmannSampler:
+    """Heat-bath Gibbs sampler of a Boltzmann machine, many chains at once.
+
+    Each sweep visits the unclamped units in the order ``0, 1, ..., n−1`` and sets unit ``i``
+    on with probability ``σ(−β ΔE_i) = σ(β (Σ_j W_ij s_j + b_i))`` (Walsh talk, Boltzmann-machine
+    slide; Geman & Geman 1984). The Boltzmann distribution ``exp(−βE)/Z`` (or, with units
+    clamped, the conditional distribution of the free units) is stationary. The sampler holds
+    the machine and its settings; the chains and their random stream live in the
+    :class:`BoltzmannChains` state from :meth:`init_state`.
+
+    Parameters
+    ----------
+    weights : array_like of shape (n, n)
+        Symmetric, zero diagonal.
+    biases : array_like of shape (n,)
+    beta : float > 0
+        Inverse temperature.
+    clamp : array_like of bool, shape (n,), optional
+        Units held at their initial values (e.g. the visibles, for the data term of learning).
+    n_chains : int
+        Chains of a random start (a given start array sets its own number).
+    """
+
+    def __init__(self, weights: ArrayLike, biases: ArrayLike, *, beta: float = 1.0,
+                 clamp: ArrayLike | None = None, n_chains: int = 1) -> None:
+        self.weights, self.biases = _check_params(weights, biases)
+        self.beta = _check_beta(beta)
+        self.clamp = _clamp_mask(clamp, self.weights.shape[0])
+        self.n_chains = check_int(n_chains, "n_chains", low=1)
+
+    @property
+    def n_units(self) -> int:
+        return int(self.weights.shape[0])
+
+    def __repr__(self) -> str:
+        return f"BoltzmannSampler(n_units={self.n_units}, beta={self.beta:g}, n_chains={self.n_chains})"
+
+    def init_state(self, seed: Seed = 0, *, start: Any = "random") -> BoltzmannChains:
+        """Fresh chains.
+
+        Parameters
+        ----------
+        seed : int or numpy.random.Generator
+            The chains' random stream (a Generator is used as it is, shared).
+        start : "random" or array_like of shape (n,) or (n_chains, n)
+            Uniformly random 0/1 units for ``n_chains`` chains, or given 0/1 states (copied;
+            a single state is one chain).
+        """
+        rng = as_generator(seed)
+        if isinstance(start, str):
+            check_choice(start, "start", ("random",))
+            states = rng.integers(0, 2, size=(self.n_chains, self.n_units)).astype(np.float64)
+        else:
+            states = np.atleast_2d(_check_binary(start, "start", ndim=(1, 2), n_units=self.n_units)).copy()
+        return BoltzmannChains(states, rng)
+
+    def sample(self, state: BoltzmannChains, n_steps: int = 1) -> BoltzmannChains:
+        """Advance every chain by ``n_steps`` sweeps (``n_steps · n_free`` single-site updates
+        per chain), in place; returns ``state``."""
+        if not isinstance(state, BoltzmannChains):
+            raise TypeError(f"state must be the BoltzmannChains of init_state, got {type(state).__name__}")
+        if state.states.ndim != 2 or state.states.shape[1] != self.n_units:
+            raise ValueError(f"state has units of shape {state.states.shape}; this sampler needs "
+                             f"(n_chains, {self.n_units})")
+        n_steps = check_int(n_steps, "n_steps", low=0)
+        _gibbs(state.states, self.weights, self.biases, self.beta, n_steps, np.flatnonzero(~self.clamp),
+               state.rng)
+        state.sweeps += n_steps
+        return state
+
+
 def bm_gibbs_sample(
     states: ArrayLike,
     weights: ArrayLike,
@@ -388,10 +491,8 @@ def bm_gibbs_sample(
 ) -> np.ndarray:
     """Gibbs sampling by sequential single-site heat-bath updates, many chains at once.
 
-    Each sweep visits the unclamped units in the order ``0, 1, ..., n−1`` and sets unit ``i`` on
-    with probability ``σ(−β ΔE_i) = σ(β (Σ_j W_ij s_j + b_i))`` (Walsh talk, Boltzmann-machine
-    slide; Geman & Geman 1984). The Boltzmann distribution ``exp(−βE)/Z`` (or, with units
-    clamped, the conditional distribution of the free units) is stationary.
+    One call of :class:`BoltzmannSampler`: ``init_state(seed, start=states)`` then
+    ``sample(state, n_sweeps)``.
 
     Parameters
     ----------
@@ -412,22 +513,22 @@ def bm_gibbs_sample(
     -------
     ndarray of the shape of ``states`` (float64, entries 0/1)
     """
-    w, b = _check_params(weights, biases)
-    beta = _check_beta(beta)
+    sampler = BoltzmannSampler(weights, biases, beta=beta, clamp=clamp)
     n_sweeps = check_int(n_sweeps, "n_sweeps", low=0)
-    s = _check_binary(states, "states", ndim=(1, 2), n_units=w.shape[0])
-    free = np.flatnonzero(~_clamp_mask(clamp, w.shape[0]))
-    rng = as_generator(seed)
-    out = np.atleast_2d(s).copy()
-    _gibbs(out, w, b, beta, n_sweeps, free, rng)
-    return out.reshape(s.shape)
+    shape = _check_binary(states, "states", ndim=(1, 2), n_units=sampler.n_units).shape
+    state = sampler.sample(sampler.init_state(seed, start=states), n_sweeps)
+    return state.states.reshape(shape)
 
 
 # --------------------------------------------------------------------------- estimator
 
 
-class BoltzmannMachine(BaseEstimator):
+class BoltzmannMachine(ModelMixin, BaseEstimator):
     """Fully connected Boltzmann machine with visible and hidden 0/1 units.
+
+    A physml model (docs/architecture.md, "One model contract"): parameters checked in ``fit``
+    against ``_parameter_constraints``, ``save``/``load`` through the one model-file format,
+    and :meth:`from_parameters` for couplings and biases given from elsewhere.
 
     Energy ``E(s) = −1/2 sᵀ W s − bᵀ s`` over ``s = (v, h)`` (visible units first), Boltzmann
     distribution ``exp(−βE)/Z``, heat-bath Gibbs updates ``p(i on) = σ(−βΔE_i)`` — the
@@ -492,6 +593,22 @@ class BoltzmannMachine(BaseEstimator):
         and after the last one.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "n_hidden": [Interval(int, 0, None)],
+        "beta": [Interval(float, 0, None, closed="neither")],
+        "method": [Options("exact", "sampled")],
+        "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "n_iter": [Interval(int, 0, None)],
+        "n_chains": [Interval(int, 1, None)],
+        "n_sweeps": [Interval(int, 1, None)],
+        "batch_size": [None, Interval(int, 1, None)],
+        "average": ["boolean"],
+        "init_scale": [Interval(float, 0, None)],
+        "tol": [Interval(float, 0, None)],
+        "seed": ["seed"],
+    }
+    _data_kind: ClassVar[str] = "binary"
+
     def __init__(
         self,
         n_hidden: int = 0,
@@ -525,14 +642,11 @@ class BoltzmannMachine(BaseEstimator):
 
     def fit(self, X: ArrayLike, y: None = None) -> BoltzmannMachine:
         """Learn ``W`` and ``b`` from 0/1 data ``X`` of shape (n_samples, n_visible)."""
-        n_hidden = check_int(self.n_hidden, "n_hidden", low=0)
-        beta = _check_beta(self.beta)
-        method = check_choice(self.method, "method", ("exact", "sampled"))
-        lr = check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        n_iter = check_int(self.n_iter, "n_iter", low=0)
-        init_scale = check_real(self.init_scale, "init_scale", low=0.0)
-        tol = check_real(self.tol, "tol", low=0.0)
-        rng = as_generator(check_seed(self.seed))
+        self._validate_params()
+        n_hidden, beta, method = int(self.n_hidden), float(self.beta), self.method
+        lr, n_iter = float(self.learning_rate), int(self.n_iter)
+        init_scale, tol = float(self.init_scale), float(self.tol)
+        rng = as_generator(self.seed)
         x = _check_binary(X, "X", ndim=2, what="visible units")
         if x.shape[0] < 1 or x.shape[1] < 1:
             raise ValueError(f"X needs at least one sample and one visible unit, got shape {x.shape}")
@@ -573,8 +687,7 @@ class BoltzmannMachine(BaseEstimator):
         return w, b, np.asarray(history), done
 
     def _fit_sampled(self, x, w, b, beta, lr, n_iter, n_hidden, rng):
-        n_chains = check_int(self.n_chains, "n_chains", low=1)
-        n_sweeps = check_int(self.n_sweeps, "n_sweeps", low=1)
+        n_chains, n_sweeps = int(self.n_chains), int(self.n_sweeps)
         m, nv = x.shape
         batch = m if self.batch_size is None else check_int(self.batch_size, "batch_size", low=1, high=m)
         n = nv + n_hidden
@@ -617,6 +730,51 @@ class BoltzmannMachine(BaseEstimator):
             w, b = sum_w / n_avg, sum_b / n_avg
         return w, b, n_iter
 
+    @classmethod
+    def from_parameters(
+        cls, weights: ArrayLike, biases: ArrayLike, *, n_visible: int | None = None, **params: Any
+    ) -> BoltzmannMachine:
+        """A machine with given couplings and biases, ready for everything a fitted one does
+        (``score_samples``, ``sample``, ``energy``, ``log_partition``, ``save``/``load``).
+
+        Parameters
+        ----------
+        weights : array_like of shape (n, n)
+            Couplings ``W``: symmetric, zero diagonal.
+        biases : array_like of shape (n,)
+        n_visible : int, optional
+            The first ``n_visible`` units are visible, the rest hidden (``n_hidden`` is set to
+            ``n − n_visible``); all units are visible by default.
+        **params
+            Other constructor arguments (``beta``, ``seed``, ...).
+
+        Returns
+        -------
+        BoltzmannMachine
+            Fitted, with ``n_iter_ = 0``.
+        """
+        w, b = _check_params(weights, biases)
+        n = w.shape[0]
+        nv = n if n_visible is None else check_int(n_visible, "n_visible", low=1, high=n)
+        est = cls(n - nv, **params)
+        est._validate_params()
+        est.weights_, est.biases_, est.n_features_in_, est.n_iter_ = w, b, nv, 0
+        return est
+
+    # -- files
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        arrays = {"weights": self.weights_, "biases": self.biases_}
+        if hasattr(self, "log_likelihood_history_"):
+            arrays["log_likelihood_history"] = self.log_likelihood_history_
+        return {"n_features_in_": int(self.n_features_in_), "n_iter_": int(self.n_iter_)}, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self.weights_, self.biases_ = np.array(arrays["weights"]), np.array(arrays["biases"])
+        if "log_likelihood_history" in arrays:
+            self.log_likelihood_history_ = np.array(arrays["log_likelihood_history"])
+        self.n_features_in_, self.n_iter_ = int(meta["n_features_in_"]), int(meta["n_iter_"])
+
     # -- using a fitted machine
 
     def _n_units(self) -> int:
@@ -645,10 +803,17 @@ class BoltzmannMachine(BaseEstimator):
         n = self._n_units()
         n_samples = check_int(n_samples, "n_samples", low=1)
         n_sweeps = check_int(n_sweeps, "n_sweeps", low=0)
+        # the chains of self.sampler(n_chains=n_samples).init_state(seed), run on the fitted
+        # couplings as they are (the sampler would first symmetrise them to the last bit)
         rng = as_generator(seed)
         s = rng.integers(0, 2, size=(n_samples, n)).astype(np.float64)
         _gibbs(s, self.weights_, self.biases_, _check_beta(self.beta), n_sweeps, np.arange(n), rng)
         return s if return_hidden else s[:, : self.n_features_in_]
+
+    def sampler(self, *, clamp: ArrayLike | None = None, n_chains: int = 1) -> BoltzmannSampler:
+        """The :class:`BoltzmannSampler` of the fitted machine at its ``beta``."""
+        self._n_units()
+        return BoltzmannSampler(self.weights_, self.biases_, beta=self.beta, clamp=clamp, n_chains=n_chains)
 
     def log_partition(self) -> float:
         """Exact ``ln Z_β`` (enumeration; ``n ≤ 20``)."""
@@ -660,7 +825,3 @@ class BoltzmannMachine(BaseEstimator):
         self._n_units()
         x = _check_binary(X, "X", ndim=2, n_units=self.n_features_in_, what="visible units")
         return bm_exact_log_marginal(x, self.weights_, self.biases_, self.beta)
-
-    def score(self, X: ArrayLike, y: None = None) -> float:
-        """Exact mean log-likelihood of ``X`` in nats per sample."""
-        return float(np.mean(self.score_samples(X)))

@@ -10,23 +10,33 @@ No up-down fine-tuning is done.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
-from physml._core import check_choice, check_int, check_seed, derive_seed, torch_generator
-from physml.ebm._rbm import RBM
-from physml.ebm._rbm_model import _seed_int, bernoulli, check_visible_data
+from physml._core import ModelMixin, Options, Predicate, check_int, derive_seed, torch_generator
+from physml.ebm._rbm import RBM, TRAINING_CONSTRAINTS
+from physml.ebm._rbm_model import _VISIBLE, _resolve_dtype, _seed_int, bernoulli, check_visible_data
 
 __all__ = ["DBN"]
 
 
-class DBN(TransformerMixin, BaseEstimator):
+def _layer_widths(value: Any) -> bool:
+    return (isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0
+            and all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in value))
+
+
+class DBN(ModelMixin, TransformerMixin, BaseEstimator):
     """Deep belief network: a stack of RBMs trained greedily, layer by layer.
+
+    A physml model (docs/architecture.md, "One model contract"): parameters checked in ``fit``,
+    ``save``/``load`` through the one model-file format (every layer's parameters). It has
+    no ``score``: the likelihood of a DBN is intractable (use the layers' own scores).
 
     Parameters
     ----------
@@ -52,6 +62,15 @@ class DBN(TransformerMixin, BaseEstimator):
         The fitted layers, bottom first.
     n_features_in_ : int
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TRAINING_CONSTRAINTS,
+        "layers": [Predicate(_layer_widths, "a non-empty sequence of positive ints")],
+        "visible": [Options(*_VISIBLE)],
+        "propagate": [Options("mean", "sample")],
+        "rbm_params": [None, dict],
+    }
+    _data_kind: ClassVar[str] = "binary"
 
     def __init__(
         self,
@@ -103,27 +122,16 @@ class DBN(TransformerMixin, BaseEstimator):
         params.update(extra)
         return RBM(**params)
 
-    def _check_params(self) -> list[int]:
-        layers = list(self.layers) if isinstance(self.layers, Sequence) else None
-        if not layers:
-            raise ValueError(f"layers must be a non-empty sequence of positive ints, got {self.layers!r}")
-        for i, n in enumerate(layers):
-            check_int(n, f"layers[{i}]", low=1)
-        check_choice(self.propagate, "propagate", ("mean", "sample"))
-        check_seed(self.seed)
-        if self.rbm_params is not None and not isinstance(self.rbm_params, dict):
-            raise TypeError(f"rbm_params must be a dict or None, got {type(self.rbm_params).__name__}")
-        return [int(n) for n in layers]
-
     def fit(self, X: Any, y: Any = None) -> DBN:
         """Train the layers greedily on ``X`` (n_samples, n_features), bottom first."""
-        layers = self._check_params()
+        self._validate_params()
+        layers = [int(n) for n in self.layers]
         self.rbms_: list[RBM] = []
         data: Any = X
         g = None
         for i, n_hidden in enumerate(layers):
             rbm = self._layer_rbm(i, n_hidden)
-            rbm._check_params()
+            rbm._validate_params()
             if i == 0:
                 arr = check_visible_data(data, rbm.visible, "X")
                 self.n_features_in_ = arr.shape[1]
@@ -151,11 +159,46 @@ class DBN(TransformerMixin, BaseEstimator):
             raise NotFittedError("This DBN instance is not fitted yet; call 'fit' first")
         return rbms
 
+    def __sklearn_is_fitted__(self) -> bool:
+        return bool(self.__dict__.get("rbms_"))
+
+    # -- persistence --------------------------------------------------------------------------
+    def _params_for_file(self) -> dict[str, Any]:
+        params = super()._params_for_file()
+        if not isinstance(params["dtype"], str):
+            params["dtype"] = str(_resolve_dtype(params["dtype"])).removeprefix("torch.")
+        if params["device"] is not None:
+            params["device"] = str(params["device"])
+        return params
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Every layer's RBM state (its arrays prefixed ``layer<i>_``)."""
+        layers, arrays = [], {}
+        for i, rbm in enumerate(self._fitted()):
+            meta, layer_arrays = rbm._get_state()
+            layers.append({"params": rbm._params_for_file(), "state": meta})
+            arrays.update({f"layer{i}_{k}": v for k, v in layer_arrays.items()})
+        meta = {"n_features_in_": int(self.n_features_in_), "layers": layers,
+                "layers_type": type(self.layers).__name__}
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        if meta.get("layers_type") == "tuple":
+            self.layers = tuple(self.layers)
+        self.rbms_ = []
+        for i, layer in enumerate(meta["layers"]):
+            prefix = f"layer{i}_"
+            rbm = RBM(**{**layer["params"], "device": self.device})
+            own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            rbm._set_state(layer["state"], own, 2)
+            self.rbms_.append(rbm)
+        self.n_features_in_ = int(meta["n_features_in_"])
+
     def transform(self, X: Any) -> np.ndarray:
         """Top-layer probabilities from a deterministic up pass p(h_l=1 | h_{l−1}),
         shape (n_samples, layers[-1])."""
         rbms = self._fitted()
-        x = check_visible_data(X, self.visible, "X", self.n_features_in_)
+        x = check_visible_data(X, rbms[0].visible, "X", self.n_features_in_)
         with torch.no_grad():
             t = rbms[0].model_.as_tensor(x)
             for rbm in rbms:

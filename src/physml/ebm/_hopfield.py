@@ -22,8 +22,9 @@ diagonal), so fields and ties are exact; the capacity measurement never forms ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -31,6 +32,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from physml._core import (
+    Interval,
+    ModelMixin,
+    Options,
     as_generator,
     check_array,
     check_choice,
@@ -43,8 +47,10 @@ from physml._core import (
 __all__ = [
     "HopfieldCapacity",
     "HopfieldCapacitySweep",
+    "HopfieldDynamics",
     "HopfieldNetwork",
     "HopfieldRun",
+    "HopfieldState",
     "corrupt_patterns",
     "hebbian_weights",
     "hopfield_capacity_sweep",
@@ -269,22 +275,125 @@ def _stable(s: np.ndarray, h: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return np.all(_rule(h, theta) == s, axis=-1)
 
 
-def _run_async(
-    s: np.ndarray,
-    w: np.ndarray,
-    theta: np.ndarray,
-    order: np.ndarray | None,
-    max_sweeps: int,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Asynchronous dynamics of a batch of states ``s`` (B, N) under shared couplings, in place.
+@dataclass
+class HopfieldState:
+    """States under :class:`HopfieldDynamics`, advanced in place by its ``sample``.
+
+    Attributes
+    ----------
+    states : ndarray of shape (B, N)
+        The spins of every chain (float64, ±1).
+    rng : numpy.random.Generator
+        The stream of the random visiting orders (asynchronous dynamics without ``order``).
+    converged : ndarray of bool, shape (B,)
+        Chains that reached a fixed point (or, synchronous, a 2-cycle); they no longer move.
+    n_sweeps : ndarray of int, shape (B,)
+        Sweeps done by each chain.
+    period : ndarray of int, shape (B,)
+        1 for a fixed point, 2 for a 2-cycle, 0 while running.
+    previous : ndarray of shape (B, N) or None
+        Synchronous dynamics: the states one step earlier (NaN before the first step), for
+        the 2-cycle test; None for asynchronous dynamics.
+    """
+
+    states: np.ndarray
+    rng: np.random.Generator
+    converged: np.ndarray
+    n_sweeps: np.ndarray
+    period: np.ndarray
+    previous: np.ndarray | None = None
+
+
+class HopfieldDynamics:
+    """Hopfield dynamics with the talk's update rule ``s_i ← +1 if Σ_j W_ij s_j ≥ θ_i else −1``,
+    as a sampler: the couplings and the update scheme here, the chains in a
+    :class:`HopfieldState` from :meth:`init_state`, advanced by :meth:`sample`.
+
+    Parameters
+    ----------
+    weights : array_like of shape (N, N)
+        Symmetric couplings with a non-negative diagonal.
+    thresholds : array_like of shape (N,) or scalar, optional
+        ``θ``; zero by default.
+    mode : {"async", "sync"}
+        ``"async"``: one unit at a time; each sweep visits the units in ``order``, or, if
+        ``order`` is None, in a fresh random permutation per sweep and per chain drawn from the
+        state's stream. The energy never increases; a chain stops at a fixed point.
+        ``"sync"``: all units at once; a chain stops at a fixed point or a 2-cycle.
+    order : array_like of int, optional
+        Unit indices visited in each asynchronous sweep (repeats allowed).
+    """
+
+    def __init__(self, weights: ArrayLike, thresholds: ArrayLike | None = None, *, mode: Mode = "async",
+                 order: ArrayLike | None = None) -> None:
+        w = _check_weights(weights)
+        self._setup(w, _check_thresholds(thresholds, w.shape[0]), mode, order)
+
+    @classmethod
+    def _checked(cls, w: np.ndarray, theta: np.ndarray, mode: Any, order: Any) -> HopfieldDynamics:
+        """The dynamics of couplings and thresholds that are already checked."""
+        dyn = cls.__new__(cls)
+        dyn._setup(w, theta, mode, order)
+        return dyn
+
+    def _setup(self, w: np.ndarray, theta: np.ndarray, mode: Any, order: Any) -> None:
+        self.mode = _check_mode(mode)
+        self.order = _check_order(order, w.shape[0])
+        if self.mode == "sync" and self.order is not None:
+            raise ValueError(
+                "order applies to mode='async' only; synchronous updates change all units at once"
+            )
+        self.weights = w
+        self.thresholds = theta
+
+    @property
+    def n_units(self) -> int:
+        return int(self.weights.shape[0])
+
+    def __repr__(self) -> str:
+        return f"HopfieldDynamics(n_units={self.n_units}, mode={self.mode!r})"
+
+    def init_state(self, seed: Seed = 0, *, start: ArrayLike) -> HopfieldState:
+        """Chains at the spins ``start`` (shape (N,) or (B, N), copied).
+
+        ``seed`` (int or numpy Generator) seeds the random visiting orders.
+        """
+        rng = as_generator(check_seed(seed))
+        s = np.atleast_2d(_check_spins(start, "start", ndim=(1, 2), n_units=self.n_units)).copy()
+        b = s.shape[0]
+        if self.mode == "async":
+            converged = _stable(s, s @ self.weights, self.thresholds)
+            return HopfieldState(s, rng, converged, np.zeros(b, dtype=np.int64), converged.astype(np.int64))
+        zeros = np.zeros(b, dtype=np.int64)
+        return HopfieldState(s, rng, np.zeros(b, dtype=bool), zeros, zeros.copy(), np.full_like(s, np.nan))
+
+    def sample(self, state: HopfieldState, n_steps: int = 1) -> HopfieldState:
+        """Up to ``n_steps`` more sweeps (async: passes through the units; sync: parallel
+        updates) of the chains that have not converged, in place; returns ``state``."""
+        if not isinstance(state, HopfieldState):
+            raise TypeError(f"state must be the HopfieldState of init_state, got {type(state).__name__}")
+        if state.states.ndim != 2 or state.states.shape[1] != self.n_units:
+            raise ValueError(f"state has spins of shape {state.states.shape}; these dynamics need "
+                             f"(B, {self.n_units})")
+        if (state.previous is None) != (self.mode == "async"):
+            raise ValueError(f"state was made for other dynamics than mode={self.mode!r}")
+        n_steps = check_int(n_steps, "n_steps", low=0)
+        if self.mode == "async":
+            _run_async(state, self.weights, self.thresholds, self.order, n_steps)
+        else:
+            _run_sync(state, self.weights, self.thresholds, n_steps)
+        return state
+
+
+def _run_async(state: HopfieldState, w: np.ndarray, theta: np.ndarray, order: np.ndarray | None,
+               max_sweeps: int) -> None:
+    """Asynchronous dynamics of the chains of ``state`` under shared couplings, in place.
 
     Fields are kept up to date incrementally (``h += 2 s_i' W[i]`` after a flip of unit ``i``) and
     recomputed from scratch at every sweep boundary, so rounding cannot accumulate.
     """
-    b, n = s.shape
-    n_sweeps = np.zeros(b, dtype=np.int64)
-    converged = _stable(s, s @ w, theta)
+    s, converged, n_sweeps, rng = state.states, state.converged, state.n_sweeps, state.rng
+    n = s.shape[1]
     active = np.flatnonzero(~converged)
     for _ in range(max_sweeps):
         if active.size == 0:
@@ -309,18 +418,13 @@ def _run_async(
         stable = _stable(sa, sa @ w, theta)
         converged[active[stable]] = True
         active = active[~stable]
-    return converged, n_sweeps, converged.astype(np.int64)
+    state.period[:] = converged
 
 
-def _run_sync(
-    s: np.ndarray, w: np.ndarray, theta: np.ndarray, max_sweeps: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _run_sync(state: HopfieldState, w: np.ndarray, theta: np.ndarray, max_sweeps: int) -> None:
     """Synchronous (parallel) dynamics with fixed-point and 2-cycle detection, in place."""
-    b, _ = s.shape
-    n_sweeps = np.zeros(b, dtype=np.int64)
-    period = np.zeros(b, dtype=np.int64)
-    prev = np.full_like(s, np.nan)  # s(t-1); NaN never equals a spin
-    active = np.arange(b)
+    s, n_sweeps, period, prev = state.states, state.n_sweeps, state.period, state.previous
+    active = np.flatnonzero(period == 0)
     for _ in range(max_sweeps):
         if active.size == 0:
             break
@@ -334,7 +438,7 @@ def _run_sync(
         period[active[fixed]] = 1
         period[active[two]] = 2
         active = active[~(fixed | two)]
-    return period > 0, n_sweeps, period
+    state.converged[:] = period > 0
 
 
 def _dynamics(
@@ -349,20 +453,14 @@ def _dynamics(
     mode = _check_mode(mode)
     max_sweeps = check_int(max_sweeps, "max_sweeps", low=1)
     seed = check_seed(seed)
-    order = _check_order(order, w.shape[0])
-    if mode == "sync" and order is not None:
-        raise ValueError("order applies to mode='async' only; synchronous updates change all units at once")
-    s = np.atleast_2d(states).copy()
-    if mode == "async":
-        converged, n_sweeps, period = _run_async(s, w, theta, order, max_sweeps, as_generator(seed))
-    else:
-        converged, n_sweeps, period = _run_sync(s, w, theta, max_sweeps)
+    dynamics = HopfieldDynamics._checked(w, theta, mode, order)
+    state = dynamics.sample(dynamics.init_state(seed, start=states), max_sweeps)
     batch = states.shape[:-1]
     return HopfieldRun(
-        states=s.reshape(states.shape),
-        converged=converged.reshape(batch),
-        n_sweeps=n_sweeps.reshape(batch),
-        period=period.reshape(batch),
+        states=state.states.reshape(states.shape),
+        converged=state.converged.reshape(batch),
+        n_sweeps=state.n_sweeps.reshape(batch),
+        period=state.period.reshape(batch),
     )
 
 
@@ -411,7 +509,7 @@ def hopfield_run(
     return _dynamics(s, w, theta, mode, order, max_sweeps, seed)
 
 
-class HopfieldNetwork(BaseEstimator):
+class HopfieldNetwork(ModelMixin, BaseEstimator):
     """Hopfield network storing ±1 patterns with the Hebb rule (Hopfield, PNAS 79, 2554 (1982)).
 
     Conventions of the Walsh talk's Hopfield slide: spins ±1, update rule
@@ -420,39 +518,103 @@ class HopfieldNetwork(BaseEstimator):
     The dynamics runs on the integer couplings ``N W`` against ``N θ``, so ties
     (``Σ_j W_ij s_j = θ_i``, resolved to ``+1``) are decided exactly.
 
+    A physml model (docs/architecture.md, "One model contract"): ``fit`` stores the patterns,
+    :meth:`predict` retrieves (runs the dynamics to a fixed point), ``save``/``load`` go
+    through the one model-file format, and :meth:`from_parameters` makes a network of given
+    couplings. It has no ``score``: a Hopfield network defines no likelihood.
+
     Parameters
     ----------
     thresholds : array_like of shape (N,) or float, optional
         ``θ``; zero by default.
+    mode : {"async", "sync"}
+        The dynamics of :meth:`predict` and the default of :meth:`run`.
+    max_sweeps : int
+        Sweep limit of :meth:`predict` and the default of :meth:`run`.
+    seed : int or numpy.random.Generator
+        Seeds the random visiting order of :meth:`predict` and is the default of :meth:`run`.
 
     Attributes
     ----------
     weights_ : ndarray of shape (N, N)
     thresholds_ : ndarray of shape (N,)
+    couplings_ : ndarray of shape (N, N)
+        The couplings the dynamics runs on: ``N W`` (exact integers) for stored patterns,
+        ``W`` for a network from :meth:`from_parameters`; ``coupling_scale_`` is the factor.
+    coupling_scale_ : float
+        ``N`` or 1 (the thresholds are scaled alike).
     patterns_ : ndarray of shape (P, N)
-        The stored patterns.
+        The stored patterns (none for a network from :meth:`from_parameters`).
     n_features_in_ : int
         ``N``.
     n_patterns_ : int
         ``P``; the load is ``α = P/N``.
     """
 
-    def __init__(self, thresholds: ArrayLike | float | None = None) -> None:
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "thresholds": [None, Interval(float, None, None), "array-like"],
+        "mode": [Options("async", "sync")],
+        "max_sweeps": [Interval(int, 1, None)],
+        "seed": ["seed"],
+    }
+    _data_kind: ClassVar[str] = "spins"
+
+    def __init__(self, thresholds: ArrayLike | float | None = None, *, mode: Mode = "async",
+                 max_sweeps: int = 100, seed: Seed = 0) -> None:
         self.thresholds = thresholds
+        self.mode = mode
+        self.max_sweeps = max_sweeps
+        self.seed = seed
 
     def fit(self, patterns: ArrayLike, y: None = None) -> HopfieldNetwork:
         """Store ``patterns`` (array of shape (P, N) or (N,), entries ±1)."""
+        self._validate_params()
         xi = np.atleast_2d(_check_spins(patterns, "patterns", ndim=(1, 2)))
         n = xi.shape[1]
         self.thresholds_ = _check_thresholds(self.thresholds, n)
         couplings = xi.T @ xi  # exact integers in float64
         np.fill_diagonal(couplings, 0.0)
-        self._couplings = couplings
+        self.couplings_ = couplings
+        self.coupling_scale_ = float(n)
         self.weights_ = couplings / n
         self.patterns_ = xi.copy()
         self.n_features_in_ = n
         self.n_patterns_ = xi.shape[0]
         return self
+
+    @classmethod
+    def from_parameters(cls, weights: ArrayLike, thresholds: ArrayLike | float | None = None,
+                        **params: Any) -> HopfieldNetwork:
+        """A network with given couplings ``W`` (symmetric, non-negative diagonal) and thresholds,
+        ready for everything a fitted one does (``run``, ``predict``, ``energy``, ``dynamics``,
+        ``save``/``load``); the dynamics runs on ``W`` and ``θ`` as given, as in
+        :func:`hopfield_run`. It stores no patterns (``overlaps`` has no columns); a network of
+        stored patterns is ``HopfieldNetwork().fit(patterns)``.
+
+        ``params`` are the other constructor arguments (``mode``, ``max_sweeps``, ``seed``).
+        """
+        est = cls(thresholds, **params)
+        est._validate_params()
+        w = _check_weights(weights)
+        n = w.shape[0]
+        est.thresholds_ = _check_thresholds(thresholds, n)
+        est.couplings_, est.coupling_scale_, est.weights_ = w, 1.0, w
+        est.patterns_ = np.zeros((0, n))
+        est.n_features_in_, est.n_patterns_ = n, 0
+        return est
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        meta = {"n_features_in_": int(self.n_features_in_), "n_patterns_": int(self.n_patterns_),
+                "coupling_scale_": float(self.coupling_scale_)}
+        arrays = {"couplings": self.couplings_, "weights": self.weights_, "thresholds": self.thresholds_,
+                  "patterns": self.patterns_}
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        self.couplings_, self.weights_ = np.array(arrays["couplings"]), np.array(arrays["weights"])
+        self.thresholds_, self.patterns_ = np.array(arrays["thresholds"]), np.array(arrays["patterns"])
+        self.coupling_scale_ = float(meta["coupling_scale_"])
+        self.n_features_in_, self.n_patterns_ = int(meta["n_features_in_"]), int(meta["n_patterns_"])
 
     def _states(self, states: ArrayLike) -> np.ndarray:
         check_is_fitted(self, "weights_")
@@ -466,19 +628,38 @@ class HopfieldNetwork(BaseEstimator):
         """Overlaps ``m^μ = (1/N) ξ^μ·s`` with the stored patterns: shape (P,) or (B, P)."""
         return (self._states(states) @ self.patterns_.T) / self.n_features_in_
 
+    def dynamics(self, *, mode: Mode | None = None, order: ArrayLike | None = None) -> HopfieldDynamics:
+        """The network's :class:`HopfieldDynamics` (``mode`` defaults to the network's), to run
+        chains step by step: ``dyn.sample(dyn.init_state(seed, start=states), n_sweeps)``."""
+        check_is_fitted(self, "weights_")
+        theta = self.coupling_scale_ * self.thresholds_
+        return HopfieldDynamics._checked(self.couplings_, theta, self.mode if mode is None else mode, order)
+
     def run(
         self,
         states: ArrayLike,
         *,
-        mode: Mode = "async",
+        mode: Mode | None = None,
         order: ArrayLike | None = None,
-        max_sweeps: int = 100,
-        seed: Seed = 0,
+        max_sweeps: int | None = None,
+        seed: Seed | None = None,
     ) -> HopfieldRun:
-        """Run the dynamics from ``states``; see :func:`hopfield_run` for the arguments."""
+        """Run the dynamics from ``states``; see :func:`hopfield_run` for the arguments (those
+        not given are the network's ``mode``, ``max_sweeps`` and ``seed``)."""
         s = self._states(states)
-        theta = self.n_features_in_ * self.thresholds_
-        return _dynamics(s, self._couplings, theta, mode, order, max_sweeps, seed)
+        theta = self.coupling_scale_ * self.thresholds_
+        return _dynamics(
+            s, self.couplings_, theta, self.mode if mode is None else mode, order,
+            self.max_sweeps if max_sweeps is None else max_sweeps, self.seed if seed is None else seed,
+        )
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """The states the dynamics reaches from ``X`` (shape (N,) or (B, N)): retrieval.
+
+        The network's ``mode``, ``max_sweeps`` and ``seed``; :meth:`run` also says whether each
+        state converged.
+        """
+        return self.run(X).states
 
 
 # --------------------------------------------------------------------------- capacity

@@ -5,6 +5,12 @@ The NetKet split: a *model* (:class:`IsingLattice`, :class:`IsingGraph`) knows i
 :class:`ChainState` of many replicas at a temperature; the *driver* :func:`simulate` runs a sampler
 and turns its time series into observables with error bars (:mod:`physml.ebm._mcmc_stats`).
 
+The samplers have the shape of every physml sampler (docs/ebm.md, "Samplers"):
+``state = sampler.init_state(seed, start=...)``, then ``sampler.sample(state, n_steps, T)``
+advances the state in place and returns it (read the spins with ``sampler.spins(state)``);
+``sweep(state, T, n_sweeps, measure=True)`` does the same and returns the energy and
+magnetisation after every sweep. A sampler holds only the model and its settings.
+
 Units: ``k_B = 1``; energies and temperatures in units of the couplings as given.  Spins are
 ``+1``/``-1`` (``int8``); a lattice configuration has shape ``(L, L)``, a graph one ``(n,)``, and
 batches put the replica axis first.
@@ -355,6 +361,11 @@ class CheckerboardSampler(_Sampler):
         energy = (-self.model.J * bonds - self.model.h * N * mag) / N
         return energy, mag
 
+    def sample(self, state: ChainState, n_steps: int, T: float) -> ChainState:
+        """Advance ``state`` in place by ``n_steps`` sweeps at temperature ``T``; returns it."""
+        self.sweep(state, T, n_steps, measure=False)
+        return state
+
 
 class WolffSampler(_Sampler):
     """Wolff single-cluster sampler for :class:`IsingLattice` at ``h = 0``.
@@ -448,6 +459,13 @@ class WolffSampler(_Sampler):
         state.sweeps += n_sweeps
         return (e, m) if measure else None
 
+    def sample(self, state: ChainState, n_steps: int, T: float) -> ChainState:
+        """Advance ``state`` in place by ``n_steps`` sweeps of a fixed number of clusters (as a
+        measured :meth:`sweep`: a configuration-dependent number would bias the samples);
+        returns it."""
+        self.sweep(state, T, n_steps, measure=True)
+        return state
+
 
 class GraphSampler(_Sampler):
     """Single-spin Metropolis or heat-bath sampler for :class:`IsingGraph` (sequential sweeps).
@@ -500,6 +518,11 @@ class GraphSampler(_Sampler):
         )
         state.sweeps += n_sweeps
         return (e, m) if measure else None
+
+    def sample(self, state: ChainState, n_steps: int, T: float) -> ChainState:
+        """Advance ``state`` in place by ``n_steps`` sweeps at temperature ``T``; returns it."""
+        self.sweep(state, T, n_steps, measure=False)
+        return state
 
 
 # ----------------------------------------------------------------------------------------------

@@ -11,10 +11,9 @@ Energy conventions: see :mod:`physml.ebm._rbm_model`.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -22,11 +21,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
 from physml._core import (
-    atomic_write_bytes,
+    Interval,
+    ModelMixin,
+    Options,
+    Predicate,
+    check_array,
     check_choice,
     check_int,
-    check_real,
-    check_seed,
+    derive_seed,
+    model_format,
+    read_model_file,
     torch_generator,
 )
 from physml.ebm._partition import (
@@ -45,21 +49,60 @@ from physml.ebm._rbm_model import (
     _seed_int,
     check_visible_data,
 )
-from physml.ebm._rbm_samplers import make_sampler
+from physml.ebm._rbm_samplers import TemperedChains, make_sampler
 from physml.ebm._rbm_training import EarlyStopping, RBMTrainer, validation_metric
 
 __all__ = ["RBM"]
 
 _METHODS = ("cd", "pcd", "pt")
-_FORMAT = "physml.ebm.RBM/1"
 
 
-class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
+def _resolves(resolve: Any) -> Any:
+    def check(value: Any) -> bool:
+        try:
+            resolve(value)
+        except (ValueError, TypeError):
+            return False
+        return True
+
+    return check
+
+
+def _positive_sigma(value: Any) -> bool:
+    if isinstance(value, (str, bytes, bool)):
+        return False
+    s = np.asarray(value, dtype=np.float64)
+    return s.ndim <= 1 and s.size > 0 and bool(np.all(np.isfinite(s)) and np.all(s > 0))
+
+
+#: What the RBM's settings accept (the DBN passes the same settings to its layers).
+DEVICE = Predicate(_resolves(_resolve_device),
+                   "'cpu', 'auto', or a CUDA device that torch sees ('cuda', 'cuda:N')")
+DTYPE = Predicate(_resolves(_resolve_dtype), "'float32' or 'float64' (or the torch or numpy dtype)")
+TRAINING_CONSTRAINTS: dict[str, list[Any]] = {
+    "learning_rate": [Interval(float, 0, None, closed="neither")],
+    "batch_size": [Interval(int, 1, None)],
+    "n_iter": [Interval(int, 0, None)],
+    "method": [Options(*_METHODS)],
+    "k": [Interval(int, 1, None)],
+    "weight_decay": [Interval(float, 0, None)],
+    "momentum": [Interval(float, 0, 1)],
+    "weight_scale": [Interval(float, 0, None)],
+    "seed": ["seed"],
+    "device": [DEVICE],
+    "dtype": [DTYPE],
+}
+
+
+class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
     """Restricted Boltzmann machine estimator (Bernoulli or Gaussian visibles, Bernoulli hiddens).
 
     scikit-learn compatible (``get_params``/``clone``, ``fit``/``partial_fit``/``transform``),
     with the parameter names of :class:`sklearn.neural_network.BernoulliRBM`
-    (``components_``, ``intercept_hidden_``, ``intercept_visible_``). The energy convention
+    (``components_``, ``intercept_hidden_``, ``intercept_visible_``), and a physml model
+    (docs/architecture.md, "One model contract"): parameters checked in ``fit`` against
+    ``_parameter_constraints``, ``save``/``load`` through the one model-file format, and
+    :meth:`from_parameters` for weights trained elsewhere. The energy convention
     is in :mod:`physml.ebm._rbm_model`. Training uses :class:`~physml.ebm.RBMTrainer` with
     the negative-phase sampler chosen by ``method``: contrastive divergence CD-k (Hinton
     2002), persistent CD (Tieleman, ICML 2008) or parallel tempering (Desjardins et al.,
@@ -108,8 +151,10 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         Early-stopping settings (``tol >= 0``).
     weight_scale : float
         Initial weights are N(0, weight_scale²).
-    seed : int
-        Seeds the initial weights, the batch order and the samplers.
+    seed : int or numpy.random.Generator
+        Seeds the initial weights; the batch order and the samplers draw from
+        ``derive_seed(seed, "rbm-training")``, the early-stopping split from
+        ``derive_seed(seed, "rbm-validation")`` (:func:`physml._core.derive_seed`).
     device : str
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when torch sees it).
     dtype : {"float32", "float64"}
@@ -137,7 +182,31 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         Parallel tempering: swap acceptance rate of each neighbouring pair (cumulative).
     betas_ : ndarray
         Parallel tempering: the ladder used.
+    trainer_ : RBMTrainer
+        The training driver; its ``chains`` hold the state of the persistent chains.
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **TRAINING_CONSTRAINTS,
+        "n_components": [Interval(int, 1, None)],
+        "visible": [Options(*_VISIBLE)],
+        "learning_rate_schedule": [Options("constant", "linear")],
+        "n_chains": [None, Interval(int, 1, None)],
+        "n_temperatures": [Interval(int, 2, None)],
+        "beta_min": [Interval(float, 0, 1, closed="right")],
+        "betas": [None, "array-like"],
+        "sigma": [Predicate(_positive_sigma, "a positive float or a 1-d array of positive floats")],
+        "learn_sigma": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(float, 0, 1, closed="right")],
+        "n_iter_no_change": [Interval(int, 1, None)],
+        "tol": [Interval(float, 0, None)],
+        "train_precision": [Options("full", "bfloat16")],
+    }
+    _data_kind: ClassVar[str] = "binary"
+    #: 1: the header of physml 0.1 (``"physml.ebm.RBM/1"``, fitted state beside the parameters);
+    #: 2: the shared model-file header (fitted state under ``"state"``).
+    _file_versions: ClassVar[tuple[int, ...]] = (1, 2)
 
     def __init__(
         self,
@@ -193,35 +262,6 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         self.device = device
         self.dtype = dtype
         self.train_precision = train_precision
-
-    # -- parameter checks ---------------------------------------------------------------------
-    def _check_params(self) -> None:
-        check_int(self.n_components, "n_components", low=1)
-        check_choice(self.visible, "visible", _VISIBLE)
-        check_choice(self.train_precision, "train_precision", ("full", "bfloat16"))
-        check_real(self.learning_rate, "learning_rate", low=0.0, low_open=True)
-        check_choice(self.learning_rate_schedule, "learning_rate_schedule", ("constant", "linear"))
-        check_int(self.batch_size, "batch_size", low=1)
-        check_int(self.n_iter, "n_iter", low=0)
-        check_choice(self.method, "method", _METHODS)
-        check_int(self.k, "k", low=1)
-        if self.n_chains is not None:
-            check_int(self.n_chains, "n_chains", low=1)
-        check_int(self.n_temperatures, "n_temperatures", low=2)
-        check_real(self.beta_min, "beta_min", low=0.0, high=1.0, low_open=True)
-        check_real(self.weight_decay, "weight_decay", low=0.0)
-        check_real(self.momentum, "momentum", low=0.0, high=1.0)
-        check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0, low_open=True)
-        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
-        check_real(self.tol, "tol", low=0.0)
-        check_real(self.weight_scale, "weight_scale", low=0.0)
-        check_seed(self.seed)
-        if not isinstance(self.learn_sigma, (bool, np.bool_)):
-            raise TypeError(f"learn_sigma must be True or False, got {self.learn_sigma!r}")
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be True or False, got {self.early_stopping!r}")
-        _resolve_device(self.device)
-        _resolve_dtype(self.dtype)
 
     # -- fitted views -------------------------------------------------------------------------
     def rbm_model(self) -> RBMModel:
@@ -283,16 +323,86 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
 
     def _start(self, X: np.ndarray) -> None:
         seed = _seed_int(self.seed)
-        self.n_features_in_ = X.shape[1]
-        self.model_ = self._new_model(X, seed)
-        self.trainer_ = self._make_trainer(self.model_, seed + 1)
-        self.n_iter_ = 0
+        self._install(self._new_model(X, seed), seed)
+
+    def _install(self, model: RBMModel, seed: int, n_iter: int = 0) -> None:
+        """Make ``model`` the fitted model, with a fresh trainer (its chains start at the next
+        batch) that has done ``n_iter`` epochs."""
+        self.n_features_in_ = model.n_visible
+        self.model_ = model
+        self.trainer_ = self._make_trainer(model, derive_seed(seed, "rbm-training"))
+        self.trainer_.epochs_done = n_iter
+        self.n_iter_ = n_iter
         self.validation_scores_: list[float] = []
+        for name in ("best_validation_score_", "swap_acceptance_", "betas_"):
+            self.__dict__.pop(name, None)
         self._clear_log_z()
+
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: Any,
+        visible_bias: Any,
+        hidden_bias: Any,
+        *,
+        visible: str = "bernoulli",
+        sigma: Any = 1.0,
+        **params: Any,
+    ) -> RBM:
+        """An RBM with given parameters (trained elsewhere, or written down), ready for
+        everything a fitted one does: ``score_samples`` (exact or AIS log Z, as after
+        ``fit``), ``transform``, ``sample``, ``log_partition``, ``save``/``load``, and
+        ``partial_fit`` to train on from there.
+
+        Parameters
+        ----------
+        weights : array of shape (n_hidden, n_visible)
+            W (``components_``; scikit-learn's BernoulliRBM has the same layout).
+        visible_bias : array of shape (n_visible,)
+            b (``intercept_visible_``).
+        hidden_bias : array of shape (n_hidden,)
+            c (``intercept_hidden_``).
+        visible : {"bernoulli", "gaussian"}
+            Visible unit type; the energy conventions are in :mod:`physml.ebm._rbm_model`.
+        sigma : float or array of shape (n_visible,)
+            σ of Gaussian visibles (ignored for Bernoulli ones). The model keeps log σ, as a
+            fitted one does, so a ``sigma_`` given back may differ from it in the last bit.
+        **params
+            Other constructor arguments (``dtype``, ``device``, ``seed``, training settings
+            for ``partial_fit``); ``n_components`` is ``weights.shape[0]``.
+
+        Returns
+        -------
+        RBM
+            Fitted, with ``n_iter_ = 0``. The parameters are copied to ``dtype`` (default
+            float32; pass ``dtype="float64"`` to keep float64 values exactly).
+        """
+        w = check_array(weights, "weights", ndim=2)
+        n_hidden, n_visible = w.shape
+        b = check_array(visible_bias, "visible_bias", ndim=1)
+        c = check_array(hidden_bias, "hidden_bias", ndim=1)
+        if b.shape != (n_visible,) or c.shape != (n_hidden,):
+            raise ValueError(
+                f"visible_bias and hidden_bias must have shapes ({n_visible},) and ({n_hidden},) for weights "
+                f"of shape {w.shape} (n_hidden, n_visible), got {b.shape} and {c.shape}"
+            )
+        est = cls(n_hidden, visible=visible, sigma=sigma, **params)
+        est._validate_params()
+        dev, dt = _resolve_device(est.device), _resolve_dtype(est.dtype)
+        log_sigma = None
+        if visible == "gaussian":
+            s = np.asarray(sigma, dtype=np.float64)
+            if s.ndim == 1 and s.shape != (n_visible,):
+                raise ValueError(f"sigma must be a float or have shape ({n_visible},), got shape {s.shape}")
+            log_sigma = torch.as_tensor(np.log(np.broadcast_to(s, (n_visible,)))).to(dev, dt)
+        model = RBMModel(torch.as_tensor(w).to(dev, dt), torch.as_tensor(b).to(dev, dt),
+                         torch.as_tensor(c).to(dev, dt), visible=visible, log_sigma=log_sigma)
+        est._install(model, _seed_int(est.seed))
+        return est
 
     def fit(self, X: Any, y: Any = None) -> RBM:
         """Train from scratch for ``n_iter`` epochs on ``X`` of shape (n_samples, n_features)."""
-        self._check_params()
+        self._validate_params()
         X = self._validate(X, reset=True)
         self._start(X)
         return self._fit_validated(X)
@@ -302,7 +412,7 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         model = self.model_
         train, valid = X, None
         if self.early_stopping:
-            rng = np.random.default_rng(_seed_int(self.seed) + 2)
+            rng = np.random.default_rng(derive_seed(_seed_int(self.seed), "rbm-validation"))
             n_valid = max(1, int(round(self.validation_fraction * len(X))))
             if n_valid >= len(X):
                 raise ValueError(
@@ -334,7 +444,7 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
         """
         first = "model_" not in self.__dict__
         if first:
-            self._check_params()
+            self._validate_params()
         X = self._validate(X, reset=first)
         if first:
             self._start(X)
@@ -351,9 +461,9 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
 
     def _after_training(self) -> None:
         self._clear_log_z()
-        swap = getattr(self.trainer_.sampler, "swap_acceptance", None)
-        if swap is not None:
-            self.swap_acceptance_ = swap()
+        chains = self.trainer_.chains
+        if isinstance(chains, TemperedChains):
+            self.swap_acceptance_ = chains.swap_acceptance()
             self.betas_ = self.trainer_.sampler.betas_numpy()
 
     def _clear_log_z(self) -> None:
@@ -407,10 +517,6 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
             self.log_partition()
         return log_likelihood(self.model_, v, self.log_z_)
 
-    def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood per sample (see :meth:`score_samples`)."""
-        return float(np.mean(self.score_samples(X)))
-
     def pseudo_likelihood(self, X: Any) -> np.ndarray:
         """Deterministic pseudo-log-likelihood Σ_i log p(v_i | v_−i) of each sample (Bernoulli)."""
         return pseudo_likelihood(self.rbm_model(), self._tensor(X))
@@ -456,68 +562,67 @@ class RBM(TransformerMixin, BaseEstimator, RBMModelHolder):
             return model.gibbs(v, g, n_steps).cpu().numpy()
 
     # -- persistence --------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted RBM to ``path`` (a ``.npz`` archive of plain arrays), atomically.
-
-        The archive holds the parameter arrays and one JSON string (hyper-parameters,
-        fitted scalars, format version); it contains no pickled objects, so loading it with
-        :meth:`load` (``numpy.load(..., allow_pickle=False)``) cannot execute code.
-        """
-        model = self.rbm_model()
-        params = self.get_params()
-        if params["betas"] is not None:
-            params["betas"] = [float(b) for b in np.asarray(params["betas"], dtype=float)]
-        if not np.isscalar(params["sigma"]):
-            params["sigma"] = [float(s) for s in np.asarray(params["sigma"], dtype=float).ravel()]
-        if isinstance(params["seed"], np.random.Generator):
-            params["seed"] = 0
+    def _params_for_file(self) -> dict[str, Any]:
+        params = super()._params_for_file()
         if not isinstance(params["dtype"], str):
             params["dtype"] = str(_resolve_dtype(params["dtype"])).removeprefix("torch.")
-        params["device"] = str(params["device"])
-        meta = {
-            "format": _FORMAT,
-            "params": params,
+        if params["device"] is not None:
+            params["device"] = str(params["device"])
+        return params
+
+    def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The parameters as arrays; epochs, validation scores and a computed log Z in the
+        header. The chains and momentum are not saved (``partial_fit`` after ``load`` starts
+        fresh chains)."""
+        model = self.rbm_model()
+        meta: dict[str, Any] = {
             "n_features_in_": int(self.n_features_in_),
             "n_iter_": int(getattr(self, "n_iter_", 0)),
             "validation_scores_": [float(s) for s in getattr(self, "validation_scores_", [])],
         }
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "best_validation_score_"):
             if name in self.__dict__:
                 meta[name] = self.__dict__[name]
         arrays = {k: v.detach().cpu().numpy() for k, v in model.parameters().items()}
-        buffer = io.BytesIO()
-        np.savez(buffer, meta=np.array(json.dumps(meta)), **arrays)
-        atomic_write_bytes(path, buffer.getvalue())  # never a half-written model file
+        for name in ("swap_acceptance_", "betas_"):
+            if name in self.__dict__:
+                arrays[name] = np.asarray(self.__dict__[name], dtype=np.float64)
+        return meta, arrays
+
+    def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
+        """Versions 1 and 2 hold the same arrays and fitted scalars (version 1 beside the
+        parameters in the header, version 2 under ``"state"``: :meth:`load` passes either)."""
+        dev, dt = _resolve_device(self.device), _resolve_dtype(self.dtype)
+        t = {k: torch.as_tensor(arrays[k]).to(dev, dt) for k in ("weights", "visible_bias", "hidden_bias",
+                                                                  "log_sigma") if k in arrays}
+        model = RBMModel(t["weights"], t["visible_bias"], t["hidden_bias"], visible=self.visible,
+                         log_sigma=t.get("log_sigma"))
+        self._install(model, _seed_int(self.seed), int(meta.get("n_iter_", 0)))
+        self.validation_scores_ = [float(s) for s in meta.get("validation_scores_", [])]
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "best_validation_score_"):
+            if name in meta:
+                setattr(self, name, meta[name])
+        for name in ("swap_acceptance_", "betas_"):
+            if name in arrays:
+                setattr(self, name, np.array(arrays[name]))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> RBM:
-        """Read an RBM written by :meth:`save` (no pickle: ``allow_pickle=False``).
+        """Read an RBM written by :meth:`save` (no pickle: ``allow_pickle=False``), also the
+        files of physml 0.1 (format ``"physml.ebm.RBM/1"``).
 
         ``device`` overrides the saved device (e.g. to load a GPU-trained RBM on a CPU).
         The persistent chains and momentum are not saved: ``partial_fit`` after loading
-        starts from fresh chains.
+        starts from fresh chains. A file of another class, of a newer format, a damaged file
+        or one holding a pickled object gives a :class:`physml._core.ModelFileError` naming it.
         """
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            arrays = {k: z[k] for k in z.files if k != "meta"}
-        if meta.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not an RBM file written by RBM.save (format {meta.get('format')!r})")
-        params = meta["params"]
+        meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
+        params = dict(meta.get("params", {}))
         if device is not None:
             params["device"] = device
         est = cls(**params)
-        dev, dt = _resolve_device(est.device), _resolve_dtype(est.dtype)
-        t = {k: torch.as_tensor(v).to(dev, dt) for k, v in arrays.items()}
-        est.model_ = RBMModel(t["weights"], t["visible_bias"], t["hidden_bias"], visible=est.visible,
-                              log_sigma=t.get("log_sigma"))
-        est.n_features_in_ = meta["n_features_in_"]
-        est.n_iter_ = meta["n_iter_"]
-        est.validation_scores_ = meta["validation_scores_"]
-        est.trainer_ = est._make_trainer(est.model_, _seed_int(est.seed) + 1)
-        est.trainer_.epochs_done = est.n_iter_
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
-            if name in meta:
-                setattr(est, name, meta[name])
+        version = int(meta["format_version"])
+        est._set_state(meta if version == 1 else meta.get("state", {}), arrays, version)
         return est
 
     def __sklearn_is_fitted__(self) -> bool:

@@ -1,8 +1,9 @@
 """Training drivers for RBMs, kept apart from the model and the samplers (the driver of
 NetKet's model / sampler / driver split): the log-likelihood gradient, a minibatch SGD
 driver with momentum and weight decay (:class:`RBMTrainer`, which draws its negative phase
-from a sampler of :mod:`physml.ebm._rbm_samplers`), and early stopping on a held-out metric
-(the pseudo-likelihood or reconstruction error of :mod:`physml.ebm._partition`).
+from a sampler of :mod:`physml.ebm._rbm_samplers` and holds the state of its chains), and
+early stopping on a held-out metric (the pseudo-likelihood or reconstruction error of
+:mod:`physml.ebm._partition`).
 
 The log-likelihood gradient of an RBM with free energy F is
 ∇_θ log p(v) = −∇_θ F(v) + E_model[∇_θ F], estimated with the data batch (positive phase)
@@ -30,7 +31,7 @@ import torch
 from physml._core import check_int, check_real
 from physml.ebm._partition import pseudo_likelihood, reconstruction_error
 from physml.ebm._rbm_model import RBMModel
-from physml.ebm._rbm_samplers import PCDSampler
+from physml.ebm._rbm_samplers import GibbsChains, PCDSampler, TemperedChains
 from physml.training import ConstantSchedule, LinearSchedule, Schedule
 from physml.training import EarlyStopping as StoppingRule
 
@@ -96,11 +97,13 @@ class RBMTrainer:
     ----------
     model : RBMModel
     sampler : CDSampler, PCDSampler or ParallelTempering
+        Its chains are started at the first batch (CD: at every batch) and their state is
+        kept in ``chains``; the sampler itself holds only its settings.
     learning_rate, batch_size, weight_decay, momentum
     learn_sigma : bool
         Update log σ of Gaussian visibles.
     generator : torch.Generator
-        Batch order and sampling (on the model's device).
+        Batch order and sampling (on the model's device); the chains' state shares it.
     decay_updates : int, optional
         Decay the learning rate linearly to zero over this many updates,
         ε_u = ε max(0, 1 − u / decay_updates) (Tieleman 2008 for PCD); constant if None.
@@ -114,6 +117,9 @@ class RBMTrainer:
     Attributes
     ----------
     epochs_done, updates_done : int
+    chains : GibbsChains or TemperedChains or None
+        The state of the sampler's chains (None before the first update; for CD, the
+        chains of the last batch).
     schedule : physml.training.Schedule
         ε as a function of ``updates_done``: a :class:`~physml.training.LinearSchedule` to zero
         over ``decay_updates``, or a :class:`~physml.training.ConstantSchedule`.
@@ -133,6 +139,7 @@ class RBMTrainer:
         self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0)
         self.learn_sigma = bool(learn_sigma) and model.log_sigma is not None
         self.generator = generator
+        self.chains: GibbsChains | TemperedChains | None = None
         self.velocity: dict[str, torch.Tensor] = {}
         self.epochs_done = 0
         self.updates_done = 0
@@ -184,15 +191,20 @@ class RBMTrainer:
     def _step(self, v_pos: torch.Tensor) -> None:
         model, lr, sampler = self.model, self.current_learning_rate(), self.sampler
         self.updates_done += 1
-        if isinstance(sampler, PCDSampler) and sampler.started(model):
+        chains = self.chains
+        if isinstance(sampler, PCDSampler) and chains is not None:
             # one matrix product for the hidden probabilities of data and chains together
-            v_neg = sampler.advance_visible(model, self.generator)
+            sampler.sample(chains, 1, model=model, hidden=False)
+            v_neg = chains.visible
             probs = model.hidden_probs(torch.cat([v_pos, v_neg]))
             h_pos, h_neg = probs[: len(v_pos)], probs[len(v_pos) :]
-            sampler.hidden = h_neg
+            chains.hidden = h_neg
         else:
             h_pos = model.hidden_probs(v_pos)
-            v_neg, h_neg = sampler.negative(model, v_pos, h_pos, self.generator)
+            if chains is None or not sampler.persistent:
+                chains = self.chains = sampler.init_state(model, v_pos, self.generator, hidden=h_pos)
+            sampler.sample(chains, 1, model=model)
+            v_neg, h_neg = chains.samples, chains.hidden_probs
         n, m = len(v_pos), len(v_neg)
         params = model.parameters()
         if self.momentum == 0.0 and model.log_sigma is None:

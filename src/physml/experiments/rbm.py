@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from physml import data, ebm
-from physml._core import check_int, check_real
+from physml._core import check_int, check_real, derive_seed
 from physml.lab import Context, experiment
 
 WALSH = "Walsh, Hopfield networks, Boltzmann machines and RBMs (seeds/001)"
@@ -29,10 +29,10 @@ def _binarised_fashion(split: str, n: int, seed: int) -> Any:
 
 
 def _model_from_arrays(arrays: dict[str, Any]) -> Any:
-    import torch
-
-    t = {k: torch.as_tensor(v, dtype=torch.float64) for k, v in arrays.items()}
-    return ebm.RBMModel(t["weights"], t["visible_bias"], t["hidden_bias"])
+    """The float64 model of an RBM with the given W, b, c (whichever library trained it)."""
+    rbm = ebm.RBM.from_parameters(arrays["weights"], arrays["visible_bias"], arrays["hidden_bias"],
+                                  dtype="float64")
+    return rbm.model_
 
 
 def _arrays(components: Any, hidden: Any, visible: Any) -> dict[str, Any]:
@@ -182,7 +182,7 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
 
     library, p, seed = item
     x = _binarised_fashion("train", p["n_train"], seed)
-    x_test = _binarised_fashion("test", p["n_test"], seed + 1)
+    x_test = _binarised_fashion("test", p["n_test"], derive_seed(seed, "test-images"))
     start = time.perf_counter()
     if library == "physml":
         rbm = ebm.RBM(p["n_hidden"], method="pcd", k=1, learning_rate=p["learning_rate"],
@@ -200,10 +200,11 @@ def _fashion_trainer(item: tuple[str, dict[str, Any], int]) -> dict[str, Any]:
     model = _model_from_arrays(arrays)
     prob = (x.sum(axis=0, dtype=np.float64) + 1.0) / (len(x) + 2.0)
     log_z, log_z_se = ebm.ais_log_partition(model, n_chains=p["ais_chains"], n_betas=p["ais_betas"],
-                                        base_visible_bias=np.log(prob) - np.log1p(-prob), seed=seed + 2)
+                                        base_visible_bias=np.log(prob) - np.log1p(-prob),
+                                        seed=derive_seed(seed, "ais"))
     ll = ebm.log_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64), log_z)
     pl = ebm.pseudo_likelihood(model, torch.as_tensor(x_test, dtype=torch.float64))
-    gen = torch.Generator().manual_seed(seed + 3)
+    gen = torch.Generator().manual_seed(derive_seed(seed, "samples"))
     with torch.no_grad():
         v = torch.bernoulli(torch.sigmoid(model.visible_bias).expand(p["n_show"], -1), generator=gen)
         v = model.gibbs(v, gen, p["gibbs_steps"])
@@ -338,9 +339,9 @@ def _ising_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
     start = time.perf_counter()
     rbm = ebm.RBM(p["n_hidden"], method="pcd", k=p["k"], learning_rate=p["learning_rate"],
               learning_rate_schedule="linear", momentum=0.5, batch_size=100, n_iter=p["epochs"],
-              seed=seed + 1).fit(x)
+              seed=derive_seed(seed, "rbm")).fit(x)
     seconds = time.perf_counter() - start
-    v = rbm.sample(p["n_chains"], n_steps=p["gibbs_steps"], seed=seed + 2)
+    v = rbm.sample(p["n_chains"], n_steps=p["gibbs_steps"], seed=derive_seed(seed, "samples"))
     generated = (2 * v - 1).reshape(-1, L, L).astype(np.int8)
 
     def stats(s: Any) -> dict[str, float]:
