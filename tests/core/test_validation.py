@@ -27,3 +27,9 @@ def test_a_value_that_is_no_number_array_is_one_line(value, shown):
         check_array(value, "X")
     text = str(info.value)
     assert "\n" not in text and shown in text and text.startswith("X must be convertible to float64 array")
+
+
+def test_complex_input_is_refused_not_cast():
+    with pytest.raises(ValueError, match="X holds complex numbers"):
+        check_array(np.array([[1 + 2j, 3.0]]), "X")
+    assert check_array(np.array([1 + 2j]), "z", dtype=complex)[0] == 1 + 2j

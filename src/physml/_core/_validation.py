@@ -7,6 +7,7 @@ in the style of scikit-learn's ``check_array``.
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -68,7 +69,11 @@ def check_array(
         kind = type(x).__name__
         raise TypeError(f"{name} is a sparse {kind}; physml takes dense arrays (use {name}.toarray())")
     try:
-        arr = np.asarray(x, dtype=dtype)
+        with warnings.catch_warnings():  # numpy would drop an imaginary part with a warning
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            arr = np.asarray(x, dtype=dtype)
+    except np.exceptions.ComplexWarning:
+        raise ValueError(f"{name} holds complex numbers; physml takes real arrays here") from None
     except (TypeError, ValueError) as exc:
         kind = np.dtype(dtype).name if dtype is not None else "an array"
         got = show_value(x)

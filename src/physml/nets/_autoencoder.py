@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from physml._core import (
@@ -467,7 +467,7 @@ def _widths(value: Any) -> bool:
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
-class Autoencoder(ModelMixin, BaseEstimator):
+class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
     """Autoencoder anomaly scores for your own data, in the scikit-learn style.
 
     Fits ``n_members`` autoencoders (an ensemble, for the seed-to-seed spread) on the rows of
