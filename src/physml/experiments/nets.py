@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.special import ellipk
+import scipy
 
 from physml import nets
 from physml._core import check_int, check_real
@@ -424,13 +424,13 @@ def _pendulum(n: int, seed: int) -> tuple[Any, Any]:
     """Pendulum period over the small-angle period, T/T₀ = (2/π) K(sin²(θ₀/2)) (K the complete
     elliptic integral, parameter m), for ``n`` amplitudes θ₀ uniform in [−2.5, 2.5] rad."""
     theta = np.random.default_rng(seed).uniform(-2.5, 2.5, n)
-    return theta[:, None], (2 / np.pi * ellipk(np.sin(theta / 2) ** 2))[:, None]
+    return theta[:, None], (2 / np.pi * scipy.special.ellipk(np.sin(theta / 2) ** 2))[:, None]
 
 
 def _pendulum_grid() -> tuple[Any, Any]:
     """201 test amplitudes θ₀ in [−2.5, 2.5] and T/T₀ there."""
     theta = np.linspace(-2.5, 2.5, 201)
-    return theta, 2 / np.pi * ellipk(np.sin(theta / 2) ** 2)
+    return theta, 2 / np.pi * scipy.special.ellipk(np.sin(theta / 2) ** 2)
 
 
 def _training_item(args: tuple[int, int, int, dict[str, Any], int]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats as scipy_stats
+import scipy
 
 from physml import data, stats, symmetry
 from physml._core import check_int
@@ -337,7 +337,7 @@ def symmetry_breaking(
     n = len(rows)
     z = sigma_multiple(4)
     sigma = 1.0 / math.sqrt(n - 3)  # Fisher: the standard error of atanh(r) under no correlation
-    r_ld = float(scipy_stats.spearmanr(learned, direct).statistic)
+    r_ld = float(scipy.stats.spearmanr(learned, direct).statistic)
     ctx.check(
         "Spearman(learned P(true class), direct invariance) > 0",
         r_ld,
@@ -354,14 +354,14 @@ def symmetry_breaking(
     )
     ctx.check(
         "direct invariance falls with breaking: Spearman(β, direct) < 0",
-        float(scipy_stats.spearmanr(beta, direct).statistic),
+        float(scipy.stats.spearmanr(beta, direct).statistic),
         -z * sigma,
         uncertainty=sigma,
         comparison="at_most",
     )
     ctx.check(
         "learned P(true class) falls with breaking: Spearman(β, learned) < 0",
-        float(scipy_stats.spearmanr(beta, learned).statistic),
+        float(scipy.stats.spearmanr(beta, learned).statistic),
         -z * sigma,
         uncertainty=sigma,
         comparison="at_most",
