@@ -97,6 +97,41 @@ def test_parameters_come_back_as_they_were_saved():
     assert type(back["base"]) is FlowDensity and back["base"].get_params() == value["base"].get_params()
 
 
+def test_torch_and_numpy_dtypes_and_devices_are_stored_by_name():
+    import torch
+
+    from physml._core import encode_param
+
+    value = [torch.float64, torch.device("cpu"), torch.device("cuda", 1), np.dtype("float32"), np.float64]
+    assert json.loads(json.dumps(encode_param(value))) == ["float64", "cpu", "cuda:1", "float32", "float64"]
+
+
+class Renamed(Gaussian):
+    """A model whose version-1 files called ``shrink`` ``alpha`` and kept the state beside it."""
+
+    _file_versions = (1, 2)
+
+    @classmethod
+    def _upgrade_meta(cls, meta, version):
+        if version == 1:
+            params = {"shrink": meta["params"]["alpha"]}
+            return {**meta, "params": params, "state": {"n_features_in_": meta["n_features_in_"]}}
+        return meta
+
+
+def test_load_upgrades_old_headers_before_decoding_them(tmp_path):
+    g = Renamed(shrink=0.5, kind="diag").fit(X)
+    old = {"format": model_format(Renamed), "format_version": 1, "n_features_in_": 3,
+           "params": {"alpha": 0.5}}
+    np.savez(tmp_path / "v1.npz", meta=np.array(json.dumps(old)), mean=g.mean_, var=g.var_)
+    back = Renamed.load(tmp_path / "v1.npz", seed=4)
+    assert back.get_params() == {**g.get_params(), "seed": 4}
+    np.testing.assert_array_equal(back.score_samples(X), g.score_samples(X))
+    # a version-2 file passes unchanged, its tagged parameters decoded
+    Renamed(shrink=0.5).fit(X).set_params(kind=("diag",)).save(tmp_path / "v2.npz")
+    assert Renamed.load(tmp_path / "v2.npz").kind == ("diag",)
+
+
 def test_a_file_names_only_physml_models():
     from physml._core import decode_param, model_class
 

@@ -33,3 +33,15 @@ def test_complex_input_is_refused_not_cast():
     with pytest.raises(ValueError, match="X holds complex numbers"):
         check_array(np.array([[1 + 2j, 3.0]]), "X")
     assert check_array(np.array([1 + 2j]), "z", dtype=complex)[0] == 1 + 2j
+
+
+def test_the_number_of_features_is_checked_on_the_last_axis():
+    x = np.zeros((4, 3))
+    assert check_array(x, "X", n_features=3) is not None
+    with pytest.raises(ValueError, match="^X has 3 features, but the model was fitted on 2$"):
+        check_array(x, "X", n_features=2)
+    with pytest.raises(ValueError, match="^X has 3 features, but the model was fitted on 2$"):
+        check_array(np.zeros((2, 4, 3)), "X", n_features=2)
+    assert check_array(np.zeros(3), "x", n_features=2).shape == (3,)  # 1-D: its length is no feature count
+    with pytest.raises(ValueError, match="X must have 2 dimension"):  # the shape checks come first
+        check_array(np.zeros((4, 3, 1)), "X", ndim=2, n_features=2)

@@ -137,3 +137,44 @@ def test_save_load_keeps_every_layer_and_there_is_no_score(tmp_path, binary_digi
     assert not hasattr(dbn, "score")
     with pytest.raises(NotFittedError):
         DBN().save(tmp_path / "unfitted.npz")
+
+
+def _same_dbn(back, dbn, x):
+    assert repr(back.get_params()) == repr(dbn.get_params())
+    for ours, theirs in zip(back.rbms_, dbn.rbms_, strict=True):
+        assert repr(ours.get_params()) == repr(theirs.get_params())
+    np.testing.assert_array_equal(back.transform(x), dbn.transform(x))
+    np.testing.assert_array_equal(back.sample(5, n_steps=3, seed=2), dbn.sample(5, n_steps=3, seed=2))
+
+
+@pytest.fixture(scope="module")
+def pt_dbn(binary_digits):
+    """Layers whose parameters hold an array and a tuple (what the file must tag and decode)."""
+    params = {"n_temperatures": 3, "betas": np.array([1.0, 0.7, 0.4]), "n_chains": 6}
+    return DBN((6, 3), method="pt", n_iter=1, rbm_params=params, seed=1).fit(binary_digits[:60])
+
+
+def test_layers_with_array_parameters_come_back_from_a_file(tmp_path, binary_digits, pt_dbn):
+    """Regression: the layers were rebuilt from their stored (tagged) parameters undecoded."""
+    pt_dbn.save(tmp_path / "dbn.npz")
+    back = DBN.load(tmp_path / "dbn.npz")
+    assert isinstance(back.rbms_[1].betas, np.ndarray) and back.layers == (6, 3)
+    _same_dbn(back, pt_dbn, binary_digits)
+    assert all(r.device == "cpu" for r in DBN.load(tmp_path / "dbn.npz", device="cpu").rbms_)
+
+
+def test_files_of_the_first_dbn_format_still_load(tmp_path, binary_digits, pt_dbn):
+    """Version 1 (before the layers were nested model records): each layer's RBM parameters and
+    state side by side, its arrays under ``layer<i>_``."""
+    import json
+
+    layers, arrays = [], {}
+    for i, rbm in enumerate(pt_dbn.rbms_):
+        state, own = rbm._get_state()
+        layers.append({"params": rbm._params_for_file(), "state": state})
+        arrays.update({f"layer{i}_{k}": v for k, v in own.items()})
+    header = {"format": "physml.ebm.DBN", "format_version": 1, "physml_version": "0.2",
+              "params": pt_dbn._params_for_file(),
+              "state": {"n_features_in_": 64, "layers": layers, "layers_type": "tuple"}}
+    np.savez(tmp_path / "v1.npz", meta=np.array(json.dumps(header)), **arrays)
+    _same_dbn(DBN.load(tmp_path / "v1.npz"), pt_dbn, binary_digits)

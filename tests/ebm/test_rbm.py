@@ -756,6 +756,23 @@ def test_files_of_the_first_format_still_load(tmp_path, binary_data, visible):
     assert old.n_iter_ == 3
 
 
+def test_array_and_tuple_parameters_come_back_from_a_file(tmp_path, binary_data):
+    """Regression: RBM.load passed the stored (tagged) parameters on undecoded, so an array
+    sigma came back as {'__array__': ..., 'dtype': ...}."""
+    x = binary_data + 0.1
+    sigma = np.linspace(0.4, 0.9, 12)
+    rbm = RBM(5, visible="gaussian", sigma=sigma, method="pt", betas=(1.0, 0.8, 0.5), n_iter=2, batch_size=10,
+              learning_rate=0.01, dtype=torch.float64, device=torch.device("cpu"), seed=2).fit(x)
+    rbm.save(tmp_path / "rbm.npz")
+    back = RBM.load(tmp_path / "rbm.npz")
+    assert back.betas == (1.0, 0.8, 0.5) and back.sigma.dtype == np.float64
+    assert repr(back.get_params()) == repr({**rbm.get_params(), "dtype": "float64", "device": "cpu"})
+    for method in ("score_samples", "transform"):
+        np.testing.assert_array_equal(getattr(back, method)(x), getattr(rbm, method)(x), err_msg=method)
+    np.testing.assert_array_equal(back.sample(4, n_steps=3, seed=1), rbm.sample(4, n_steps=3, seed=1))
+    assert RBM.load(tmp_path / "rbm.npz", device="cpu").device == "cpu"
+
+
 def test_a_newer_format_or_another_models_file_is_refused(tmp_path, binary_data):
     rbm = RBM(3, n_iter=1, seed=0).fit(binary_data)
     rbm.save(tmp_path / "m.npz")

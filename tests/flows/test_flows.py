@@ -286,15 +286,19 @@ def test_torch_files_of_physml_0_1_still_load(tmp_path, gaussian, maf):
 
 
 def test_bfloat16_tensors_are_stored_exactly():
-    from physml.flows._serialize import arrays_to_tensors, tensors_to_arrays
+    from physml._core import ModelFileError, arrays_to_state, state_to_arrays
 
     state = {"w": torch.randn(3, 4).to(torch.bfloat16), "b": torch.arange(3), "m": torch.ones(2) > 0}
-    dtypes, arrays = tensors_to_arrays(state, "flow")
+    arrays, dtypes = state_to_arrays(state, "flow")
     assert dtypes == {"w": "bfloat16", "b": "int64", "m": "bool"}
     assert arrays["flow.w"].dtype == np.float32
-    back = arrays_to_tensors(dtypes, arrays, "flow")
+    back = arrays_to_state(arrays, dtypes, "flow")
     for k, v in state.items():
         assert back[k].dtype == v.dtype and torch.equal(back[k], v)
+    # without dtypes: every array under the prefix, in its own dtype
+    assert set(arrays_to_state({**arrays, "flowx": np.zeros(1)}, None, "flow")) == {"w", "b", "m"}
+    with pytest.raises(ModelFileError, match="lacks the array 'flow.b'"):
+        arrays_to_state({"flow.w": arrays["flow.w"]}, dtypes, "flow")
 
 
 def test_a_flow_from_weights_trained_elsewhere(tmp_path, gaussian):

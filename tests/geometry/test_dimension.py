@@ -123,7 +123,7 @@ def test_duplicates_are_removed_with_a_warning_and_give_finite_results():
         (np.arange(50.0), ValueError, "reshape"),
         (np.zeros((1, 3)), ValueError, "at least"),
         (np.zeros((50, 2)), ValueError, "distinct points"),
-        (np.array([["a", "b"]] * 30), TypeError, "numbers"),
+        (np.array([["a", "b"]] * 30), TypeError, "convertible to float64"),
     ],
 )
 def test_bad_input(x, error, message):

@@ -44,6 +44,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "_persist": ("ModelFileError", "read_model_file", "write_model_file"),
         "_progress": ("progress", "progress_bar"),
         "_seeding": ("as_generator", "derive_seed", "spawn_seeds", "torch_generator"),
+        "_torch": ("FLOAT_DTYPES", "arrays_to_state", "state_to_arrays", "torch_dtype"),
         "_validation": ("check_array", "check_choice", "check_int", "check_real", "check_seed", "show_value"),
     },
     eager={"lazy_exports": lazy_exports, "__version__": __version__},

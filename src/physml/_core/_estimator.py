@@ -94,7 +94,8 @@ def model_class(format: str) -> type:
 
 def encode_param(value: Any) -> Any:
     """A constructor argument as JSON: tuples, numpy arrays and (unfitted) physml models inside
-    it are tagged so that :func:`decode_param` gives back the same value."""
+    it are tagged so that :func:`decode_param` gives back the same value; a torch device or
+    dtype and a numpy dtype are stored as their names (``"cpu"``, ``"float32"``)."""
     if isinstance(value, tuple):
         return {"__tuple__": [encode_param(v) for v in value]}
     if isinstance(value, list):
@@ -105,6 +106,12 @@ def encode_param(value: Any) -> Any:
         return {"__array__": value.tolist(), "dtype": str(value.dtype)}
     if isinstance(value, np.generic):
         return value.item()
+    if type(value).__module__ == "torch" and type(value).__name__ in ("device", "dtype"):
+        return str(value).removeprefix("torch.")  # "cuda:0", "float32" (torch is not imported)
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, type) and issubclass(value, np.generic):  # np.float32
+        return np.dtype(value).name
     if isinstance(value, ModelMixin):  # its own file form (e.g. a torch device as a string)
         return {"__model__": model_format(type(value)), "params": value._params_for_file()}
     return value
@@ -164,11 +171,16 @@ class ModelMixin:
         validate_params(type(self).__name__, self._parameter_constraints, self.get_params(deep=False))  # type: ignore[attr-defined]
 
     # -- scoring --------------------------------------------------------------------------------
-    @available_if(lambda self: hasattr(self, "score_samples"))
+    #: What ``score_samples`` gives: ``"log-likelihood"`` (higher is better, so ``score`` is its
+    #: mean) or ``"anomaly"`` (higher is more anomalous: no ``score``, since a mean anomaly score is
+    #: no measure of a good model; give scikit-learn's tools an explicit ``scoring``).
+    _score_samples_kind: ClassVar[str] = "log-likelihood"
+
+    @available_if(lambda self: hasattr(self, "score_samples") and self._score_samples_kind == "log-likelihood")  # noqa: E501
     def score(self, X: Any, y: Any = None, **kwargs: Any) -> float:
-        """The mean of :meth:`score_samples` over ``X`` (higher is better); keyword arguments go
-        to ``score_samples``. Only models with ``score_samples`` have it; a classifier keeps its
-        accuracy by naming ``score = ClassifierMixin.score`` in its class body."""
+        """The mean log-likelihood, :meth:`score_samples` averaged over ``X`` (higher is better);
+        keyword arguments go to ``score_samples``. Models whose ``score_samples`` is an anomaly
+        score have no ``score``; a classifier defines its own (the accuracy)."""
         return float(np.mean(self.score_samples(X, **kwargs)))  # type: ignore[attr-defined]
 
     # -- files ----------------------------------------------------------------------------------
@@ -211,7 +223,16 @@ class ModelMixin:
         format version, damaged files and files holding pickled objects are refused with a
         :class:`physml._core.ModelFileError` naming the file."""
         meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
+        version = int(meta["format_version"])
+        meta = cls._upgrade_meta(meta, version)
         params = {**decode_param(meta.get("params", {})), **overrides}
         model = cls(**params)
-        model._set_state(meta.get("state", {}), arrays, meta["format_version"])
+        model._set_state(meta.get("state", {}), arrays, version)
         return model
+
+    @classmethod
+    def _upgrade_meta(cls, meta: dict[str, Any], version: int) -> dict[str, Any]:
+        """The header of a file of an older ``version`` in today's shape, ``{"params": encoded
+        constructor arguments, "state": what _set_state reads, ...}``; called by :meth:`load`
+        before the parameters are decoded. The default returns ``meta`` unchanged."""
+        return meta

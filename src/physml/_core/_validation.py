@@ -39,6 +39,7 @@ def check_array(
     allow_nan: bool = False,
     min_samples: int = 0,
     shape: Sequence[int | None] | None = None,
+    n_features: int | None = None,
 ) -> np.ndarray:
     """Convert ``x`` to an array and check it.
 
@@ -58,6 +59,9 @@ def check_array(
         Minimum length of the first axis.
     shape : sequence of (int or None), optional
         Required shape; ``None`` entries are free.
+    n_features : int, optional
+        Required length of the last axis of an array of 2 or more dimensions: the number of
+        features a model was fitted on (``n_features_in_``).
 
     Returns
     -------
@@ -91,6 +95,8 @@ def check_array(
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in pairs):
             want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
             raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    if n_features is not None and arr.ndim >= 2 and arr.shape[-1] != n_features:
+        raise ValueError(f"{name} has {arr.shape[-1]} features, but the model was fitted on {n_features}")
     if min_samples and (arr.ndim == 0 or arr.shape[0] < min_samples):
         got = 0 if arr.ndim == 0 else arr.shape[0]
         raise ValueError(f"{name} needs at least {min_samples} sample(s) along axis 0, got {got}")

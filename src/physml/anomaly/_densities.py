@@ -58,6 +58,7 @@ from physml.anomaly._training import (
 
 __all__ = ["ConditionalFlow", "ConditionalGaussianMixture", "SidebandInterpolation"]
 
+# declared parameters shared with the scorers (_scorers imports them)
 _SEED = [Interval(int, 0, None)]
 _FLOW = [None, Predicate(lambda v: isinstance(v, Mapping), "a dict of FlowDensity parameters")]
 
@@ -68,12 +69,7 @@ class _ConditionalDensity(ModelMixin, BaseEstimator):
     _data_kind: ClassVar[str] = "conditional"
 
     def _features(self, X: Any) -> np.ndarray:
-        X = check_features(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, the {type(self).__name__} was fitted on {self.n_features_in_}"
-            )
-        return X
+        return check_features(X, "X", self.n_features_in_)
 
     def _events(self, X: Any, mjj: Any, *, fitted: bool) -> tuple[np.ndarray, np.ndarray]:
         """``X`` and one positive mass per event, checked."""

@@ -27,16 +27,7 @@ def anomaly_features(events: Mapping[str, np.ndarray]) -> np.ndarray:
 
 def check_features(X: Any, name: str, n_features: int | None = None) -> np.ndarray:
     """``X`` as a finite float matrix of at least one row (and ``n_features`` columns if given)."""
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        held = f"an array of {X.dtype}" if hasattr(X, "dtype") else f"a {type(X).__name__}"
-        raise TypeError(f"{name} must be a numeric array, got {held} that does not convert to floats"
-                        ) from None
-    X = check_array(X, name, ndim=2, min_samples=1, dtype=np.float64)
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, the scorer was fitted on {n_features}")
-    return X
+    return check_array(X, name, ndim=2, min_samples=1, dtype=np.float64, n_features=n_features)
 
 
 def check_mjj(mjj: Any, n_events: int, name: str = "mjj") -> np.ndarray:

@@ -36,7 +36,13 @@ from physml._core import (
     nested_state,
     spawn_seeds,
 )
-from physml.anomaly._densities import ConditionalFlow, ConditionalGaussianMixture, SidebandInterpolation
+from physml.anomaly._densities import (
+    _FLOW,
+    _SEED,
+    ConditionalFlow,
+    ConditionalGaussianMixture,
+    SidebandInterpolation,
+)
 from physml.anomaly._features import check_features, check_mjj
 from physml.anomaly._training import (
     density_min_events,
@@ -51,14 +57,12 @@ __all__ = ["AnodeScorer", "AutoencoderScorer", "CWoLaScorer", "CathodeScorer", "
 # ---------------------------------------------------------------------------------------------
 # declared parameters shared by the scorers
 
-_SEED = [Interval(int, 0, None)]
 _CLASSIFIER = [
     Options("hgb", "mlp"),
     Predicate(lambda v: callable(getattr(v, "fit", None)) and callable(getattr(v, "predict_proba", None)),
               "a scikit-learn classifier (with fit and predict_proba)"),
 ]
 _DENSITY = [Options("flow", "gmm")]
-_FLOW = [None, Predicate(lambda v: isinstance(v, Mapping), "a dict of FlowDensity parameters")]
 
 
 def _positive_ints(value: Any) -> bool:
@@ -294,6 +298,7 @@ class SupervisedScorer(ModelMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "classifier": _CLASSIFIER, "n_models": [Interval(int, 1, None)], "seed": _SEED,
     }
@@ -382,6 +387,7 @@ class CWoLaScorer(ModelMixin, BaseEstimator):
     n_signal_region_, n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_folds": [Interval(int, 2, None)], "classifier": _CLASSIFIER, "balance": ["boolean"], "seed": _SEED,
     }
@@ -468,6 +474,7 @@ class AutoencoderScorer(ModelMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "latent": [Interval(int, 1, None)],
         "hidden": [Predicate(_positive_ints, "a sequence of positive ints")],
@@ -566,6 +573,7 @@ class AnodeScorer(ModelMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(int, 1, None)], "density": _DENSITY, "flow": _FLOW, "seed": _SEED,
     }
@@ -658,6 +666,7 @@ class CathodeScorer(ModelMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "n_components": [Interval(int, 1, None)], "density": _DENSITY, "flow": _FLOW,
         "oversample": [Interval(int, 1, None)], "n_folds": [Interval(int, 2, None)],

@@ -19,9 +19,20 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.exceptions import NotFittedError
 
-from physml._core import ModelMixin, Options, Predicate, check_int, derive_seed, torch_generator
+from physml._core import (
+    ModelMixin,
+    Options,
+    Predicate,
+    check_int,
+    derive_seed,
+    encode_param,
+    model_format,
+    nested_model,
+    nested_state,
+    torch_generator,
+)
 from physml.ebm._rbm import RBM, TRAINING_CONSTRAINTS
-from physml.ebm._rbm_model import _VISIBLE, _resolve_dtype, _seed_int, bernoulli, check_visible_data
+from physml.ebm._rbm_model import _VISIBLE, _seed_int, bernoulli, check_visible_data
 
 __all__ = ["DBN"]
 
@@ -71,6 +82,9 @@ class DBN(ModelMixin, TransformerMixin, BaseEstimator):
         "rbm_params": [None, dict],
     }
     _data_kind: ClassVar[str] = "binary"
+    #: 1: each layer's RBM ``{"params", "state"}``, arrays under ``layer<i>_``;
+    #: 2: each layer a nested RBM record (:func:`physml._core.nested_state`), arrays under ``layer<i>.``.
+    _file_versions: ClassVar[tuple[int, ...]] = (1, 2)
 
     def __init__(
         self,
@@ -163,35 +177,31 @@ class DBN(ModelMixin, TransformerMixin, BaseEstimator):
         return bool(self.__dict__.get("rbms_"))
 
     # -- persistence --------------------------------------------------------------------------
-    def _params_for_file(self) -> dict[str, Any]:
-        params = super()._params_for_file()
-        if not isinstance(params["dtype"], str):
-            params["dtype"] = str(_resolve_dtype(params["dtype"])).removeprefix("torch.")
-        if params["device"] is not None:
-            params["device"] = str(params["device"])
-        return params
-
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Every layer's RBM state (its arrays prefixed ``layer<i>_``)."""
+        """Every layer as a nested RBM record (:func:`physml._core.nested_state`, its arrays
+        under ``layer<i>.``)."""
         layers, arrays = [], {}
         for i, rbm in enumerate(self._fitted()):
-            meta, layer_arrays = rbm._get_state()
-            layers.append({"params": rbm._params_for_file(), "state": meta})
-            arrays.update({f"layer{i}_{k}": v for k, v in layer_arrays.items()})
-        meta = {"n_features_in_": int(self.n_features_in_), "layers": layers,
-                "layers_type": type(self.layers).__name__}
-        return meta, arrays
+            record, layer_arrays = nested_state(rbm, f"layer{i}")
+            layers.append(record)
+            arrays.update(layer_arrays)
+        return {"n_features_in_": int(self.n_features_in_), "layers": layers}, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        if meta.get("layers_type") == "tuple":
-            self.layers = tuple(self.layers)
+        """Version 2: nested RBM records; version 1 (physml before the nested records): each
+        layer's ``{"params", "state"}`` of an RBM file of version 2, its arrays under
+        ``layer<i>_``. The layers are built on the DBN's device (a ``device`` given to
+        :meth:`load` moves them all)."""
         self.rbms_ = []
         for i, layer in enumerate(meta["layers"]):
-            prefix = f"layer{i}_"
-            rbm = RBM(**{**layer["params"], "device": self.device})
-            own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            rbm._set_state(layer["state"], own, 2)
-            self.rbms_.append(rbm)
+            if version == 1:
+                layer = {"format": model_format(RBM), "version": 2, **layer}
+                old = f"layer{i}_"
+                layer_arrays = {f"layer{i}.{k[len(old):]}": v for k, v in arrays.items() if k.startswith(old)}
+            else:
+                layer_arrays = arrays
+            layer = {**layer, "params": {**layer["params"], "device": encode_param(self.device)}}
+            self.rbms_.append(nested_model(layer, layer_arrays, f"layer{i}"))
         self.n_features_in_ = int(meta["n_features_in_"])
 
     def transform(self, X: Any) -> np.ndarray:

@@ -197,7 +197,8 @@ class IsingGraph:
 
 @dataclass
 class ChainState:
-    """Replicas of a sampler, advanced in place by the sampler's ``sweep``.
+    """Replicas of a sampler, made by its ``init_state`` and advanced in place by its ``sample``
+    (or ``sweep``, which also measures).
 
     Attributes
     ----------

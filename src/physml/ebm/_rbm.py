@@ -11,7 +11,6 @@ Energy conventions: see :mod:`physml.ebm._rbm_model`.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -29,8 +28,6 @@ from physml._core import (
     check_choice,
     check_int,
     derive_seed,
-    model_format,
-    read_model_file,
     torch_generator,
 )
 from physml.ebm._partition import (
@@ -562,14 +559,6 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             return model.gibbs(v, g, n_steps).cpu().numpy()
 
     # -- persistence --------------------------------------------------------------------------
-    def _params_for_file(self) -> dict[str, Any]:
-        params = super()._params_for_file()
-        if not isinstance(params["dtype"], str):
-            params["dtype"] = str(_resolve_dtype(params["dtype"])).removeprefix("torch.")
-        if params["device"] is not None:
-            params["device"] = str(params["device"])
-        return params
-
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """The parameters as arrays; epochs, validation scores and a computed log Z in the
         header. The chains and momentum are not saved (``partial_fit`` after ``load`` starts
@@ -591,7 +580,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
         """Versions 1 and 2 hold the same arrays and fitted scalars (version 1 beside the
-        parameters in the header, version 2 under ``"state"``: :meth:`load` passes either)."""
+        parameters in the header, moved under ``"state"`` by :meth:`_upgrade_meta`)."""
         dev, dt = _resolve_device(self.device), _resolve_dtype(self.dtype)
         t = {k: torch.as_tensor(arrays[k]).to(dev, dt) for k in ("weights", "visible_bias", "hidden_bias",
                                                                   "log_sigma") if k in arrays}
@@ -607,23 +596,16 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
                 setattr(self, name, np.array(arrays[name]))
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], *, device: str | None = None) -> RBM:
-        """Read an RBM written by :meth:`save` (no pickle: ``allow_pickle=False``), also the
-        files of physml 0.1 (format ``"physml.ebm.RBM/1"``).
-
-        ``device`` overrides the saved device (e.g. to load a GPU-trained RBM on a CPU).
-        The persistent chains and momentum are not saved: ``partial_fit`` after loading
-        starts from fresh chains. A file of another class, of a newer format, a damaged file
-        or one holding a pickled object gives a :class:`physml._core.ModelFileError` naming it.
-        """
-        meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
-        params = dict(meta.get("params", {}))
-        if device is not None:
-            params["device"] = device
-        est = cls(**params)
-        version = int(meta["format_version"])
-        est._set_state(meta if version == 1 else meta.get("state", {}), arrays, version)
-        return est
+    def _upgrade_meta(cls, meta: dict[str, Any], version: int) -> dict[str, Any]:
+        """Files of physml 0.1 (format ``"physml.ebm.RBM/1"``, version 1) hold the fitted scalars
+        beside ``params`` in the header; :meth:`load` (``RBM.load(path, device="cpu")`` to
+        override the saved device) reads them from ``"state"``. The persistent chains and
+        momentum are not saved: ``partial_fit`` after loading starts from fresh chains."""
+        if version != 1:
+            return meta
+        header = {"format", "format_version", "physml_version", "params"}
+        return {**{k: meta[k] for k in header if k in meta},
+                "state": {k: v for k, v in meta.items() if k not in header}}
 
     def __sklearn_is_fitted__(self) -> bool:
         return "model_" in self.__dict__

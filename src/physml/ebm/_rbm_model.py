@@ -53,12 +53,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._core import check_array, check_choice, check_int, check_seed, torch_generator
+from physml._core import (
+    FLOAT_DTYPES,
+    check_array,
+    check_choice,
+    check_int,
+    check_seed,
+    torch_dtype,
+    torch_generator,
+)
 
 __all__ = ["RBMModel", "as_rbm_model", "check_visible_data"]
 
 _VISIBLE = ("bernoulli", "gaussian")
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
 
 
@@ -82,14 +89,14 @@ def _resolve_device(device: Any) -> torch.device:
 
 
 def _resolve_dtype(dtype: Any) -> torch.dtype:
-    if isinstance(dtype, torch.dtype) and dtype in _DTYPES.values():
+    if isinstance(dtype, torch.dtype) and str(dtype).removeprefix("torch.") in FLOAT_DTYPES:
         return dtype
     if isinstance(dtype, type) and dtype in (np.float32, np.float64):
-        return _DTYPES[np.dtype(dtype).name]
-    if isinstance(dtype, np.dtype) and dtype.name in _DTYPES:
-        return _DTYPES[dtype.name]
-    check_choice(dtype, "dtype", tuple(_DTYPES))
-    return _DTYPES[dtype]
+        return torch_dtype(np.dtype(dtype).name)
+    if isinstance(dtype, np.dtype) and dtype.name in FLOAT_DTYPES:
+        return torch_dtype(dtype.name)
+    check_choice(dtype, "dtype", FLOAT_DTYPES)
+    return torch_dtype(dtype)
 
 
 def _seed_int(seed: int | np.random.Generator) -> int:

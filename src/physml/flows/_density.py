@@ -24,22 +24,20 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from physml._core import (
+    FLOAT_DTYPES,
     Interval,
     ModelMixin,
     Options,
     Predicate,
+    arrays_to_state,
     check_array,
     check_choice,
     check_int,
     derive_seed,
+    state_to_arrays,
+    torch_dtype,
 )
-from physml.flows._serialize import (
-    arrays_to_tensors,
-    check_kind,
-    is_torch_file,
-    read_payload,
-    tensors_to_arrays,
-)
+from physml.flows._serialize import check_kind, is_torch_file, read_payload
 from physml.training import EarlyStopping
 
 __all__ = ["FLOWS", "MIN_SAMPLES_PER_FEATURE", "FlowDensity"]
@@ -48,7 +46,6 @@ __all__ = ["FLOWS", "MIN_SAMPLES_PER_FEATURE", "FlowDensity"]
 FLOWS = ("maf", "nsf", "cnf")
 #: Fewest samples per feature that :meth:`FlowDensity.fit` accepts (and 20 samples at least).
 MIN_SAMPLES_PER_FEATURE = 10
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
 
 
 @contextlib.contextmanager
@@ -88,7 +85,7 @@ def _near_identity_elementwise(flow: Any, fan_in: int) -> None:
 def check_support(model: Any, X: Any, name: str, columns: Sequence[int] | None) -> np.ndarray:
     """Points of ``X`` inside ``model.support_low_ <= x <= model.support_high_`` or a ``ValueError``."""
     cols = list(range(model.n_features_in_)) if columns is None else list(columns)
-    X = check_array(check_samples(X, name), name, ndim=2, shape=(None, len(cols)))
+    X = check_array(X, name, ndim=2, shape=(None, len(cols)))
     lo, hi = model.support_low_[cols], model.support_high_[cols]
     out = np.any((X < lo) | (X > hi), axis=1)
     if np.any(out):
@@ -103,17 +100,8 @@ def check_support(model: Any, X: Any, name: str, columns: Sequence[int] | None) 
 
 
 def check_samples(X: Any, name: str = "X", *, n_features: int | None = None) -> np.ndarray:
-    """A finite 2-D float array with enough samples for its number of features."""
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        held = f"an array of {X.dtype}" if hasattr(X, "dtype") else f"a {type(X).__name__}"
-        raise TypeError(f"{name} must be a numeric array, got {held} that does not convert to floats"
-                        ) from None
-    X = check_array(X, name, ndim=2)
-    if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} feature(s), but the flow was fitted on {n_features}")
-    return X
+    """A finite 2-D float array (of ``n_features`` columns if given)."""
+    return check_array(X, name, ndim=2, n_features=n_features)
 
 
 def _layer_widths(value: Any) -> bool:
@@ -143,7 +131,7 @@ FLOW_CONSTRAINTS: dict[str, list[Any]] = {
     "max_epochs": [Interval(int, 1, None)],
     "patience": [Interval(int, 1, None)],
     "validation_fraction": [Interval(float, 0, 0.5, closed="right")],
-    "dtype": [Options(*_DTYPES)],
+    "dtype": [Options(*FLOAT_DTYPES)],
     "device": [Predicate(_torch_device, "a torch device such as 'cpu' or 'cuda'")],
     "seed": [Interval(int, 0, None)],
 }
@@ -260,7 +248,7 @@ class FlowDensity(ModelMixin, BaseEstimator):
             else:
                 flow = zuko.flows.CNF(n_features, hidden_features=hidden)
             _near_identity_elementwise(flow, hidden[-1])
-        return flow.to(device=torch.device(self.device), dtype=_DTYPES[self.dtype])
+        return flow.to(device=torch.device(self.device), dtype=torch_dtype(self.dtype))
 
     def _set_exact(self, exact: bool) -> None:
         """The continuous flow trains on Hutchinson's unbiased trace estimate, evaluates exactly."""
@@ -271,7 +259,7 @@ class FlowDensity(ModelMixin, BaseEstimator):
                 module.exact = exact
 
     def _tensor(self, X: np.ndarray) -> torch.Tensor:
-        return torch.as_tensor(X, dtype=_DTYPES[self.dtype], device=torch.device(self.device))
+        return torch.as_tensor(X, dtype=torch_dtype(self.dtype), device=torch.device(self.device))
 
     @classmethod
     def from_state_dict(
@@ -543,13 +531,8 @@ class FlowDensity(ModelMixin, BaseEstimator):
         return U * self.scale_ + self.mean_
 
     # persistence -------------------------------------------------------------------------------
-    def _params_for_file(self) -> dict[str, Any]:
-        params = super()._params_for_file()
-        params["device"] = str(params["device"])
-        return params
-
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        dtypes, arrays = tensors_to_arrays(self.flow_.state_dict(), "flow")
+        arrays, dtypes = state_to_arrays(self.flow_.state_dict(), "flow")
         meta = {
             "n_features_in": int(self.n_features_in_),
             "n_samples_fit": int(self.n_samples_fit_),
@@ -578,7 +561,7 @@ class FlowDensity(ModelMixin, BaseEstimator):
         self.best_epoch_ = int(meta["best_epoch"])
         self.n_epochs_ = len(self.history_["train"])
         flow = self._build(d)
-        flow.load_state_dict(arrays_to_tensors(meta["tensor_dtypes"], arrays, "flow"))
+        flow.load_state_dict(arrays_to_state(arrays, meta["tensor_dtypes"], "flow"))
         self._install(flow)
 
     @classmethod

@@ -242,7 +242,10 @@ class FlowEnsemble(ModelMixin, BaseEstimator):
             data = read_payload(path)
             check_kind(path, data, cls)
             return cls._from_payload(data, device=device)
+        # ModelMixin.load's overrides are constructor arguments; the device is the members'
+        # (a FlowEnsemble has none), so it is put into their records before they are built
         meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
+        meta = cls._upgrade_meta(meta, int(meta["format_version"]))
         ens = cls(**decode_param(meta.get("params", {})))
         ens._restore(meta.get("state", {}), arrays, device=device)
         return ens

@@ -4,10 +4,10 @@ the torch files that physml wrote before it.
 A :class:`~physml.flows.FlowDensity` or :class:`~physml.flows.FlowEnsemble` saves through
 :meth:`physml._core.ModelMixin.save`: one ``.npz`` of numeric arrays (the flow's ``state_dict``
 beside the standardisation) and a JSON header (format ``physml.flows.FlowDensity`` or
-``physml.flows.FlowEnsemble``, format version 2). :func:`tensors_to_arrays` and
-:func:`arrays_to_tensors` turn a ``state_dict`` into such arrays and back, exactly: a tensor whose
-dtype numpy lacks (``bfloat16``) is stored as a float32 copy, which holds it exactly, and its dtype
-is recorded.
+``physml.flows.FlowEnsemble``, format version 2). :func:`physml._core.state_to_arrays` and
+:func:`physml._core.arrays_to_state` turn a ``state_dict`` into such arrays and back, exactly: a
+tensor whose dtype numpy lacks (``bfloat16``) is stored as a float32 copy, which holds it exactly,
+and its dtype is recorded.
 
 Format version 1 is the torch file of physml 0.1: one dict (the payload) tagged
 ``"physml.flows/1"``, written with ``torch.save`` and read with ``torch.load(...,
@@ -21,64 +21,19 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from physml._core import ModelFileError
 
-__all__ = [
-    "FORMAT",
-    "KINDS",
-    "arrays_to_tensors",
-    "check_kind",
-    "is_torch_file",
-    "read_payload",
-    "tensors_to_arrays",
-]
+__all__ = ["FORMAT", "KINDS", "check_kind", "is_torch_file", "read_payload"]
 
 #: The format tag of the torch files of physml 0.1 (format version 1).
 FORMAT = "physml.flows/1"
 #: The kinds of flow a torch file may hold (the class that reads it).
 KINDS = ("FlowDensity", "FlowEnsemble")
-
-
-# ---------------------------------------------------------------------------------------------
-# tensors as plain arrays
-
-
-def tensors_to_arrays(state: Mapping[str, Any], prefix: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
-    """``({name: torch dtype}, {prefix.name: numpy array})`` of a ``state_dict``, on the CPU.
-
-    Tensors of a dtype numpy lacks (``bfloat16``, the float8 types) are stored as float32 copies,
-    which hold their values exactly; :func:`arrays_to_tensors` casts them back.
-    """
-    dtypes, arrays = {}, {}
-    for name, value in state.items():
-        t = value.detach().cpu()
-        dtypes[name] = str(t.dtype).removeprefix("torch.")
-        try:
-            array = t.numpy()
-        except TypeError:  # no numpy dtype
-            array = t.to(torch.complex64 if t.is_complex() else torch.float32).numpy()
-        arrays[f"{prefix}.{name}"] = array.copy()
-    return dtypes, arrays
-
-
-def arrays_to_tensors(
-    dtypes: Mapping[str, str], arrays: Mapping[str, np.ndarray], prefix: str
-) -> dict[str, Any]:
-    """The ``state_dict`` that :func:`tensors_to_arrays` stored under ``prefix``."""
-    out = {}
-    for name, dtype in dtypes.items():
-        key = f"{prefix}.{name}"
-        if key not in arrays:
-            raise ModelFileError(f"the flow file lacks the array {key!r}")
-        out[name] = torch.tensor(np.asarray(arrays[key])).to(getattr(torch, dtype))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -25,15 +25,15 @@ __all__ = [
 
 
 def check_points(
-    x: Any, name: str = "X", *, min_samples: int = 2, what: str = "this estimator"
+    x: Any, name: str = "X", *, min_samples: int = 2, what: str = "this estimator",
+    n_features: int | None = None,
 ) -> np.ndarray:
-    """A finite float64 array of shape ``(n_samples, n_features)`` with enough rows.
+    """A finite float64 array of shape ``(n_samples, n_features)`` with enough rows (and
+    ``n_features`` columns if given).
 
     A 1-D array is refused with a hint (it is ambiguous: one point or one feature).
     """
-    if isinstance(x, np.ndarray) and x.dtype.kind in "OUS":
-        raise TypeError(f"{name} must hold numbers, got an array of dtype {x.dtype}")
-    arr = check_array(x, name, dtype=np.float64)
+    arr = check_array(x, name, dtype=np.float64, n_features=n_features)
     if arr.ndim == 1:
         raise ValueError(
             f"{name} must have 2 dimensions (n_samples, n_features), got shape {arr.shape}; "

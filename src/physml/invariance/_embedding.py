@@ -23,7 +23,16 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from physml import nets
-from physml._core import Interval, ModelMixin, Predicate, as_generator, check_int, derive_seed
+from physml._core import (
+    Interval,
+    ModelMixin,
+    Predicate,
+    arrays_to_state,
+    as_generator,
+    check_int,
+    derive_seed,
+    state_to_arrays,
+)
 from physml.invariance._groups import Group, GroupElements, as_point_sets, make_group
 
 __all__ = ["InvariantEmbedding", "OrbitVariance", "orbit_variance"]
@@ -316,7 +325,7 @@ class InvariantEmbedding(ModelMixin, TransformerMixin, BaseEstimator):
             "positive_distance": self.positive_distance_,
             "negative_distance": self.negative_distance_,
         }
-        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.network_.state_dict().items()}
+        arrays, _ = state_to_arrays(self.network_.state_dict(), "net")
         arrays.update(mean=self.mean_, scale=self.scale_, loss_curve=self.loss_curve_)
         if self.elements_ is not None:
             meta["elements"] = [f for f in _ELEMENT_FIELDS if getattr(self.elements_, f) is not None]
@@ -339,8 +348,7 @@ class InvariantEmbedding(ModelMixin, TransformerMixin, BaseEstimator):
         with torch.random.fork_rng(devices=[]):
             net = nets.MLP([self.n_points_ * self.dim_, *self.hidden, int(self.n_components)],
                            self.activation).double()
-        net.load_state_dict({k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                             if k.startswith("net.")})
+        net.load_state_dict(arrays_to_state(arrays, None, "net"))
         self.network_ = net.eval()
         self.positive_distance_ = float(meta["positive_distance"])
         self.negative_distance_ = float(meta["negative_distance"])

@@ -40,6 +40,7 @@ from physml._core import (
     ModelMixin,
     Options,
     Predicate,
+    arrays_to_state,
     check_array,
     check_choice,
     check_int,
@@ -47,6 +48,8 @@ from physml._core import (
     check_seed,
     derive_seed,
     spawn_seeds,
+    state_to_arrays,
+    torch_dtype,
     torch_generator,
 )
 from physml.nets._activations import ACTIVATIONS, Activation, get_activation
@@ -464,9 +467,6 @@ def _widths(value: Any) -> bool:
     )
 
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
 class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
     """Autoencoder anomaly scores for your own data, in the scikit-learn style.
 
@@ -513,6 +513,7 @@ class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
     n_features_in_ : int
     """
 
+    _score_samples_kind = "anomaly"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "latent_dim": [Interval(int, 1, None)],
         "hidden": [Predicate(_widths, "a sequence of positive ints")],
@@ -696,7 +697,7 @@ class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
             "dtype": str(self.model_.dtype).removeprefix("torch."),
             "trained": self.training_ is not None,
         }
-        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        arrays, _ = state_to_arrays(self.model_.state_dict(), "net")
         arrays.update(mean=self.mean_, scale=self.scale_)
         if self.training_ is not None:
             t = self.training_
@@ -706,9 +707,8 @@ class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
         self.n_features_in_ = int(meta["n_features_in"])
-        model = self._ensemble(self.n_features_in_, 0, _DTYPES[meta["dtype"]])
-        state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
-        model.load_state_dict(state)
+        model = self._ensemble(self.n_features_in_, 0, torch_dtype(meta["dtype"]))
+        model.load_state_dict(arrays_to_state(arrays, None, "net"))
         self.model_ = model.eval()
         self.mean_, self.scale_ = arrays["mean"], arrays["scale"]
         self.training_ = None

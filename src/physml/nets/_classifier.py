@@ -16,8 +16,10 @@ from physml._core import (
     ModelMixin,
     Options,
     Predicate,
+    arrays_to_state,
     check_array,
     derive_seed,
+    state_to_arrays,
     torch_generator,
 )
 from physml.nets._activations import ACTIVATIONS, Activation
@@ -216,7 +218,7 @@ class MLPClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
             "loss_curve": [float(v) for v in self.loss_curve_],
             "validation_scores": [float(v) for v in self.validation_scores_],
         }
-        arrays = {f"net.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
+        arrays, _ = state_to_arrays(self.model_.state_dict(), "net")
         if self.classes_.dtype.kind in "biuf":
             arrays["classes"] = self.classes_
         else:  # class names: in the JSON header
@@ -227,8 +229,7 @@ class MLPClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = arrays["classes"] if "classes" in arrays else np.array(meta["class_names"])
         self.n_features_in_ = int(meta["n_features_in"])
         self.model_ = self._network(self.n_features_in_, len(self.classes_), 0)
-        state = {k[4:]: torch.from_numpy(np.array(v)) for k, v in arrays.items() if k.startswith("net.")}
-        self.model_.load_state_dict(state)
+        self.model_.load_state_dict(arrays_to_state(arrays, None, "net"))
         self.model_.eval()
         self.n_parameters_ = int(meta["n_parameters"])
         self.loss_curve_ = list(meta["loss_curve"])

@@ -24,10 +24,12 @@ from physml._core import (
     ModelFileError,
     ModelMixin,
     Predicate,
+    arrays_to_state,
     check_array,
     check_int,
     derive_seed,
     spawn_seeds,
+    state_to_arrays,
 )
 from physml.data import SYMMETRY_CLASSES, symmetric_templates
 from physml.symmetry._cnn import SymmetryCNN, train_cnn
@@ -264,17 +266,13 @@ class SymmetryClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
     # -- files ----------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         meta = {"n_cnns": len(self.models_)}
-        arrays = {f"cnn{i}.{k}": v.detach().cpu().numpy()
-                  for i, m in enumerate(self.models_) for k, v in m.state_dict().items()}
+        arrays = {}
+        for i, m in enumerate(self.models_):
+            arrays.update(state_to_arrays(m.state_dict(), f"cnn{i}")[0])
         return meta, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
-        states = []
-        for i in range(int(meta["n_cnns"])):
-            prefix = f"cnn{i}."
-            states.append({k[len(prefix):]: torch.from_numpy(np.array(v)) for k, v in arrays.items()
-                           if k.startswith(prefix)})
-        self._install(states)
+        self._install([arrays_to_state(arrays, None, f"cnn{i}") for i in range(int(meta["n_cnns"]))])
 
     def _install(self, states: list[dict[str, torch.Tensor]]) -> None:
         models = []
