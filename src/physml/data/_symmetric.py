@@ -1,7 +1,8 @@
 """Two-dimensional potentials with known symmetry, rendered to two-colour images by level sets.
 
 The templates of Barenboim, Hirn & Sanz, "Symmetry meets AI" (SciPost Phys. 11, 014 (2021),
-arXiv:2103.06115; seeds/004): a potential V(x, y) whose symmetry group is known by construction
+arXiv:2103.06115; Sanz, "Symmetry meets AI"): a potential V(x, y) whose symmetry group is known by
+construction
 is drawn with random scales and parameters, and the image is the level set ``V < level`` (1
 inside, 0 outside) at a random quantile of V, so both colours are always present.
 

@@ -1,6 +1,7 @@
 """General (fully connected) Boltzmann machines: energy, Gibbs sampling, exact and sampled learning.
 
-Conventions (the Boltzmann-machine slides of the Walsh talk, ``seeds/001``, which follow
+Conventions (the Boltzmann-machine slides of the Walsh talk, "Machine Learning Beyond Physics from a
+Physicist's Perspective", which follow
 Ackley, Hinton, Sejnowski, Cognitive Science 9, 147 (1985)):
 
 * units are **on/off**, ``s_i ∈ {0, 1}``; the first ``n_visible`` units are visible, the rest

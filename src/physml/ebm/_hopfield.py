@@ -1,6 +1,7 @@
 """Hopfield networks: Hebbian storage, deterministic dynamics, retrieval and capacity.
 
-Conventions (those of the Hopfield-network slide of the Walsh talk, ``seeds/001``, which
+Conventions (those of the Hopfield-network slide of the Walsh talk, "Machine Learning Beyond Physics from
+a Physicist's Perspective", which
 follow Hopfield, PNAS 79, 2554 (1982)):
 
 * states are spins ``s_i ∈ {-1, +1}``; couplings ``W`` are symmetric, thresholds ``θ_i``;

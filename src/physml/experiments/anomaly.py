@@ -11,7 +11,8 @@ Densities for ANODE and CATHODE are normalizing flows (:class:`physml.flows.Flow
 the full preset and Gaussian mixtures in the quick one (``density`` parameter); the classifiers
 are boosted trees.
 
-Sources: Kahn, "Dumb Machine Learning for Physics" (seeds/003), LHC Olympics slides; Kasieczka et
+Sources: Kahn, "Dumb Machine Learning for Physics" (IAIFI Colloquium, 10 March 2023), LHC Olympics
+slides; Kasieczka et
 al., Rep. Prog. Phys. 84, 124201 (2021); Nachman & Shih (ANODE), Phys. Rev. D 101, 075042 (2020);
 Hallin et al. (CATHODE), arXiv:2109.00546.
 """
@@ -28,7 +29,8 @@ from physml.data import collider
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-SOURCE = ("Kahn, 'Dumb Machine Learning for Physics' (seeds/003), LHC Olympics slides; Kasieczka et al., "
+SOURCE = ("Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023), LHC Olympics "
+          "slides; Kasieczka et al., "
           "Rep. Prog. Phys. 84, 124201 (2021); Nachman & Shih (ANODE), PRD 101, 075042 (2020); Hallin et "
           "al. (CATHODE), arXiv:2109.00546")
 METHODS = ("supervised", "idealized", "cwola", "anode", "cathode", "autoencoder")

@@ -35,8 +35,8 @@ from physml._core import check_choice, check_int, check_real, derive_seed
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
-WALSH = "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective' (seeds/001)"
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023)"
+WALSH = "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective'"
 BHKR = "Batson, Haaf, Kahn & Roberts, 'Topological obstructions to autoencoding', arXiv:2102.08380"
 
 

@@ -1,7 +1,7 @@
 """First experiments: the Kaplan talk's explicit layer and its "hello world" classifier.
 
 Source: J. Kaplan, "Machine Learning and How Physicists Can Think About It"
-(seeds/002), slides "A Very Explicit Example" and "Hello World - MNIST".
+(Johns Hopkins University), slides "A Very Explicit Example" and "Hello World - MNIST".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from physml import data, nets
 from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
-KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
+KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (Johns Hopkins University)"
 
 # The talk's toy layer: w, b and one data point x.
 TALK_W = ((4.0, 5.0, 6.0), (3.0, 2.0, 1.0), (-9.0, -8.0, -7.0))

@@ -10,8 +10,9 @@
   scored by a classifier trained on real images (Fréchet distance in its feature space, class
   confidence).
 
-Source: J. Kaplan, "Machine Learning and How Physicists Can Think About It" (seeds/002), slides
-"Architecture and Symmetry", "Language Models", "Games", "Understand the World"; J. Byers (seeds/000),
+Source: J. Kaplan, "Machine Learning and How Physicists Can Think About It" (Johns Hopkins University), slides
+"Architecture and Symmetry", "Language Models", "Games", "Understand the World"; J. Byers (GGI, 14
+September 2022),
 "Generative Adversarial Network (GAN): Bug as Feature".
 """
 
@@ -27,8 +28,8 @@ from physml._core import check_int, torch_generator
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
-BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (seeds/000)"
+KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (Johns Hopkins University)"
+BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (GGI, 14 September 2022)"
 
 
 def _one_thread() -> None:

@@ -14,7 +14,8 @@ Exact facts used as checks: the true distribution function is known, so the held
 of KL(p‖q) = E_p[log p − log q] must be ≥ 0 within its standard error for any correctly
 normalised flow; the CBE solver given the exact f must return −∇Φ to rounding error.
 
-Sources: Y. Kahn, "Dumb Machine Learning for Physics" (seeds/003), slides "Learning (stellar)
+Sources: Y. Kahn, "Dumb Machine Learning for Physics" (IAIFI Colloquium, 10 March 2023), slides "Learning
+(stellar)
 phase space", "Plummer sphere", "one NF / average / 16 NF's", "Foiled by ensemble variance";
 Buckley, Lim, Putney & Shih, arXiv:2205.01129; Green, Ting & Kamdar, "Deep Potential" (ApJ 2023);
 An, Naik et al., MNRAS 506, 5721.
@@ -33,7 +34,7 @@ from physml._core import check_choice, check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023)"
 BUCKLEY = "Buckley, Lim, Putney & Shih, arXiv:2205.01129"
 GREEN = "Green, Ting & Kamdar, 'Deep Potential', ApJ 2023"
 

@@ -1,9 +1,10 @@
 """Data geometry: dimensions of attractors and benchmark manifolds, covariance power laws,
 local scales of a noisy manifold, and metrics from calibration.
 
-Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?" (seeds/000), slides
+Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?" (GGI, 14 September 2022), slides
 "Geometry of ML: How much data is enough?" and "Experimental Calibration"; Y. Kahn, "Dumb
-Machine Learning for Physics" (seeds/003), slides "Data dimension", "Jet images vs. cat images".
+Machine Learning for Physics" (IAIFI Colloquium, 10 March 2023), slides "Data dimension", "Jet images vs.
+cat images".
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from physml import data, ebm, geometry, scaling, stats
 from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
-BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (seeds/000)"
-KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
+BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (GGI, 14 September 2022)"
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023)"
 GP = "Grassberger & Procaccia, Physica D 9, 189 (1983)"
 
 # Accepted correlation dimensions (Grassberger & Procaccia 1983)

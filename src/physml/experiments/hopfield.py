@@ -1,6 +1,6 @@
 """The storage capacity of the Hopfield network: retrieval breaks down near α = P/N ≈ 0.138.
 
-Source: J. Walsh, "Machine Learning Beyond Physics from a Physicist's Perspective" (seeds/001),
+Source: J. Walsh, "Machine Learning Beyond Physics from a Physicist's Perspective",
 slide "Hopfield Networks" (Hebbian storage, the update rule, attractor "memories"); the capacity
 from the replica theory of Amit, Gutfreund and Sompolinsky, PRL 55, 1530 (1985) and Ann. Phys.
 173, 30 (1987).
@@ -22,7 +22,7 @@ from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 WALSH = (
-    "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective' (seeds/001), slide "
+    "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective', slide "
     "'Hopfield Networks'"
 )
 

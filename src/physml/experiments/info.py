@@ -7,7 +7,8 @@ its slope at β is 1/β. All of these are exact, so the tolerances are numerical
 convergence tolerance of the iteration (max |Δp(t|x)| < 1e-11 gives informations accurate to
 far better than 1e-6 bits) and the resolution of the β grid.
 
-Sources: M. Byers, seeds/000 (supervised learning as an information bottleneck); Tishby,
+Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?", GGI 2022 (supervised learning as
+an information bottleneck); Tishby,
 Pereira & Bialek, physics/0004057; Strouse & Schwab, Neural Comput. 29, 1611 (2017).
 """
 
@@ -21,7 +22,7 @@ from physml import info
 from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
-BYERS = "Byers (seeds/000), supervised learning as an information bottleneck"
+BYERS = "Byers (GGI, 14 September 2022), supervised learning as an information bottleneck"
 TPB = "Tishby, Pereira & Bialek, physics/0004057"
 NUMERIC = 1e-6  # bits: far above the iteration's error, far below any physical effect
 

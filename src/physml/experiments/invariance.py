@@ -1,9 +1,9 @@
 """Invariance, relevance and compression (Byers' triangles), and ML by the numbers (Kaplan).
 
-Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?" (seeds/000), slides
+Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?" (GGI, 14 September 2022), slides
 "Choosing the Relevance of Triangles", "Shapes and Geometric Invariants", "Transformations: From
 Model to Model Relevance Space", "Model compression: Triangle Example"; J. Kaplan, "Machine
-Learning and How Physicists Can Think About It" (seeds/002), slides "MNIST by the Numbers",
+Learning and How Physicists Can Think About It" (Johns Hopkins University), slides "MNIST by the Numbers",
 "ML by the Numbers", "Why Now?".
 """
 
@@ -19,8 +19,8 @@ from physml._core import check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment, get_experiment
 
-BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (seeds/000)"
-KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (seeds/002)"
+BYERS = "Byers, 'Machine Learning and Physics: A Faustian Bargain?' (GGI, 14 September 2022)"
+KAPLAN = "Kaplan, 'Machine Learning and How Physicists Can Think About It' (Johns Hopkins University)"
 HADSELL = "Hadsell, Chopra, LeCun, 'Dimensionality reduction by learning an invariant mapping', CVPR 2006"
 KAPLAN_LAWS = "Kaplan et al., arXiv:2001.08361 (training C ≈ 6N FLOPs per token)"
 

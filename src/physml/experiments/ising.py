@@ -1,7 +1,7 @@
 """The 2D Ising model against its exact solution: finite-lattice thermodynamics, the critical point,
 and critical slowing down.
 
-Source: J. Walsh, "Machine Learning Beyond Physics from a Physicist's Perspective" (seeds/001),
+Source: J. Walsh, "Machine Learning Beyond Physics from a Physicist's Perspective",
 slides "The Ising Model" and "Stochastic Networks"; the exact results of Onsager (1944),
 Kaufman (1949) and Yang (1952); Binder (1981) for the cumulant crossing; Wolff (1989) for the
 cluster algorithm.
@@ -23,7 +23,7 @@ from physml._core import check_choice, check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-WALSH = "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective' (seeds/001)"
+WALSH = "Walsh, 'Machine Learning Beyond Physics from a Physicist's Perspective'"
 
 #: The Binder cumulant at criticality on the periodic square lattice (Salas & Sokal, J. Stat. Phys.
 #: 98, 551 (2000)), reported next to the measured crossing value.

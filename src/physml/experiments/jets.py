@@ -13,7 +13,7 @@ from physml._core import check_int
 from physml.data import collider
 from physml.lab import Context, experiment
 
-KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023)"
 QG_SOURCE = (
     f"{KAHN}, slide 'Jet images vs. cat images' (quark vs. gluon: linear regression on engineered "
     "features does better!?); Komiske, Metodiev, Thaler, JHEP 01 (2019) 121 (the Z+jet quark/gluon "

@@ -4,7 +4,7 @@ Every experiment draws vectorised ensembles of networks at initialisation
 (:class:`physml.nets.MLPEnsemble`), measures preactivation statistics over the members and
 compares them with the finite-width recursions of :mod:`physml.nets` (the book's theory).
 
-Sources: Y. Kahn, "Dumb Machine Learning for Physics" (seeds/003), slides "Tuning to
+Sources: Y. Kahn, "Dumb Machine Learning for Physics" (IAIFI Colloquium, 10 March 2023), slides "Tuning to
 criticality", "Fluctuations and feature learning", "Orthogonal initializations"; Roberts, Yaida &
 Hanin, *The Principles of Deep Learning Theory* (arXiv:2106.10165); Day, Kahn & Roberts,
 arXiv:2310.07765.
@@ -29,7 +29,7 @@ from physml._core import check_int, check_real
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-KAHN = "Kahn, 'Dumb Machine Learning for Physics' (seeds/003)"
+KAHN = "Kahn, 'Dumb Machine Learning for Physics' (IAIFI Colloquium, 10 March 2023)"
 PDLT = "Roberts, Yaida & Hanin, 'The Principles of Deep Learning Theory', arXiv:2106.10165"
 DKR = "Day, Kahn & Roberts, arXiv:2310.07765"
 

@@ -1,6 +1,6 @@
 """Restricted Boltzmann machines measured: partition functions, likelihoods, and Ising data.
 
-Source: M. Walsh's talk on Hopfield networks, Boltzmann machines and RBMs (seeds/001), which
+Source: M. Walsh's talk on Hopfield networks, Boltzmann machines and RBMs, which
 ends by saying there are no reliable software packages for training and using RBMs; the
 methods are Hinton (2002) for CD, Tieleman (2008) for PCD, Salakhutdinov & Murray (2008) for
 AIS, and Torlai & Melko (2016) for RBMs trained on Ising configurations.
@@ -18,7 +18,7 @@ from physml import data, ebm
 from physml._core import check_int, check_real, derive_seed
 from physml.lab import Context, experiment
 
-WALSH = "Walsh, Hopfield networks, Boltzmann machines and RBMs (seeds/001)"
+WALSH = "Walsh, Hopfield networks, Boltzmann machines and RBMs"
 
 
 def _binarised_fashion(split: str, n: int, seed: int) -> Any:

@@ -8,7 +8,8 @@ to the nearest training image of another class: the boundary is far closer than 
 classes are.
 
 Uncertainties: binomial for accuracies; a bootstrap over test images for the ratio of median
-distances. Sources: M. Byers, seeds/000 ("nudging images in high-dimensional spaces");
+distances. Sources: J. Byers, "Machine Learning and Physics: A Faustian Bargain?", GGI 2022 ("nudging
+images in high-dimensional spaces");
 Goodfellow, Shlens & Szegedy, arXiv:1412.6572 (FGSM); Madry et al., arXiv:1706.06083 (PGD).
 """
 
@@ -24,7 +25,7 @@ from physml import nets, robustness
 from physml._core import check_int, check_real
 from physml.lab import Context, experiment
 
-BYERS = "Byers (seeds/000), adversarial examples: nudging images in high-dimensional spaces"
+BYERS = "Byers (GGI, 14 September 2022), adversarial examples: nudging images in high-dimensional spaces"
 REFS = "Goodfellow et al., arXiv:1412.6572 (FGSM); Madry et al., arXiv:1706.06083 (PGD)"
 
 

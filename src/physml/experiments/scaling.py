@@ -19,7 +19,8 @@ computed through ``ctx.map`` (inline, process pool or Dask, resumable point by p
 L = A n^(−α) + C weight the seed means by their standard errors; the errors of α and C come
 from a bootstrap over seeds (:func:`physml.scaling.fit_scaling_law`).
 
-Sources: J. Kaplan, seeds/002; Y. Kahn, seeds/003; Sharma & Kaplan, arXiv:2004.10802; Kaplan et
+Sources: J. Kaplan, "Machine Learning and How Physicists Can Think About It"; Y. Kahn, "Dumb Machine
+Learning for Physics" (IAIFI, 2023); Sharma & Kaplan, arXiv:2004.10802; Kaplan et
 al., arXiv:2001.08361; Batson & Kahn, arXiv:2312.02264.
 """
 
@@ -35,8 +36,8 @@ from physml._core import check_int, check_real, derive_seed, torch_generator
 from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
-KAPLAN = "Kaplan (seeds/002), scaling laws"
-KAHN = "Kahn (seeds/003), ML as an experimental science"
+KAPLAN = "Kaplan (Johns Hopkins University), scaling laws"
+KAHN = "Kahn (IAIFI Colloquium, 10 March 2023), ML as an experimental science"
 SHARMA = "Sharma & Kaplan, 'A neural scaling law from the dimension of the data manifold', arXiv:2004.10802"
 BATSON = "Batson & Kahn, 'Scaling laws in jet classification', arXiv:2312.02264"
 

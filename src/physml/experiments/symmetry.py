@@ -1,7 +1,7 @@
 """Symmetry meets AI: does a decoy network learn the symmetry of an image, and how symmetric is
 a picture?
 
-The pipeline of Barenboim, Hirn & Sanz (seeds/004; SciPost Phys. 11, 014 (2021),
+The pipeline of Barenboim, Hirn & Sanz (Sanz, "Symmetry meets AI"; SciPost Phys. 11, 014 (2021),
 arXiv:2103.06115): decoy FCNNs reproduce two-colour template images from (x, y), the PCA image of
 their last hidden layer goes to a CNN trained on the templates' symmetry labels; beside it the
 direct invariance measure of :mod:`physml.symmetry` (overlap with rotated, reflected, shifted
@@ -28,7 +28,7 @@ from physml.experiments._tolerances import sigma_multiple
 from physml.lab import Context, experiment
 
 SANZ = (
-    "Sanz, 'Symmetry meets AI' (seeds/004); "
+    "Sanz, 'Symmetry meets AI' (arXiv:2103.06115); "
     "Barenboim, Hirn & Sanz, SciPost Phys. 11, 014 (2021), arXiv:2103.06115"
 )
 

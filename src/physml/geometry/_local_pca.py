@@ -11,7 +11,7 @@ ACHA 2016):
 
 Below the noise scale all directions look alike (high-dimensional noise balls); between the
 noise and the curvature scales the tangent space stands out; at the crossover radius
-``r_x = (sigma**2 / kappa)**(1/4)`` curvature overtakes noise. The Byers talk (seeds/000)
+``r_x = (sigma**2 / kappa)**(1/4)`` curvature overtakes noise. The Byers talk (GGI, 14 September 2022)
 asks whether there is enough data locally to tell curvature from noise; :class:`MultiscaleLocalPCA`
 answers it with a counting argument (see ``resolved_``).
 """

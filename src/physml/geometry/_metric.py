@@ -1,6 +1,7 @@
 """Metrics from calibration: whitening and Mahalanobis distances from measurement covariances.
 
-The Byers talk (seeds/000, "Geometry of ML: Experimental Calibration"): machine learning
+The Byers talk ("Machine Learning and Physics: A Faustian Bargain?", GGI, 14 September 2022; slide
+"Geometry of ML: Experimental Calibration"): machine learning
 assumes that Euclidean distance encodes statistical similarity,
 ``-ln p(y, y') ~ |y - y'|**2 / 2``. That holds only if the measurement noise is isotropic
 and of unit variance. With a calibration covariance ``Sigma`` (one, or a field ``Sigma(y)``

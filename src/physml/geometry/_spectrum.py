@@ -1,6 +1,7 @@
 """Covariance spectra and their power laws ``lambda_i ∝ i**(-(1 + alpha))``.
 
-The Kahn talk (seeds/003, "Jet images vs. cat images") looks at the eigenvalues of the data
+The Kahn talk ("Dumb Machine Learning for Physics", IAIFI Colloquium, 10 March 2023; slide "Jet images
+vs. cat images") looks at the eigenvalues of the data
 covariance ``(1/T) sum_a x_(i;a) x_(j;a)``: physics data with structure at all scales has a
 power-law spectrum. White noise does not: its sample covariance has the Marchenko-Pastur
 spectrum, flat up to sampling noise (:func:`marchenko_pastur_quantiles`).

@@ -2,7 +2,7 @@
 
 An autoencoder f_dec ∘ f_enc : R^N → R^d → R^N is trained to reconstruct its inputs,
 L = ||f_dec(f_enc(x)) − x||², and the reconstruction error is its anomaly score (the Walsh
-and Kahn talks, seeds/001 and seeds/003). Every model here is an ensemble of ``n_members``
+and Kahn talks). Every model here is an ensemble of ``n_members``
 independent autoencoders stored as stacked tensors with a leading member axis, so that K
 seeds train at once (batched matrix products) and every statement about an autoencoder can
 carry its seed-to-seed spread:
