@@ -66,6 +66,8 @@ def _add_run_options(p: argparse.ArgumentParser, *, default_preset: str) -> None
                        help="run maps on an existing Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true",
                    help="continue the run directory: keep finished experiments, finish interrupted ones")
+    p.add_argument("--record-hostname", action="store_true",
+                   help="record this machine's name in each result's provenance (off by default)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = ["physml", *(sys.argv[1:] if argv is None else argv)]
         if args.version:
             print(f"physml {__version__}")
             return EXIT_OK
@@ -170,6 +173,7 @@ def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[s
             executor=executor,
             resume=args.resume,
             echo=lambda line: print(line, file=sys.stderr, flush=True),
+            provenance=lab.provenance(command=args.argv, executor=executor, hostname=args.record_hostname),
         )
     for result in results:
         print(lab.format_result(result))

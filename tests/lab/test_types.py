@@ -56,7 +56,7 @@ def test_result_json_has_the_architecture_format(tmp_path):
                 figures=["f.png"], seconds=1.23456, versions={"python": "3.11"})
     data = json.loads(r.to_json())
     assert list(data) == ["name", "claim", "source", "preset", "params", "seed", "seconds", "versions",
-                          "checks", "metrics", "figures", "verdict"]
+                          "provenance", "checks", "metrics", "figures", "verdict"]
     assert set(data["checks"][0]) >= {"name", "measured", "uncertainty", "expected", "tolerance", "passed"}
     assert data["checks"][0]["passed"] is True
     assert data["verdict"] == "reproduced"

@@ -35,6 +35,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ),
         "_errors": ("LabError", "OutputDirError", "ParameterError", "UnknownExperimentError"),
         "_format": ("format_result",),
+        "_provenance": ("cpu_info", "git_revision", "provenance"),
         "_registry": ("Experiment", "experiment", "get_experiment", "list_experiments", "select_experiments"),
         "_report": ("render_report", "write_report"),
         "_runner": ("Context", "check_output_dir", "load_results", "run_experiments", "versions"),

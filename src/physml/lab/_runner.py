@@ -33,6 +33,7 @@ import numpy as np
 
 from physml._core import __version__, atomic_write_bytes, atomic_write_text, check_int, derive_seed, progress
 from physml.lab._errors import OutputDirError, ParameterError
+from physml.lab._provenance import provenance as make_provenance
 from physml.lab._registry import Experiment, get_experiment
 from physml.lab._types import Check, Result, _jsonable
 from physml.parallel import Executor, InlineExecutor
@@ -224,6 +225,7 @@ def run_experiments(
     executor: Executor | None = None,
     resume: bool = False,
     echo: Callable[[str], None] | None = None,
+    provenance: Mapping[str, Any] | None = None,
 ) -> list[Result]:
     """Run experiments into the run directory ``out`` and return their results.
 
@@ -244,6 +246,9 @@ def run_experiments(
         Keep finished experiments made with the same settings, continue interrupted ones.
     echo : callable, optional
         Receives one line per event (started, finished, skipped).
+    provenance : mapping, optional
+        Recorded in every result (default: :func:`physml.lab.provenance` of this process with
+        ``executor``: the command, physml's version and git revision, CPU, threads, executor).
     """
     seed = check_int(seed, "seed", low=0)
     experiments = [n if isinstance(n, Experiment) else get_experiment(n) for n in names]
@@ -263,6 +268,7 @@ def run_experiments(
     check_output_dir(out, resume)
     out.mkdir(parents=True, exist_ok=True)
     executor = executor or InlineExecutor()
+    origin = dict(make_provenance(executor=executor) if provenance is None else provenance)
     say = echo or (lambda line: None)
     results = []
     for exp, params in zip(experiments, resolved, strict=True):
@@ -273,13 +279,13 @@ def run_experiments(
             results.append(done)
             continue
         say(f"{exp.name}: running ({preset} preset)")
-        results.append(_run_one(exp, params, preset, seed, executor, out))
+        results.append(_run_one(exp, params, preset, seed, executor, out, origin))
         say(f"{exp.name}: {results[-1].verdict} in {results[-1].seconds:.1f} s")
     return results
 
 
 def _run_one(exp: Experiment, params: dict[str, Any], preset: str, seed: int, executor: Executor,
-             out: Path) -> Result:
+             out: Path, origin: dict[str, Any]) -> Result:
     workdir = out / f".{exp.name}.partial"
     stamp = {"preset": preset, "params": _normalised(params), "seed": seed, "physml": __version__}
     _prepare_workdir(workdir, stamp)
@@ -302,6 +308,7 @@ def _run_one(exp: Experiment, params: dict[str, Any], preset: str, seed: int, ex
         seed=seed,
         seconds=seconds,
         versions=versions(),
+        provenance=origin,
         checks=ctx.checks,
         metrics=ctx.metrics,
         figures=ctx.figures,

@@ -145,6 +145,7 @@ class Result:
     seed: int
     seconds: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
@@ -169,6 +170,7 @@ class Result:
             "seed": self.seed,
             "seconds": round(self.seconds, 3),
             "versions": self.versions,
+            "provenance": _jsonable(self.provenance),
             "checks": [c.to_dict() for c in self.checks],
             "metrics": _jsonable(self.metrics),
             "figures": list(self.figures),
@@ -195,6 +197,7 @@ class Result:
             seed=int(data["seed"]),
             seconds=float(data["seconds"]),
             versions=dict(data["versions"]),
+            provenance=dict(data.get("provenance") or {}),  # absent in results of physml 0.1
             checks=[Check.from_dict(c) for c in data["checks"]],
             metrics=dict(data["metrics"]),
             figures=list(data["figures"]),
