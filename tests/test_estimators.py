@@ -436,6 +436,18 @@ DATA_REASONS = {
         "training"
     ),
 }
+#: What every model with binary units fails on scikit-learn's real-valued data, and what a
+#: transformer among them fails besides.
+_BINARY_UNITS = (
+        "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
+        "estimators_empty_data_messages estimators_fit_returns_self estimators_nan_inf "
+        "estimators_overwrite_params estimators_pickle f_contiguous_array_estimator fit2d_1feature "
+        "fit2d_1sample fit2d_predict1d fit_check_is_fitted fit_idempotent fit_score_takes_y "
+        "methods_sample_order_invariance methods_subset_invariance n_features_in "
+        "n_features_in_after_fitting pipeline_consistency positive_only_tag_during_fit "
+        "readonly_memmap_input"
+)
+_TRANSFORMER = " transformer_data_not_an_array transformer_general transformer_preserve_dtypes"
 #: The checks each model fails: for the shared reasons above, else for its own.
 FAILURES = {
     "AutoencoderScorer": (
@@ -451,35 +463,9 @@ FAILURES = {
         "readonly_memmap_input sample_weight_equivalence_on_dense_data sample_weights_list "
         "sample_weights_not_an_array sample_weights_not_overwritten sample_weights_shape"
     ),
-    "BoltzmannMachine": (
-        "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
-        "estimators_empty_data_messages estimators_fit_returns_self estimators_nan_inf "
-        "estimators_overwrite_params estimators_pickle f_contiguous_array_estimator fit2d_1feature "
-        "fit2d_1sample fit2d_predict1d fit_check_is_fitted fit_idempotent fit_score_takes_y "
-        "methods_sample_order_invariance methods_subset_invariance n_features_in "
-        "n_features_in_after_fitting pipeline_consistency positive_only_tag_during_fit "
-        "readonly_memmap_input"
-    ),
-    "DBN": (
-        "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
-        "estimators_empty_data_messages estimators_fit_returns_self estimators_nan_inf "
-        "estimators_overwrite_params estimators_pickle f_contiguous_array_estimator fit2d_1feature "
-        "fit2d_1sample fit2d_predict1d fit_check_is_fitted fit_idempotent fit_score_takes_y "
-        "methods_sample_order_invariance methods_subset_invariance n_features_in "
-        "n_features_in_after_fitting pipeline_consistency positive_only_tag_during_fit "
-        "readonly_memmap_input transformer_data_not_an_array transformer_general "
-        "transformer_preserve_dtypes"
-    ),
-    "RBM": (
-        "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
-        "estimators_empty_data_messages estimators_fit_returns_self estimators_nan_inf "
-        "estimators_overwrite_params estimators_pickle f_contiguous_array_estimator fit2d_1feature "
-        "fit2d_1sample fit2d_predict1d fit_check_is_fitted fit_idempotent fit_score_takes_y "
-        "methods_sample_order_invariance methods_subset_invariance n_features_in "
-        "n_features_in_after_fitting pipeline_consistency positive_only_tag_during_fit "
-        "readonly_memmap_input transformer_data_not_an_array transformer_general "
-        "transformer_preserve_dtypes"
-    ),
+    "BoltzmannMachine": _BINARY_UNITS,
+    "DBN": _BINARY_UNITS + _TRANSFORMER,
+    "RBM": _BINARY_UNITS + _TRANSFORMER,
     "FlowDensity": (
         "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
         "estimators_empty_data_messages estimators_nan_inf f_contiguous_array_estimator fit2d_predict1d "
