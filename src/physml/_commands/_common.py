@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from physml import data as datasets
-from physml._core import atomic_write_text, format_measurement, format_number
+from physml._core import atomic_write_text, format_measurement, format_number, unwritable_reason
 
 __all__ = [
     "UsageError",
+    "check_new_dir",
     "check_new_file",
     "load_numeric",
     "non_negative_int",
@@ -118,13 +119,31 @@ def load_numeric(path: Path, key: str | None, what: str) -> Any:
 
 
 def check_new_file(path: Path, suffixes: tuple[str, ...], option: str, *, force: bool = False) -> None:
-    """Validate an output path before any work: known suffix, existing directory, no overwrite."""
+    """Validate an output file before any work: known suffix, not a directory, no overwrite
+    without ``force``, and a parent directory that exists and can be written (a read-only
+    file system or a missing permission is found now, not after the computation)."""
     if path.suffix.lower() not in suffixes:
         raise UsageError(f"{option} {path}: unknown file type; accepted: {', '.join(suffixes)}")
-    if not path.parent.is_dir():
-        raise UsageError(f"{option} {path}: directory {path.parent} does not exist")
+    if path.is_dir():
+        raise UsageError(f"{option} {path}: is a directory; give a file name ({', '.join(suffixes)})")
     if path.exists() and not force:
         raise UsageError(f"{option} {path}: file exists; pass --force to overwrite")
+    reason = unwritable_reason(path)
+    if reason is not None:
+        raise UsageError(f"{option} {path}: {reason}")
+
+
+def check_new_dir(path: Path, option: str, *, force: bool = False, make_parents: bool = False) -> None:
+    """Validate an output directory before any work: not a file, empty unless ``force``, and
+    writable (or creatable: its parent, or with ``make_parents`` its nearest existing
+    ancestor, can be written)."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {path}: exists and is not a directory")
+    if path.is_dir() and any(path.iterdir()) and not force:
+        raise UsageError(f"{option} {path}: directory is not empty; pass --force or choose another")
+    reason = unwritable_reason(path, directory=True, make_parents=make_parents)
+    if reason is not None:
+        raise UsageError(f"{option} {path}: {reason}")
 
 
 def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from physml import geometry
-from physml._commands._common import UsageError, load_numeric, non_negative_int, positive_int
+from physml._commands._common import UsageError, check_new_dir, load_numeric, non_negative_int, positive_int
 from physml._core import atomic_write_bytes, atomic_write_text, format_measurement, format_number
 
 __all__ = ["register"]
@@ -104,13 +104,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.k1 < 3 or args.k2 < args.k1:
         raise UsageError(f"--k1/--k2: need 3 <= k1 <= k2, got k1={args.k1}, k2={args.k2}")
     if args.report is not None:
-        out: Path = args.report
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"--report {out}: exists and is not a directory")
-        if out.is_dir() and any(out.iterdir()) and not args.force:
-            raise UsageError(f"--report {out}: directory is not empty; pass --force or choose another")
-        if not out.parent.is_dir():
-            raise UsageError(f"--report {out}: directory {out.parent} does not exist")
+        check_new_dir(args.report, "--report", force=args.force)
     shape, x = _load(args)
     report = geometry.dimension_report(
         x, k1=args.k1, k2=args.k2, max_points=args.max_points, n_centers=args.centers, seed=args.seed

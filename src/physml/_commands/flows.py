@@ -21,6 +21,7 @@ from typing import Any
 from physml import flows, parallel
 from physml._commands._common import (
     UsageError,
+    check_new_dir,
     load_numeric,
     non_negative_int,
     positive_int,
@@ -115,12 +116,7 @@ def _load(args: argparse.Namespace) -> Any:
 
 def _fit(args: argparse.Namespace) -> int:
     out: Path = args.out
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not args.force:
-        raise UsageError(f"--out {out}: directory is not empty; pass --force or choose another")
-    if not out.parent.is_dir():
-        raise UsageError(f"--out {out}: directory {out.parent} does not exist")
+    check_new_dir(out, "--out", force=args.force)
     if not args.test_fraction < 0.5:
         raise UsageError(f"--test-fraction must be below 0.5, got {args.test_fraction}")
     x = _load(args)

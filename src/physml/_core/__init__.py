@@ -2,7 +2,8 @@
 
 * seeding (:func:`as_generator`, :func:`spawn_seeds`, :func:`derive_seed`,
   :func:`torch_generator`): every random draw comes from an explicit seed;
-* files written atomically (:func:`atomic_write_bytes`, :func:`atomic_write_text`);
+* files written atomically (:func:`atomic_write_bytes`, :func:`atomic_write_text`) and
+  outputs probed before any work (:func:`unwritable_reason`);
 * progress bars (:func:`progress`, :func:`progress_bar`);
 * numbers with uncertainties formatted (:func:`format_measurement`, :func:`format_number`,
   :func:`format_seconds`);
@@ -39,7 +40,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "nested_state",
         ),
         "_format": ("format_measurement", "format_number", "format_seconds"),
-        "_io": ("atomic_write_bytes", "atomic_write_text"),
+        "_io": ("atomic_write_bytes", "atomic_write_text", "unwritable_reason"),
         "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),
         "_persist": ("ModelFileError", "read_model_file", "write_model_file"),
         "_progress": ("progress", "progress_bar"),
