@@ -78,7 +78,7 @@ def test_duplicates_are_handled_and_reported(tmp_path):
         ("1,2\n3,nan\n" * 20, ".csv", "non-finite"),
         ("a,b\nx,y\nz,w\n", ".csv", "cannot read"),
         (None, ".npy", "1-D array"),
-        ("1,2\n", ".csv", "1-D array"),
+        ("1,2\n", ".csv", "needs at least 25"),
         ("single", ".npy", "needs at least 25"),
         ("1 2 3\n", ".dat", "unknown file type"),
     ],

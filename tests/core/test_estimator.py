@@ -154,3 +154,82 @@ def test_a_fitted_model_nests_inside_another_file():
     assert back.dimension_ == est.dimension_ and back.get_params() == est.get_params()
     with pytest.raises(TypeError, match="no physml model"):
         nested_state(object(), "x")
+
+
+def _rewrite(path, **changes):
+    """The model file at ``path`` with some arrays replaced (``None`` removes one)."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    for name, value in changes.items():
+        if value is None:
+            del arrays[name]
+        else:
+            arrays[name] = value
+    np.savez(path, **arrays)
+
+
+def one_line_naming(error, path):
+    text = str(error)
+    assert text.startswith(f"{path}: ") and "\n" not in text and "allow_pickle" not in text, text
+    return text
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_model_with_non_finite_parameters_is_refused_at_load(tmp_path, bad):
+    g = Gaussian().fit(X)
+    path = g.save(tmp_path / "g.npz")
+    var = g.var_.copy()
+    var[[0, 2]] = bad
+    _rewrite(path, var=var)
+    with pytest.raises(ModelFileError) as info:
+        Gaussian.load(path)
+    text = one_line_naming(info.value, path)
+    assert "parameter 'var' holds 2 non-finite values (NaN or inf); the model was saved after" in text
+    _rewrite(path, mean=np.full(3, np.nan))  # two bad arrays: the first is named, the other counted
+    with pytest.raises(ModelFileError, match=r"parameter 'mean' holds 3 non-finite values .*1 more array"):
+        Gaussian.load(path)
+
+
+class Thresholded(Gaussian):
+    """A model that may keep an infinite threshold: it says so."""
+
+    _nonfinite_arrays = ("thr*",)
+
+    def _get_state(self):
+        meta, arrays = super()._get_state()
+        return meta, {**arrays, "threshold": np.array([np.inf, 1.0])}
+
+
+def test_a_class_may_list_the_arrays_that_hold_inf_and_no_others(tmp_path):
+    path = Thresholded().fit(X).save(tmp_path / "t.npz")
+    Thresholded.load(path)  # the listed array may hold inf
+    _rewrite(path, var=np.array([1.0, np.nan, 1.0]))
+    with pytest.raises(ModelFileError, match="parameter 'var' holds 1 non-finite value "):
+        Thresholded.load(path)
+
+
+def test_a_file_whose_arrays_do_not_fit_the_model_is_one_line(tmp_path):
+    path = Gaussian().fit(X).save(tmp_path / "g.npz")
+    _rewrite(path, var=None)
+    with pytest.raises(ModelFileError) as info:
+        Gaussian.load(path)
+    assert "cannot rebuild the Gaussian from this file (KeyError: 'var')" in one_line_naming(info.value, path)
+    with pytest.raises(TypeError, match="Gaussian.load got unknown argument"):  # a caller's mistake
+        Gaussian.load(path, shrnk=0.5)
+
+
+def test_nested_models_are_held_to_the_rule_with_their_names_in_the_file(tmp_path):
+    from physml.ebm import DBN
+
+    rng = np.random.default_rng(0)
+    dbn = DBN(layers=(4, 3), n_iter=1).fit((rng.random((40, 6)) < 0.5).astype(float))
+    path = dbn.save(tmp_path / "dbn.npz")
+    dbn.save(tmp_path / "copy.npz")
+    with np.load(path) as archive:
+        weights = archive["layer1.weights"]
+    weights[0, 0] = np.nan
+    _rewrite(path, **{"layer1.weights": weights})
+    with pytest.raises(ModelFileError) as info:
+        DBN.load(path)
+    assert "parameter 'layer1.weights' holds 1 non-finite value " in one_line_naming(info.value, path)
+    DBN.load(tmp_path / "copy.npz")  # the untouched file loads

@@ -130,3 +130,129 @@ def test_writing_refuses_what_it_could_not_read_back(tmp_path):
         write(tmp_path / "m.npz", meta={"f": object()})
     assert not (tmp_path / "m.npz").exists()
 
+
+
+# ---------------------------------------------------------------------------------------------
+# the models' own loaders: RBM.load, FlowDensity.load, FlowEnsemble.load and load_flow
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """Small fitted models, saved: ``{"rbm": path, "flow": path, "ensemble": path}``."""
+    from physml.ebm import RBM
+    from physml.flows import FlowDensity, FlowEnsemble
+
+    rng = np.random.default_rng(0)
+    root = tmp_path_factory.mktemp("models")
+    rbm = RBM(n_components=3, n_iter=1).fit((rng.random((40, 6)) < 0.5).astype(float))
+    base = FlowDensity(max_epochs=1, transforms=1, hidden_features=(4,), batch_size=20)
+    flow = FlowDensity(**base.get_params()).fit(rng.normal(size=(40, 2)))
+    ensemble = FlowEnsemble(base, n_members=2).fit(rng.normal(size=(40, 2)))
+    return {"rbm": rbm.save(root / "rbm.npz"), "flow": flow.save(root / "flow.npz"),
+            "ensemble": ensemble.save(root / "ensemble.npz")}
+
+
+def _loaders():
+    from physml.ebm import RBM
+    from physml.flows import FlowDensity, FlowEnsemble, load_flow
+
+    return {"RBM.load": ("rbm", RBM.load), "FlowDensity.load": ("flow", FlowDensity.load),
+            "FlowEnsemble.load": ("ensemble", FlowEnsemble.load), "load_flow": ("flow", load_flow),
+            "load_flow(ensemble)": ("ensemble", load_flow)}
+
+
+def _half(good, path):
+    data = good.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+MODEL_CASES = {
+    "missing": (lambda good, p: None, "no such file"),
+    "directory": (lambda good, p: p.mkdir(), "is a directory"),
+    "empty": (lambda good, p: p.write_bytes(b""), "is empty"),
+    "truncated": (_half, "damaged or truncated"),
+    "random bytes": (lambda good, p: _random(p), "not an .npz archive"),
+}
+
+
+@pytest.mark.parametrize("case", list(MODEL_CASES))
+@pytest.mark.parametrize("loader", ["RBM.load", "FlowDensity.load", "FlowEnsemble.load", "load_flow",
+                                    "load_flow(ensemble)"])
+def test_every_loader_refuses_a_bad_file_in_one_line(saved, tmp_path, loader, case):
+    kind, load = _loaders()[loader]
+    make, message = MODEL_CASES[case]
+    path = tmp_path / "model.npz"
+    make(saved[kind], path)
+    with pytest.raises(ModelFileError) as info:
+        load(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: ") and message in text and "\n" not in text, text
+    assert "allow_pickle" not in text
+
+
+def _with(good, path, **changes):
+    with np.load(good, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    for name, change in changes.items():
+        arrays[name] = change(arrays[name].copy())
+    np.savez(path, **arrays)
+    return path
+
+
+def _poison(value):
+    def change(a):
+        a.flat[: 2] = value
+        return a
+
+    return change
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_model_saved_after_training_diverged_is_refused(saved, tmp_path, bad):
+    from physml.ebm import RBM
+    from physml.flows import FlowDensity, FlowEnsemble, load_flow
+
+    rbm = _with(saved["rbm"], tmp_path / "rbm.npz", weights=_poison(bad))
+    with np.load(saved["flow"]) as archive:
+        weight = next(k for k in archive.files if k.endswith(".weight"))
+    flow = _with(saved["flow"], tmp_path / "flow.npz", **{weight: _poison(bad)})
+    ens = _with(saved["ensemble"], tmp_path / "ens.npz", **{f"member1.{weight}": _poison(bad)})
+    for load, path, name in [(RBM.load, rbm, "weights"), (FlowDensity.load, flow, weight),
+                             (load_flow, flow, weight), (FlowEnsemble.load, ens, f"member1.{weight}"),
+                             (load_flow, ens, f"member1.{weight}")]:
+        with pytest.raises(ModelFileError) as info:
+            load(path)
+        expected = f"{path}: parameter {name!r} holds 2 non-finite values (NaN or inf); the model was saved"
+        assert str(info.value).startswith(expected) and "\n" not in str(info.value)
+
+
+def test_a_nested_model_keeps_its_own_list_of_arrays_that_may_be_infinite(saved, tmp_path, monkeypatch):
+    from physml.flows import FlowDensity, load_flow
+
+    monkeypatch.setattr(FlowDensity, "_nonfinite_arrays", ("support_*",))  # a flow without bounds
+    ens = _with(saved["ensemble"], tmp_path / "ens.npz", **{"member0.support_low": _poison(-np.inf)})
+    assert np.isneginf(load_flow(ens).members_[0].support_low_[0])
+    monkeypatch.setattr(FlowDensity, "_nonfinite_arrays", ())
+    with pytest.raises(ModelFileError, match=r"parameter 'member0.support_low' holds 2 non-finite"):
+        load_flow(ens)
+
+
+def test_a_torch_flow_file_with_non_finite_parameters_is_refused(saved, tmp_path):
+    import torch
+
+    from physml.flows import FlowDensity, load_flow
+
+    flow = FlowDensity.load(saved["flow"])
+    state = {k: v.detach().clone() for k, v in flow.flow_.state_dict().items()}
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name].view(-1)[0] = float("nan")
+    params = {**flow.get_params(), "hidden_features": list(flow.hidden_features)}
+    payload = {"format": "physml.flows/1", "kind": "FlowDensity", "params": params,
+               "n_features_in": 2, "n_samples_fit": 40, "mean": torch.zeros(2), "scale": torch.ones(2),
+               "support_low": torch.full((2,), -float("inf")), "support_high": torch.full((2,), float("inf")),
+               "history": {"train": [1.0], "validation": [1.0]}, "best_epoch": 0, "state_dict": state}
+    torch.save(payload, tmp_path / "old.pt")
+    with pytest.raises(ModelFileError) as info:
+        load_flow(tmp_path / "old.pt")
+    expected = f"{tmp_path / 'old.pt'}: parameter 'state_dict.{name}' holds 1 non-finite value "
+    assert str(info.value).startswith(expected)

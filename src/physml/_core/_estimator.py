@@ -22,16 +22,20 @@ It gives the model
 * ``save(path)`` / ``Class.load(path)``: one ``.npz`` of plain arrays and a JSON header through
   :func:`physml._core.write_model_file`, recording the format name (``physml.<package>.<Class>``),
   the format version and the physml version; no pickle, and another class's file is refused with
-  one line naming both;
+  one line naming both; a model whose float arrays hold NaN or inf (saved after training diverged)
+  is refused too, unless its class lists the array in ``_nonfinite_arrays``;
 * ``score(X)``: the mean of ``score_samples(X)`` (higher is better), present only where the model
   defines ``score_samples``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,7 +43,7 @@ import numpy as np
 from sklearn.utils.metaestimators import available_if
 
 from physml._core._params import validate_params
-from physml._core._persist import read_model_file, write_model_file
+from physml._core._persist import ModelFileError, _reason, read_model_file, write_model_file
 
 __all__ = [
     "DATA_KINDS",
@@ -82,9 +86,13 @@ def model_class(format: str) -> type:
     """The physml model class a file's ``format`` names (``physml.<package>.<Class>``).
 
     Only classes of physml packages that use :class:`ModelMixin` are returned, so a file can
-    name nothing else to be built."""
+    name nothing else to be built. Only public module paths are imported (``model_format``
+    writes nothing else): a file naming ``physml.__main__`` or a private module is refused
+    before anything is imported, so it cannot run the command line or any module's code."""
     module, _, name = format.rpartition(".")
-    if not module.startswith("physml.") or not name.isidentifier():
+    parts = module.split(".")
+    public = all(part.isidentifier() and not part.startswith("_") for part in parts)
+    if parts[0] != "physml" or len(parts) < 2 or not public or not name.isidentifier():
         raise ValueError(f"{format!r} names no physml model")
     cls = getattr(importlib.import_module(module), name, None)
     if not (isinstance(cls, type) and issubclass(cls, ModelMixin)):
@@ -144,15 +152,89 @@ def nested_state(model: Any, prefix: str) -> tuple[dict[str, Any], dict[str, np.
 
 
 def nested_model(record: Mapping[str, Any], arrays: Mapping[str, np.ndarray], prefix: str) -> Any:
-    """The model that :func:`nested_state` wrote under ``prefix``."""
+    """The model that :func:`nested_state` wrote under ``prefix``; its arrays are held to the
+    same rule as a model loaded on its own (no NaN or inf but where its class allows them)."""
     cls = model_class(record["format"])
     if record["version"] not in cls._file_versions:
         raise ValueError(f"the model file holds a {record['format']} of format version {record['version']}, "
                          f"which this physml does not read (it reads {list(cls._file_versions)})")
     model = cls(**decode_param(record["params"]))
     inner = {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
-    model._set_state(record["state"], inner, record["version"])
+    parent = _LOADING.get()
+    if parent is not None:  # the enclosing model leaves these arrays to this one's rule
+        parent.nested.append(prefix + ".")
+        path, full = parent.path, parent.prefix + prefix + "."
+    else:  # e.g. an ensemble that reads its file itself: the arrays know their file
+        path, full = getattr(arrays, "path", None), prefix + "."
+    _restore_state(model, record["state"], inner, record["version"], path=path, prefix=full)
     return model
+
+
+#: What goes wrong when a model is rebuilt from a file's contents (a missing or misshapen array,
+#: a header value of the wrong type): reported as a ModelFileError naming the file.
+_REBUILD_ERRORS = (KeyError, IndexError, ValueError, TypeError, RuntimeError, AttributeError)
+
+
+@dataclass
+class _Loading:
+    """The model being restored from a file: its file, the prefix of its arrays' names in the
+    file, and the prefixes of the nested models restored inside it so far."""
+
+    path: Path | None
+    prefix: str
+    nested: list[str] = field(default_factory=list)
+
+
+_LOADING: ContextVar[_Loading | None] = ContextVar("physml_model_loading", default=None)
+
+
+def _restore_state(model: Any, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int,
+                   *, path: Path | None, prefix: str) -> None:
+    """``model._set_state``, then refuse a float array holding NaN or inf that the class does not
+    list in ``_nonfinite_arrays``; with a ``path``, a failure to rebuild becomes a ModelFileError
+    naming the file. (The check comes after ``_set_state`` so that nested models, which apply
+    their own classes' rule, are known; a model that failed is never returned either way.)"""
+    frame = _Loading(path, prefix)
+    token = _LOADING.set(frame)
+    failure: BaseException | None = None
+    try:
+        model._set_state(meta, arrays, version)
+    except ModelFileError:
+        raise
+    except _REBUILD_ERRORS as exc:
+        failure = exc
+    finally:
+        _LOADING.reset(token)
+    _refuse_nonfinite(type(model), arrays, frame)
+    if failure is not None:
+        if path is None:
+            raise failure
+        what = type(model).__name__ + (f" ({prefix.rstrip('.')})" if prefix else "")
+        raise ModelFileError(f"{path}: cannot rebuild the {what} from this file "
+                             f"({_reason(failure)})") from None
+
+
+def _refuse_nonfinite(cls: type, arrays: Mapping[str, np.ndarray], frame: _Loading) -> None:
+    """ModelFileError for the first float array of ``cls``'s own (not its nested models') that
+    holds NaN or inf, unless ``cls._nonfinite_arrays`` lists it."""
+    allowed = getattr(cls, "_nonfinite_arrays", ())
+    bad: list[tuple[str, int]] = []
+    for name, value in arrays.items():
+        if name.startswith(tuple(frame.nested)) or any(fnmatch.fnmatchcase(name, p) for p in allowed):
+            continue
+        array = np.asarray(value)
+        if array.dtype.kind in "fc":
+            count = int(array.size - np.count_nonzero(np.isfinite(array)))
+            if count:
+                bad.append((name, count))
+    if bad:
+        name, count = bad[0]
+        more = f" (and {len(bad) - 1} more array(s))" if len(bad) > 1 else ""
+        where = frame.path if frame.path is not None else "model file"
+        raise ModelFileError(
+            f"{where}: parameter {frame.prefix + name!r} holds {count} non-finite value{'s' * (count != 1)} "
+            f"(NaN or inf){more}; the model was saved after training diverged"
+        )
 
 
 class ModelMixin:
@@ -164,6 +246,11 @@ class ModelMixin:
     _data_kind: ClassVar[str] = "real"
     #: File format versions ``load`` reads; ``save`` writes the newest.
     _file_versions: ClassVar[tuple[int, ...]] = (1,)
+    #: Arrays of the file (names, or ``fnmatch`` patterns such as ``"history_*"``) that may hold
+    #: NaN or inf: results that can be undefined (a subsample's estimate, a validation loss not
+    #: computed), never trained parameters. ``load`` refuses any other float array holding NaN or
+    #: inf: a model saved after its training diverged would give meaningless outputs.
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ()
 
     # -- parameters -----------------------------------------------------------------------------
     def _validate_params(self) -> None:
@@ -220,14 +307,24 @@ class ModelMixin:
     def load(cls, path: str | os.PathLike[str], **overrides: Any) -> Any:
         """A model written by :meth:`save`; ``overrides`` replace saved constructor arguments that
         do not change the fitted state (e.g. ``device``). Files of another class, of an unknown
-        format version, damaged files and files holding pickled objects are refused with a
+        format version, damaged files, files holding pickled objects and models whose parameters
+        hold NaN or inf (see ``_nonfinite_arrays``) are refused with a
         :class:`physml._core.ModelFileError` naming the file."""
+        names = getattr(cls, "_get_param_names", None)
+        unknown = sorted(set(overrides) - set(names())) if names is not None else []
+        if unknown:
+            raise TypeError(f"{cls.__name__}.load got unknown argument(s) {', '.join(unknown)}")
         meta, arrays = read_model_file(path, format=model_format(cls), versions=cls._file_versions)
         version = int(meta["format_version"])
-        meta = cls._upgrade_meta(meta, version)
-        params = {**decode_param(meta.get("params", {})), **overrides}
-        model = cls(**params)
-        model._set_state(meta.get("state", {}), arrays, version)
+        try:
+            meta = cls._upgrade_meta(meta, version)
+            params = {**decode_param(meta.get("params", {})), **overrides}
+            model = cls(**params)
+        except _REBUILD_ERRORS as exc:
+            raise ModelFileError(
+                f"{path}: cannot rebuild a {cls.__name__} from this file ({_reason(exc)})"
+            ) from None
+        _restore_state(model, meta.get("state", {}), arrays, version, path=Path(path), prefix="")
         return model
 
     @classmethod

@@ -37,6 +37,16 @@ class ModelFileError(ValueError):
     """A model file that cannot be read: the message is one line naming the file."""
 
 
+class ModelArrays(dict):
+    """The arrays of a model file, by name: a ``dict`` that also knows the ``path`` it was read
+    from, so that a model rebuilt from it (:func:`physml._core.nested_model`) can name the file
+    in an error."""
+
+    def __init__(self, arrays: Mapping[str, np.ndarray], path: Path) -> None:
+        super().__init__(arrays)
+        self.path = path
+
+
 def write_model_file(
     path: str | os.PathLike[str],
     *,
@@ -69,7 +79,8 @@ def write_model_file(
 def read_model_file(
     path: str | os.PathLike[str], *, format: str, versions: Collection[int]
 ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """``(meta, arrays)`` of a file written by :func:`write_model_file` for ``format``.
+    """``(meta, arrays)`` of a file written by :func:`write_model_file` for ``format``; ``arrays``
+    is a :class:`ModelArrays` (a ``dict`` that records the ``path``).
 
     ``versions`` are the format versions this reader understands. A header of the older
     form ``{"format": "<format>/<n>"}`` (physml 0.1) is read as version ``n``. Any other
@@ -128,7 +139,7 @@ def read_model_file(
     if bad:
         raise ModelFileError(f"{path}: array {bad[0]!r} is not numeric ({arrays[bad[0]].dtype}); refused")
     meta["format"], meta["format_version"] = found, found_version
-    return meta, arrays
+    return meta, ModelArrays(arrays, path)
 
 
 def _format_and_version(meta: dict[str, Any]) -> tuple[str, int]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import zipfile
+from typing import Any
 
 import numpy as np
+import torch
 
-from physml._core import model_format
+from physml._core import ModelFileError, model_format
 from physml.flows._density import FlowDensity
 from physml.flows._ensemble import FlowEnsemble
 from physml.flows._serialize import is_torch_file, read_payload
@@ -16,6 +18,11 @@ from physml.flows._serialize import is_torch_file, read_payload
 __all__ = ["load_flow"]
 
 _READERS = {"FlowDensity": FlowDensity, "FlowEnsemble": FlowEnsemble}
+#: What goes wrong when a flow is rebuilt from a file's contents (missing or misshapen arrays).
+_REBUILD_ERRORS = (KeyError, IndexError, ValueError, TypeError, RuntimeError, AttributeError)
+#: Entries of a physml 0.1 torch payload that may hold inf: the bounds of a flow without a
+#: support and the loss histories (as ``FlowDensity._nonfinite_arrays`` for model files).
+_MAY_BE_INFINITE = ("support_low", "support_high", "history")
 
 
 def _model_file_class(path: str | os.PathLike[str]) -> type:
@@ -47,11 +54,41 @@ def load_flow(path: str | os.PathLike[str], *, device: str | None = None) -> Flo
     Raises
     ------
     physml._core.ModelFileError
-        (a ``ValueError``) No file at ``path``, or not a physml flow file: another class's model
-        file, a damaged file, or one that holds a pickled object; the message names the file.
+        (a ``ValueError``) No file at ``path``, or not a physml flow file: a directory, an empty,
+        truncated or damaged file, random bytes, another class's model file, one that holds a
+        pickled object, or a flow whose parameters hold NaN or inf (saved after training
+        diverged); one line that names the file.
     """
-    if is_torch_file(path):
-        cls = _READERS[read_payload(path)["kind"]]
-    else:
-        cls = _model_file_class(path)
-    return cls.load(path, device=device)
+    try:
+        if is_torch_file(path):
+            payload = read_payload(path)
+            _refuse_nonfinite_payload(path, payload)
+            cls = _READERS[payload["kind"]]
+        else:
+            cls = _model_file_class(path)
+        return cls.load(path, device=device)
+    except ModelFileError:
+        raise
+    except _REBUILD_ERRORS as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        raise ModelFileError(f"{path}: cannot rebuild a flow from this file ({reason})") from None
+
+
+def _refuse_nonfinite_payload(path: str | os.PathLike[str], payload: Any, name: str = "") -> None:
+    """ModelFileError for the first float tensor of a torch flow file's payload that holds NaN or
+    inf (the bounds and histories excepted): the flow was saved after its training diverged."""
+    if isinstance(payload, dict):
+        for key, value in payload.items():
+            if str(key) not in _MAY_BE_INFINITE:
+                _refuse_nonfinite_payload(path, value, f"{name}.{key}" if name else str(key))
+    elif isinstance(payload, (list, tuple)):
+        for i, value in enumerate(payload):
+            _refuse_nonfinite_payload(path, value, f"{name}.{i}" if name else str(i))
+    elif isinstance(payload, torch.Tensor) and (payload.is_floating_point() or payload.is_complex()):
+        count = int(payload.numel() - torch.isfinite(payload).sum())
+        if count:
+            raise ModelFileError(
+                f"{path}: parameter {name!r} holds {count} non-finite value{'s' * (count != 1)} "
+                "(NaN or inf); the model was saved after training diverged"
+            )

@@ -171,6 +171,8 @@ class CorrelationDimension(ModelMixin, BaseEstimator):
     Physica D 9, 189 (1983); Hénon 1.21 +- 0.01, Lorenz 2.05 +- 0.01.
     """
 
+    #: NaN where a subsample is too small for an estimate: results, not trained parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("subsample_dimensions_",)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "scaling_range": [Options("auto", "knn"),
                           Predicate(_is_radius_pair, "a pair (r_min, r_max) with 0 < r_min < r_max")],
@@ -376,6 +378,8 @@ class LevinaBickel(ModelMixin, BaseEstimator):
     D. MacKay, Z. Ghahramani, comment on it (2005).
     """
 
+    #: inf where all k distances tie, NaN where a subsample is too small: results, not parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("local_dimensions_", "subsample_dimensions_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "k1": [Interval(int, 3, None)],
         "k2": [Interval(int, 3, None)],
@@ -461,6 +465,8 @@ class TwoNN(ModelMixin, BaseEstimator):
     A fitted estimator saves with ``save(path)`` and loads with ``TwoNN.load(path)``.
     """
 
+    #: NaN where a subsample is too small for an estimate: results, not trained parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("subsample_dimensions_",)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "discard_fraction": [Interval(float, 0, 1, closed="left")],
         "n_subsamples": [_SUBSAMPLES],

@@ -210,6 +210,9 @@ class MultiscaleLocalPCA(ModelMixin, BaseEstimator):
     A fitted analysis saves with ``save(path)`` and loads with ``MultiscaleLocalPCA.load(path)``.
     """
 
+    #: NaN at radii whose balls hold too few points, inf without curvature: results, not parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = (
+        "singular_values_", "mean_eigenvalues_", "tangent_ratio_", "points_needed_")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "radii": [None, Predicate(_is_radii, "at least 3 increasing finite numbers > 0")],
         "n_radii": [Interval(int, 6, None)],

@@ -177,6 +177,8 @@ class CovarianceSpectrum(ModelMixin, BaseEstimator):
     A fitted spectrum saves with ``save(path)`` and loads with ``CovarianceSpectrum.load(path)``.
     """
 
+    #: NaN where a subsample is too small for a fit: results, not trained parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("subsample_alphas_",)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "centered": ["boolean"],
         "fit_range": [Predicate(_is_rank_range, "a pair (first, last) of ranks with first >= 1 and last None "

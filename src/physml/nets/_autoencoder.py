@@ -514,6 +514,8 @@ class Autoencoder(ModelMixin, TransformerMixin, BaseEstimator):
     """
 
     _score_samples_kind = "anomaly"
+    #: NaN for the epochs without a validation set: a record of training, not a parameter
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("validation_loss",)
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "latent_dim": [Interval(int, 1, None)],
         "hidden": [Predicate(_widths, "a sequence of positive ints")],
