@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -77,6 +78,43 @@ def test_existing_output_directory_needs_resume(tmp_path, toy):
         run_experiments(["tmp-toy"], tmp_path / "file")
 
 
+def test_unwritable_output_directory_is_refused_before_any_work(tmp_path, toy):
+    from physml.lab import check_output_dir
+
+    (tmp_path / "file").write_text("x")
+    refused = r"^--out .*/file/run: cannot be written: .*/file is not a directory$"
+    with pytest.raises(OutputDirError, match=refused):
+        run_experiments(["tmp-toy"], tmp_path / "file" / "run")
+    check_output_dir(tmp_path / "missing" / "parents" / "run", resume=False)  # parents are made
+    assert not (tmp_path / "missing").exists()  # the check itself writes nothing
+
+
+def test_progress_lines_count_time_and_estimate(tmp_path, toy, temporary_experiments):
+    for name in ("tmp-one", "tmp-two"):
+        temporary_experiments(name, claim="c", source="s")(lambda ctx: ctx.check("one", 1, 1))
+    lines = []
+    run_experiments(["tmp-one", "tmp-broken", "tmp-two"], tmp_path, echo=lines.append)
+    assert lines[0] == "[1/3] tmp-one: running (quick preset)"
+    first = r"\[1/3\] tmp-one: reproduced in \d+\.\d s \(elapsed \d+:\d\d, about \d+:\d\d left\)"
+    assert re.fullmatch(first, lines[1]), lines[1]
+    assert re.fullmatch(r"\[2/3\] tmp-broken: error in .*, about \d+:\d\d left\)", lines[3]), lines[3]
+    last = r"\[3/3\] tmp-two: reproduced in \d+\.\d s \(elapsed \d+:\d\d\)"
+    assert re.fullmatch(last, lines[5]), lines[5]
+    kept = []
+    run_experiments(["tmp-one", "tmp-two"], tmp_path, resume=True, echo=kept.append)
+    assert kept == ["[1/2] tmp-one: kept finished result (reproduced)",
+                    "[2/2] tmp-two: kept finished result (reproduced)"]
+
+
+def test_time_left_is_the_mean_time_of_finished_experiments_times_those_to_come():
+    from physml.lab._runner import _clock, _progress_note
+
+    assert _progress_note(41.2, [2.0, 4.0], 3) == "elapsed 0:41, about 0:09 left"
+    assert _progress_note(41.2, [2.0, 4.0], 0) == "elapsed 0:41"
+    assert _progress_note(5.0, [], 4) == "elapsed 0:05"  # nothing finished yet: no estimate
+    assert _clock(3725) == "1:02:05" and _clock(59.6) == "1:00"
+
+
 def test_resume_keeps_finished_and_reruns_changed(tmp_path, toy):
     run_experiments(["tmp-toy"], tmp_path, seed=1)
     stamp = (tmp_path / "tmp-toy" / "result.json").stat().st_mtime_ns
@@ -138,7 +176,7 @@ def test_interrupted_run_resumes_without_redoing_finished_items(tmp_path):
     assert first.returncode != 0 and "KeyboardInterrupt" in first.stderr
     assert not (out / "tmp-interrupted").exists()
     cached = sorted(p.name for p in (out / ".tmp-interrupted.partial" / "cache").iterdir())
-    assert cached == ["map0-0.pkl", "map0-1.pkl"]
+    assert cached == ["map0-0.npz", "map0-1.npz"]
     assert calls.read_text().split() == ["0", "1", "2"]
     calls.unlink()
     marker.write_text("go on")

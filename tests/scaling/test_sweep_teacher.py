@@ -25,7 +25,7 @@ def test_run_sweep_resumes_point_by_point(tmp_path):
     pts = sweep_points([1, 2, 3], 2)
     first = run_sweep(square, pts[:4], store=tmp_path)
     assert first == [1, 2, 4, 5]
-    assert len(list(tmp_path.glob("point-*.pkl"))) == 4
+    assert len(list(tmp_path.glob("point-*.npz"))) == 4 and not list(tmp_path.glob("*.pkl"))
     # the first four come from the store, only the new ones are computed
     with pytest.raises(Exception, match="store"):
         run_sweep(refuse, pts, store=tmp_path)

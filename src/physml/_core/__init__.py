@@ -13,6 +13,9 @@
   (:func:`validate_params` with :class:`Interval`, :class:`Options`, :class:`Predicate`);
 * model files that cannot run code (:func:`write_model_file`, :func:`read_model_file`,
   :class:`ModelFileError`): plain arrays and a JSON header in one ``.npz``;
+* stored results that cannot run code (:func:`dumps_value`, :func:`loads_value`,
+  :class:`ValueStore`, :class:`StoreError`): the lab's cache and resumable sweeps keep finished
+  work as JSON plus arrays in one ``.npz`` per value, never as pickles;
 * the model contract every estimator shares (:class:`ModelMixin`: declared parameters,
   save/load through one file format, ``score``);
 * lazy package exports (:func:`lazy_exports`).
@@ -44,8 +47,18 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),
         "_persist": ("ModelFileError", "read_model_file", "write_model_file"),
         "_progress": ("progress", "progress_bar"),
+        "_store": ("STORABLE", "StoreError", "ValueStore", "dumps_value", "loads_value"),
         "_seeding": ("as_generator", "derive_seed", "spawn_seeds", "torch_generator"),
-        "_torch": ("FLOAT_DTYPES", "arrays_to_state", "state_to_arrays", "torch_dtype"),
+        "_torch": (
+            "FLOAT_DTYPES",
+            "CPUCapability",
+            "arrays_to_state",
+            "cpu_capability",
+            "device_memory_bytes",
+            "format_bytes",
+            "state_to_arrays",
+            "torch_dtype",
+        ),
         "_validation": ("check_array", "check_choice", "check_int", "check_real", "check_seed", "show_value"),
     },
     eager={"lazy_exports": lazy_exports, "__version__": __version__},

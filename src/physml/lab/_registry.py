@@ -220,7 +220,8 @@ def select_experiments(pattern: str | None = None) -> list[Experiment]:
     glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
     chosen = [e for e in experiments if fnmatch.fnmatchcase(e.name, glob)]
     if not chosen:
-        raise UnknownExperimentError(
-            pattern, difflib.get_close_matches(pattern, [e.name for e in experiments], n=3)
-        )
+        error = UnknownExperimentError(pattern, [])
+        names = ", ".join(e.name for e in experiments)
+        error.args = (f"no experiment matches the pattern {pattern!r}; the experiments are: {names}",)
+        raise error
     return chosen

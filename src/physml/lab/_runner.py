@@ -5,7 +5,8 @@ Layout of a run directory ``DIR``::
     DIR/<name>/result.json        finished experiment (see docs/lab.md)
     DIR/<name>/<figure>.png       its figures
     DIR/.<name>.partial/          an experiment in progress: its figures so far and
-                                  cache/ with the finished items of its maps
+                                  cache/map<i>-<j>.npz, the finished items of its maps
+                                  (JSON and plain arrays, never pickles: physml._core.ValueStore)
     DIR/report.html               the HTML report
 
 An experiment's directory appears only when it has finished (the partial directory is
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import io
 import json
-import pickle
 import platform
 import re
 import shutil
@@ -31,7 +31,16 @@ from typing import Any
 
 import numpy as np
 
-from physml._core import __version__, atomic_write_bytes, atomic_write_text, check_int, derive_seed, progress
+from physml._core import (
+    ValueStore,
+    __version__,
+    atomic_write_bytes,
+    atomic_write_text,
+    check_int,
+    derive_seed,
+    progress,
+    unwritable_reason,
+)
 from physml.lab._errors import OutputDirError, ParameterError
 from physml.lab._provenance import provenance as make_provenance
 from physml.lab._registry import Experiment, get_experiment
@@ -141,25 +150,29 @@ class Context:
 
         Each finished result is stored in the experiment's cache as soon as it arrives,
         so an interrupted run resumed with ``--resume`` does not compute it again.
-        ``fn`` must be picklable (a module-level function) and its results too.
+        ``fn`` must be picklable (a module-level function). Its results must be what the cache
+        holds without pickle (:data:`physml._core.STORABLE`: numbers, strings, lists, tuples and
+        dicts of them, numpy arrays, torch tensors, fitted physml models); anything else raises
+        a ``TypeError`` naming the type. A cache entry that cannot be read is computed again.
         """
         items = list(items)
         index = self._n_maps
         self._n_maps += 1
-        cache = self.workdir / "cache"
+        cache = ValueStore(self.workdir / "cache", what="ctx.map results")
+        missing = object()
         results: list[Any] = [None] * len(items)
         todo: list[int] = []
         for i in range(len(items)):
-            path = cache / f"map{index}-{i}.pkl"
-            if path.exists():
-                results[i] = pickle.loads(path.read_bytes())
-            else:
+            value = cache.get(f"map{index}-{i}", missing)
+            if value is missing:
                 todo.append(i)
+            else:
+                results[i] = value
 
         def keep(j: int, value: Any) -> None:
             i = todo[j]
             results[i] = value
-            atomic_write_bytes(cache / f"map{index}-{i}.pkl", pickle.dumps(value))
+            cache.put(f"map{index}-{i}", value)
 
         if todo:
             self.executor.map(fn, [items[i] for i in todo], on_result=keep, desc=desc or self.name)
@@ -205,7 +218,10 @@ def _prepare_workdir(workdir: Path, stamp: dict[str, Any]) -> None:
 
 
 def check_output_dir(out: Path, resume: bool) -> None:
-    """Refuse to write into a non-empty directory unless resuming."""
+    """Refuse, before any work, a run directory that cannot be written (a file, a read-only file
+    system, no permission, a parent that is a file) and a non-empty one unless resuming; one line
+    naming ``--out``. Missing parents are fine: the runner creates them."""
+    out = Path(out)
     if out.exists() and not out.is_dir():
         raise OutputDirError(f"--out {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not resume:
@@ -213,6 +229,9 @@ def check_output_dir(out: Path, resume: bool) -> None:
             f"--out {out}: directory exists and is not empty; pass --resume to continue it "
             "or choose another directory"
         )
+    reason = unwritable_reason(out, directory=True, make_parents=True)
+    if reason is not None:
+        raise OutputDirError(f"--out {out}: cannot be written: {reason}")
 
 
 def run_experiments(
@@ -245,7 +264,10 @@ def run_experiments(
     resume : bool
         Keep finished experiments made with the same settings, continue interrupted ones.
     echo : callable, optional
-        Receives one line per event (started, finished, skipped).
+        Receives one line per event (started, finished, skipped), each starting with ``[k/n]``
+        and the experiment's name; a finished experiment's line gives the time elapsed since the
+        call started and an estimate of the time left (the mean time of the experiments
+        finished in this call times the number still to come).
     provenance : mapping, optional
         Recorded in every result (default: :func:`physml.lab.provenance` of this process with
         ``executor``: the command, physml's version and git revision, CPU, threads, executor).
@@ -271,17 +293,37 @@ def run_experiments(
     origin = dict(make_provenance(executor=executor) if provenance is None else provenance)
     say = echo or (lambda line: None)
     results = []
-    for exp, params in zip(experiments, resolved, strict=True):
+    start, ran = time.perf_counter(), []  # ran: seconds of the experiments computed in this call
+    for k, (exp, params) in enumerate(zip(experiments, resolved, strict=True), 1):
+        tag = f"[{k}/{len(experiments)}] {exp.name}"
         final = out / exp.name
         done = _finished(final / "result.json", preset, params, seed) if resume else None
         if done is not None:
-            say(f"{exp.name}: kept finished result ({done.verdict})")
+            say(f"{tag}: kept finished result ({done.verdict})")
             results.append(done)
             continue
-        say(f"{exp.name}: running ({preset} preset)")
+        say(f"{tag}: running ({preset} preset)")
         results.append(_run_one(exp, params, preset, seed, executor, out, origin))
-        say(f"{exp.name}: {results[-1].verdict} in {results[-1].seconds:.1f} s")
+        ran.append(results[-1].seconds)
+        clock = _progress_note(time.perf_counter() - start, ran, len(experiments) - k)
+        say(f"{tag}: {results[-1].verdict} in {results[-1].seconds:.1f} s ({clock})")
     return results
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` or ``h:mm:ss``."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _progress_note(elapsed: float, ran: Sequence[float], remaining: int) -> str:
+    """``elapsed 0:41, about 9:30 left``: the time left is the mean time of the experiments
+    finished in this run times the number still to come (a rough guide: they differ a lot)."""
+    note = f"elapsed {_clock(elapsed)}"
+    if remaining and ran:
+        note += f", about {_clock(remaining * sum(ran) / len(ran))} left"
+    return note
 
 
 def _run_one(exp: Experiment, params: dict[str, Any], preset: str, seed: int, executor: Executor,
