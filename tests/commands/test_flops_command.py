@@ -44,3 +44,18 @@ def test_usage_errors_exit_2_without_traceback(args, message):
     assert proc.returncode == 2
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+def test_a_huge_model_is_counted_without_building_it(capsys):
+    # 10**12 parameters: counted analytically in integer arithmetic (once built, needing 4 TB)
+    assert main(["flops", "mlp:1000000,1000000,10", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["parameters"] == 1_000_011_000_010
+    assert data["forward_flops"] == 2_000_021_000_010
+    assert data["input_shape"] == [1_000_000]
+
+
+def test_spec_option_errors_name_the_option(capsys):
+    assert main(["flops", "cnn:1x28x28,16,kernel=4"]) == 2
+    err = capsys.readouterr().err
+    assert "kernel=4 must be odd" in err and "kernel_size" not in err and err.count("\n") == 1

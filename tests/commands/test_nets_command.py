@@ -55,3 +55,16 @@ def test_bad_input_exits_2_with_one_line(args, message, capsys):
     assert main(["nets", "criticality", *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_diverging_kernel_is_reported_with_its_layer(tmp_path, capsys):
+    # once an OverflowError traceback; K = 3 · 1.5^(ℓ-1) exceeds 1e150 first at layer 851
+    out = tmp_path / "relu3.json"
+    args = ["nets", "criticality", "--activation", "relu", "--C-b", "0", "--C-W", "3", "--depth", "3000"]
+    assert main([*args, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "diverges: K exceeds 1e+150 at layer 851 of 3000" in captured.out
+    assert "Traceback" not in captured.err and "Warning" not in captured.err
+    data = json.loads(out.read_text())
+    assert data["meta"]["diverges_at"] == 851
+    assert data["rows"][849]["K"] == pytest.approx(3 * 1.5**849, rel=1e-9)

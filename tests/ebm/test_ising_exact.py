@@ -93,6 +93,81 @@ def test_kaufman_matches_enumeration(L, T):
     assert k.specific_heat == pytest.approx(ex.specific_heat, rel=1e-10)
 
 
+@pytest.mark.parametrize("L", [2, 3, 4])
+@pytest.mark.parametrize("T", [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 200.0, 500.0])
+def test_kaufman_matches_enumeration_at_low_and_high_temperature(L, T):
+    # low T: c ~ K**2 exp(-8K) far below the exp(-4K) terms that cancel in the double-precision
+    # second derivative (which gave c = -1.5e-14 at T = 0.1 and nan at T = 0.001); high T: the
+    # double formula against enumeration's expm1 sums (two independent routes)
+    ex = exact_enumeration(IsingLattice(L), T)
+    k = kaufman(L, T)
+    assert k.log_z == pytest.approx(ex.log_z, rel=1e-12)
+    assert k.energy == pytest.approx(ex.energy, rel=1e-12)
+    assert k.specific_heat == pytest.approx(ex.specific_heat, rel=1e-9)
+    assert k.specific_heat > 0
+
+
+@pytest.mark.parametrize("L", [2, 3, 4, 16, 64])
+@pytest.mark.parametrize("T", [1e-3, 1e-2, 1e-6, 1e-300])
+def test_kaufman_reaches_the_ground_state_without_nan(L, T):
+    # two ground states with E = -2 N J: ln Z -> 2 N J / T + ln 2, e -> -2 J, c -> 0 (it underflows)
+    k = kaufman(L, T)
+    N = L * L
+    assert k.log_z == pytest.approx(2 * N / T + math.log(2.0), rel=1e-15)
+    assert k.energy == -2.0
+    assert k.specific_heat == 0.0
+    assert kaufman(L, T, J=-3.0).energy == -6.0 if L % 2 == 0 else True
+
+
+@pytest.mark.parametrize("L", [3, 4, 16])
+def test_kaufman_low_temperature_specific_heat_follows_the_single_flip_excitations(L):
+    # for L >= 3 the lowest excitations are the N single flips (dE = 8 J): ln Z = 2NK + ln 2 +
+    # N e^{-8K} + O(e^{-12K}), so c = 64 K**2 e^{-8K} (1 + O(e^{-4K})) and e = -2 + 8 e^{-8K}
+    for T in (0.1, 0.2):
+        K = 1 / T
+        k = kaufman(L, T)
+        assert k.specific_heat == pytest.approx(64 * K * K * math.exp(-8 * K), rel=1e-6)
+        assert k.energy + 2 == pytest.approx(8 * math.exp(-8 * K), rel=1e-6)
+
+
+@pytest.mark.parametrize("L", [5, 8, 32])
+def test_kaufman_high_temperature_series_joins_the_double_formula(L):
+    # at K = 1e-3 both routes are valid: the series (omitted terms < 1e-14) and the double formula
+    # (absolute error ~1e-16 / K): they must agree to the latter's accuracy
+    from physml.ebm._ising_exact import _kaufman_double, _kaufman_high_t
+
+    for K in (1e-3, 2e-3):
+        a, b = _kaufman_double(L, 1 / K, 1.0, K), _kaufman_high_t(L, 1 / K, 1.0, K)
+        assert b.log_z == pytest.approx(a.log_z, rel=1e-13)
+        assert b.energy == pytest.approx(a.energy, rel=1e-9)
+        assert b.specific_heat == pytest.approx(a.specific_heat, rel=1e-9)
+    k = kaufman(L, 1e20)
+    assert k.energy == pytest.approx(-2e-20, rel=1e-12)  # e = -2 J tanh K to leading order
+    assert k.specific_heat == pytest.approx(2e-40, rel=1e-12)
+
+
+@pytest.mark.parametrize("L", [2, 3, 4, 5, 8])
+@pytest.mark.parametrize("T", [1e8, 1e20, 1e300])
+def test_exact_results_reach_the_infinite_temperature_limit(L, T):
+    # to first order in K = J / T, <s_i s_j> = m K for sites joined by m bonds: with S = sum m**2 over
+    # joined pairs (2N; 16 at L = 2, whose 4 pairs are joined twice), e = -J K S / N, c = K**2 S / N;
+    # corrections are O(K**2) relative.  Enumeration once gave e = 0 here (cancellation), Kaufman
+    # -1.3e-16 at T = 1e49
+    N = L * L
+    S = 16 if L == 2 else 2 * N
+    K = 1 / T
+    results = [kaufman(L, T)] + ([exact_enumeration(IsingLattice(L), T)] if N <= 16 else [])
+    for r in results:
+        assert r.energy == pytest.approx(-K * S / N, rel=1e-12)
+        assert r.specific_heat == pytest.approx(K * K * S / N, rel=1e-12)
+        assert r.log_z == pytest.approx(N * math.log(2.0), rel=1e-15)
+
+
+def test_kaufman_of_free_spins():
+    k = kaufman(4, 2.0, J=0.0)
+    assert (k.log_z, k.energy, k.specific_heat) == (pytest.approx(16 * math.log(2.0), rel=1e-15), 0.0, 0.0)
+
+
 def test_kaufman_is_even_in_the_coupling_and_matches_the_antiferromagnet():
     ex = exact_enumeration(IsingLattice(4, J=-1.5), 2.2)
     k = kaufman(4, 2.2, J=-1.5)
@@ -168,8 +243,6 @@ def test_bad_inputs_are_rejected():
         kaufman(4, -1.0)
     with pytest.raises(TypeError, match="model must be an IsingLattice or IsingGraph"):
         exact_enumeration(np.zeros((3, 3)), 1.0)
-    with pytest.raises(ValueError, match="J must be non-zero"):
-        kaufman(4, 2.0, J=0.0)
     with pytest.raises(ValueError, match=r"L must be in \[2, inf\), got 1"):
         kaufman(1, 2.0)
     with pytest.raises(ValueError, match="L must be even for J < 0"):

@@ -192,3 +192,31 @@ def test_autocorrelation_time_flags_short_series():
     with pytest.warns(RuntimeWarning, match="shorter than 50 tau_int"):
         fit = autocorrelation_time(ar1(0.95, 400, seed=4))
     assert not fit.reliable and fit.error > 0
+
+
+def test_replica_agreement_is_calibrated_and_catches_stuck_chains():
+    from physml.ebm._mcmc_stats import replica_agreement
+
+    rng = np.random.default_rng(42)
+    # AR(1) chains, tau_int = (1 + r) / (2 (1 - r)) = 4.5, all from the same stationary law: the
+    # p-values are uniform, so P(p < 0.05) = 0.05; 200 trials give 10 +- 3.1 below 0.05
+    r = 0.8
+    ps = []
+    for _ in range(200):
+        x = np.empty((2000, 16))
+        x[0] = rng.normal(size=16) / np.sqrt(1 - r * r)
+        noise = rng.normal(size=(2000, 16))
+        for t in range(1, 2000):
+            x[t] = r * x[t - 1] + noise[t]
+        ps.append(replica_agreement(x))
+    ps = np.array(ps)
+    assert 10 - 4 * 3.1 <= np.sum(ps < 0.05) <= 10 + 4 * 3.1
+    # one chain offset by 1 (its mean's error is about sqrt(2 tau var / n) = 0.16): p ~ 0
+    x[:, 0] += 1.0
+    assert replica_agreement(x) < 1e-6
+    # frozen chains at different constant values, and frozen chains at one value
+    frozen = np.repeat(np.array([[-2.0, -2.0, -1.5, -2.0]]), 100, axis=0)
+    assert replica_agreement(frozen) == 0.0
+    assert replica_agreement(np.full((100, 4), -2.0)) == 1.0
+    with pytest.raises(ValueError, match="at least 2 chains"):
+        replica_agreement(np.zeros((100, 1)))

@@ -150,3 +150,28 @@ def test_check_criticality_says_what_happens():
     assert cold.behaviour == "vanishing" and cold.chi_perp < 1 and "ordered" in cold.message
     sig = check_criticality("sigmoid", 0.0, 1.0)
     assert not sig.critical and sig.critical_point is None and "sigmoid has no critical point" in sig.message
+
+
+@pytest.mark.filterwarnings("error")  # no overflow warnings: the flow stops where K leaves double range
+def test_an_exploding_kernel_reports_the_layer_where_it_diverges():
+    # ReLU, C_b = 0, C_W = 3, |x|²/n_0 = 1: K^(ℓ) = 3 · 1.5^(ℓ-1) exactly; it first exceeds K_MAX = 1e150 at
+    # ℓ = 1 + ceil(ln(1e150 / 3) / ln 1.5) = 851 (the recursion once raised OverflowError at depth 3000)
+    from physml.nets import check_criticality, criticality_table
+    from physml.nets._theory import K_MAX
+
+    first = 1 + math.ceil(math.log(K_MAX / 3.0) / math.log(1.5))
+    flow = kernel_recursion("relu", 3000, C_b=0.0, C_W=3.0, input_norm2=1.0)
+    assert flow.diverges_at == first == 851
+    assert flow.K[first - 2] == pytest.approx(3.0 * 1.5 ** (first - 2), rel=1e-10)
+    assert np.all(np.isinf(flow.K[first - 1 :])) and np.all(np.isnan(flow.chi_perp[first - 1 :]))
+    table = criticality_table("relu", depth=3000, width=100, C_b=0.0, C_W=3.0)
+    assert table["diverges_at"] == first
+    R = np.array([row["R"] for row in table["rows"]])
+    assert np.all(np.isfinite(R[: first - 1])) and np.all(np.isnan(R[first - 1 :]))
+    check = check_criticality("relu", 0.0, 3.0, depth=3000)  # starts from K^(1) = 1
+    from_one = 1 + math.ceil(math.log(K_MAX) / math.log(1.5))
+    assert check.diverges_at == from_one
+    assert f"K diverges (exceeds 1e+150) at layer {from_one}" in check.message
+    # bounded and critical flows do not diverge
+    assert kernel_recursion("relu", 3000, C_b=0.0, C_W=2.0, input_norm2=1.0).diverges_at is None
+    assert kernel_recursion("tanh", 300, C_b=0.0, C_W=1.0, input_norm2=1.0).diverges_at is None

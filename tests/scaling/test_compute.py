@@ -183,3 +183,47 @@ def test_specs(spec, forward):
 def test_bad_specs(spec, message):
     with pytest.raises(ValueError, match=message):
         model_from_spec(spec)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "mlp:784,256,10",
+        "dense:5,3",
+        "mlp:3,7,7,2",
+        "autoencoder:784,128,32",
+        "autoencoder:10,4,3,2",
+        "cnn:1x28x28,16,32",
+        "cnn:3x32x30,8,kernel=5,pool=2,classes=7",
+        "cnn:2x8x8,4,4,4,kernel=1,pool=8,classes=2",
+        "lstm:16,32,layers=2,steps=5,out=8",
+        "gru:4,6",
+        "rnn:3,5,steps=2,layers=3",
+        "lstm:7,3,out=1",
+    ],
+)
+def test_analytic_spec_count_equals_the_built_model_count(spec):
+    assert count_flops(spec) == count_flops(*model_from_spec(spec))
+
+
+def test_analytic_spec_count_needs_no_memory():
+    # 10**12 parameters (4 TB of float32) once had to be built to be counted
+    c = count_flops("mlp:1000000,1000000,10")
+    assert c.parameters == 10**6 * 10**6 + 10**6 + 10**6 * 10 + 10
+    assert c.forward_flops == 2 * 10**12 + 10**6 + 2 * 10**7 + 10
+    assert c.input_shape == (10**6,)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("cnn:1x28x28,16,kernel=4", "kernel=4 must be odd"),
+        ("cnn:1x28x28,16,pool=5", "pool=5 must divide the image sides 28x28"),
+        ("cnn:1x28x28,16,classes=1", "classes=1 must be >= 2"),
+        ("cnn:0x28x28,16", "must be positive"),
+    ],
+)
+def test_spec_errors_name_the_spec_options(spec, message):
+    for f in (count_flops, model_from_spec):
+        with pytest.raises(ValueError, match=message):
+            f(spec)

@@ -111,3 +111,28 @@ def test_monte_carlo_p_value_is_calibrated_with_three_seeds_and_rejects_a_wrong_
     bent = truth + np.where(sizes >= 800, -0.05, 0.0)
     losses = bent[:, None] + 0.01 * rng.standard_normal((sizes.size, 3))
     assert fit_scaling_law(sizes, losses, n_bootstrap=0, n_null=200, seed=1).p_value < 0.01
+
+
+def test_unequal_seed_counts_are_bootstrapped_per_size():
+    # 2..5 seeds per size from L = 2 T^-0.5 + 0.1 with 1 % noise: the ragged fit recovers the law, the
+    # errors are the bootstrap spread of each parameter (A included), and the p-value is Monte Carlo
+    rng = np.random.default_rng(8)
+    sizes = np.array([100.0, 200, 400, 800, 1600, 3200, 6400])
+    counts = [2, 3, 5, 4, 2, 3, 5]
+    groups = [
+        (2 * s**-0.5 + 0.1) * (1 + 0.01 * rng.standard_normal(k)) for s, k in zip(sizes, counts, strict=True)
+    ]
+    res = fit_scaling_law(sizes, groups, n_bootstrap=200, n_null=50, seed=1)
+    assert res.error_source == "bootstrap" and res.bootstrap_exponents.size >= 190
+    assert abs(res.exponent - 0.5) < 4 * res.exponent_err
+    assert abs(res.amplitude - 2.0) < 4 * res.amplitude_err
+    assert res.null_chi2.size > 0 and 0 < res.p_value <= 1
+    np.testing.assert_allclose(res.mean_loss, [g.mean() for g in groups])
+    # without a bootstrap the errors are the fit's own, and the result says so
+    res0 = fit_scaling_law(sizes, groups, n_bootstrap=0)
+    assert res0.error_source == "fit" and res0.exponent_err == res0.fit.exponent_err
+    # equal counts as a list or as an array give the same fit
+    table = np.array([g[:2] for g in groups])
+    a = fit_scaling_law(sizes, table, n_bootstrap=20, seed=2)
+    b = fit_scaling_law(sizes, list(table), n_bootstrap=20, seed=2)
+    assert a.exponent == b.exponent and a.exponent_err == b.exponent_err

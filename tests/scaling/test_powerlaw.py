@@ -51,3 +51,14 @@ def test_scatter_sets_errors_without_y_err():
 def test_bad_input(x, y, message):
     with pytest.raises(ValueError, match=message):
         fit_power_law(x, y)
+
+
+def test_a_prefactor_beyond_double_range_is_kept_in_logs():
+    # y = 3 (x / 1e300)^-1.2: A = 3e360 overflows a double (once an OverflowError); ln A = ln 3 + 1.2 ln 1e300
+    x = np.array([1e298, 1e299, 1e300, 1e301, 1e302])
+    y = 3 * (x / 1e300) ** -1.2
+    fit = fit_power_law(x, y)
+    assert fit.exponent == pytest.approx(-1.2, rel=1e-10)
+    assert fit.log_prefactor == pytest.approx(np.log(3) + 1.2 * np.log(1e300), rel=1e-12)
+    assert fit.prefactor == np.inf
+    np.testing.assert_allclose(fit.predict(x), y, rtol=1e-9)

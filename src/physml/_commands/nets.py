@@ -107,6 +107,11 @@ def _criticality(args: argparse.Namespace) -> int:
         )
     else:
         print(check.message)
+    if table["diverges_at"] is not None:
+        print(
+            f"diverges: K exceeds {table['K_max']:g} at layer {table['diverges_at']} of {args.depth} "
+            "(from there on K is shown as inf and χ, R and the NTK as nan)"
+        )
     print(f"predictions by layer (hidden width n = {args.width}, |x|²/n_0 = {args.input_norm2:g}):")
     print_table(
         table["rows"],
@@ -120,7 +125,7 @@ def _criticality(args: argparse.Namespace) -> int:
         ],
     )
     if args.out is not None:
-        meta = {k: table[k] for k in ("activation", "C_b", "C_W", "universality_class")}
+        meta = {k: table[k] for k in ("activation", "C_b", "C_W", "universality_class", "diverges_at")}
         meta.update(width=args.width, input_norm2=args.input_norm2)
         write_table(args.out, table["rows"], meta)
         print(f"wrote {args.out}", file=sys.stderr)

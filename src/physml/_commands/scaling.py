@@ -2,10 +2,13 @@
 
 FILE is a table with one row per run: a size column (training-set or model size) and a loss
 column (``.csv``/``.txt`` with an optional header line, ``.npy``, ``.npz`` or ``.h5``). Rows with
-the same size are independent seeds: with the same number (>= 2) at every size the error of α
-comes from a bootstrap over seeds and the goodness of fit is a Monte-Carlo p-value (experiments
-simulated under the fitted law with the observed seed spread, :func:`physml.scaling.fit_scaling_law`
-with ``n_null``), otherwise the errors come from the fit to the per-size means.
+the same size are independent seeds. With >= 2 seeds at every size (the numbers may differ) the
+per-size means are fitted weighted by their standard errors, the errors of α, A and C come from a
+bootstrap that resamples each size's own seeds (``--bootstrap 0``: the fit's errors from those
+standard errors, and the output says so), and the goodness of fit is a Monte-Carlo p-value
+(experiments simulated under the fitted law with each size's seed count and spread,
+:func:`physml.scaling.fit_scaling_law` with ``n_null``). With a single run at some size the means
+are fitted unweighted and the errors come from their scatter about the curve; no p-value.
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Fit L = A·T^(−α) + C (or a pure power law with --no-offset) to the rows of FILE: one run per "
             "row, a size column and a loss column; rows of equal size are independent seeds. Prints α, A "
-            "and C with errors (bootstrap over seeds when every size has the same number >= 2 of them), "
-            "the χ² with, for such seed replicas, its Monte-Carlo p-value, and the table of mean losses "
-            "and the fitted curve. Needs at least 3 distinct sizes."
+            "and C with errors (bootstrap over each size's seeds when every size has >= 2 of them; "
+            "otherwise from the scatter of the means), the χ² with, for such seed replicas, its "
+            "Monte-Carlo p-value, and the table of mean losses and the fitted curve. Needs at least 3 "
+            "distinct sizes."
         ),
     )
     f.add_argument("file", type=Path, metavar="FILE", help="table: .csv, .txt, .npy, .npz or .h5")
@@ -65,14 +69,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--bootstrap",
         type=non_negative_int("--bootstrap"),
         default=500,
-        help="bootstrap resamples over seeds (default 500)",
+        help="bootstrap resamples over seeds (default 500; 0: errors from the fit, said in the output)",
     )
     f.add_argument(
         "--null",
         type=non_negative_int("--null"),
         default=500,
         help="experiments simulated under the fitted law for the Monte-Carlo p-value of the χ² (needs "
-        "the same number >= 2 of seeds at every size; default 500; 0: the χ²(dof) survival function)",
+        ">= 2 seeds at every size; default 500; 0: the χ²(dof) survival function)",
     )
     f.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     f.add_argument("--out", type=Path, metavar="OUT", help="write the per-size table to OUT (.csv or .json)")
@@ -118,39 +122,48 @@ def _fit(args: argparse.Namespace) -> int:
     offset = not args.no_offset
     n_params = 3 if offset else 2
     p_value, p_how = None, None
+    replicated = counts.min() >= 2
+    if (not replicated or any(np.ptp(g) == 0 for g in groups)) and sizes.size <= n_params:
+        raise UsageError(
+            f"{args.file}: {sizes.size} sizes, some with a single run or identical losses, leave no scatter "
+            f"to estimate errors; give at least {n_params + 1} sizes or >= 2 differing runs at every size"
+        )
+    if not offset and np.any(means <= 0):
+        raise UsageError(
+            f"--no-offset fits a pure power law, which needs mean losses > 0; {args.file} has "
+            f"{means[means <= 0][0]:g} at size {sizes[means <= 0][0]:g}"
+        )
     try:
-        if counts.min() == counts.max() and counts[0] >= 2:
-            result = scaling.fit_scaling_law(
-                sizes,
-                np.array(groups),
-                offset=offset,
-                n_bootstrap=args.bootstrap,
-                n_null=args.null,
-                seed=args.seed,
-            )
-            fit, a_err, c_err = result.fit, result.exponent_err, result.offset_err
-            how = f"bootstrap over {counts[0]} seeds ({result.bootstrap_exponents.size} resamples)"
-            sem = result.sem_loss
-            if np.isfinite(result.p_value):
-                p_value = result.p_value
-                p_how = (
-                    f"Monte Carlo, {result.null_chi2.size} simulated experiments"
-                    if result.null_chi2.size
-                    else "χ²(dof) survival function"
-                )
-        else:
-            sem = np.array([g.std(ddof=1) / np.sqrt(g.size) if g.size > 1 else np.nan for g in groups])
-            y_err = sem if np.all(sem > 0) else None
-            if y_err is None and sizes.size <= n_params:
-                raise UsageError(
-                    f"{args.file}: {sizes.size} sizes with one run each leave no scatter to "
-                    f"estimate errors; give at least {n_params + 1} sizes or repeated runs"
-                )
-            fit = scaling.fit_offset_power_law(sizes, means, y_err, offset=offset)
-            a_err, c_err = fit.exponent_err, fit.offset_err
-            how = "fit to the per-size means" + (" (weighted by their errors)" if y_err is not None else "")
+        result = scaling.fit_scaling_law(
+            sizes, groups, offset=offset, n_bootstrap=args.bootstrap, n_null=args.null, seed=args.seed
+        )
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
+    fit, a_err, c_err, amp_err = result.fit, result.exponent_err, result.offset_err, result.amplitude_err
+    seeds = f"{counts[0]}" if counts.min() == counts.max() else f"{counts.min()} to {counts.max()}"
+    if result.error_source == "bootstrap":
+        how = (
+            f"bootstrap over the {seeds} seeds at each size ({result.bootstrap_exponents.size} resamples)"
+        )
+    elif replicated:
+        why = "--bootstrap 0" if args.bootstrap == 0 else "fewer than 2 bootstrap refits succeeded"
+        how = (
+            f"no bootstrap ({why}): the fit's errors, from the standard errors of the means of the "
+            f"{seeds} seeds at each size"
+        )
+    else:
+        how = (
+            "the fit's errors, from the scatter of the per-size means about the curve (unweighted: some "
+            "sizes have a single run, so no standard error)"
+        )
+    sem = np.where(counts >= 2, result.sem_loss, np.nan)
+    if np.isfinite(result.p_value):
+        p_value = result.p_value
+        p_how = (
+            f"Monte Carlo, {result.null_chi2.size} simulated experiments"
+            if result.null_chi2.size
+            else "χ²(dof) survival function"
+        )
     print(
         f"L = A·T^(−α){' + C' if offset else ''} fitted to {size.size} runs at {sizes.size} sizes; "
         f"errors: {how}"
@@ -160,7 +173,7 @@ def _fit(args: argparse.Namespace) -> int:
             "alpha": fit.exponent,
             "alpha_err": a_err,
             "A": fit.amplitude,
-            "A_err": fit.amplitude_err,
+            "A_err": amp_err,
             "C": fit.offset,
             "C_err": c_err if offset else None,
             "chi2": fit.chi2,
@@ -193,8 +206,10 @@ def _fit(args: argparse.Namespace) -> int:
                 "alpha": fit.exponent,
                 "alpha_err": a_err,
                 "A": fit.amplitude,
+                "A_err": amp_err,
                 "C": fit.offset,
-                "C_err": c_err,
+                "C_err": c_err if offset else None,
+                "errors": how,
                 "chi2": fit.chi2,
                 "dof": fit.dof,
                 "p_value": p_value,

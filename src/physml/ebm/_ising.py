@@ -19,7 +19,8 @@ Which sampler handles what
 --------------------------
 * :class:`CheckerboardSampler`: the L x L periodic lattice, any ``J`` and ``h``, Metropolis or
   heat-bath, checkerboard order, multi-spin coded (64 replicas per ``uint64`` word; see
-  :mod:`physml.ebm._ising_kernels`).  ``L`` must be even.  The Metropolis rule with ``h = 0`` and
+  :mod:`physml.ebm._ising_kernels`).  ``L`` must be even, and ``>= 4`` for Metropolis at ``h = 0``
+  (not ergodic on the 2 x 2 torus; see the class).  The Metropolis rule with ``h = 0`` and
   ``J > 0`` runs on a faster two-class path (about 3x the general one).
 * :class:`WolffSampler`: the lattice at ``h = 0``, any ``L >= 2``; one int8 lattice per replica.
 * :class:`GraphSampler`: any :class:`IsingGraph` (dense couplings), single-spin Metropolis or
@@ -40,7 +41,12 @@ import numpy as np
 
 from physml._core import as_generator, check_array, check_choice, check_int, check_real
 from physml.ebm import _ising_kernels as _k
-from physml.ebm._mcmc_stats import binning_analysis, integrated_autocorrelation_time, jackknife
+from physml.ebm._mcmc_stats import (
+    binning_analysis,
+    integrated_autocorrelation_time,
+    jackknife,
+    replica_agreement,
+)
 
 __all__ = [
     "ChainState",
@@ -238,6 +244,20 @@ def _initial_spins(
     return np.array(s, dtype=np.int8)
 
 
+def _trapped(spins: np.ndarray) -> np.ndarray:
+    """Per replica of ``(R, L, L)`` spins: whether every site has exactly two unlike neighbours."""
+    out = np.zeros(spins.shape[0], bool)
+    for r, s in enumerate(spins):  # one lattice at a time: int8 temporaries of L**2 bytes
+        nb = np.roll(s, 1, -1) + np.roll(s, -1, -1) + np.roll(s, 1, -2) + np.roll(s, -1, -2)
+        out[r] = not np.any(nb)
+    return out
+
+
+def _series_bytes(n_measure: int, n_replicas: int) -> int:
+    """Peak size of the per-sweep time series and their derived arrays in :func:`simulate`."""
+    return 16 * 8 * n_measure * n_replicas
+
+
 class _Sampler:
     model: Any
     n_replicas: int
@@ -266,10 +286,23 @@ class CheckerboardSampler(_Sampler):
     random numbers, so the replicas are independent chains.  Metropolis flips with probability
     ``min(1, exp(-dE/T))``, heat-bath with ``1 / (1 + exp(dE/T))``.
 
+    Ergodicity of Metropolis at ``h = 0``: a spin with two unlike neighbours costs ``dE = 0`` and
+    always flips, so the configurations in which *every* spin has two unlike neighbours (energy 0)
+    are mapped onto each other deterministically, half-sweep after half-sweep, and form a closed
+    class that no other configuration reaches (each half-sweep obeys detailed balance, so no
+    configuration flows in either).  There are 4 of the 16 configurations at L = 2, 36 of
+    ``2**16`` at L = 4 and 196 of ``2**36`` at L = 6.  The chain is exact on the rest, whose
+    Boltzmann weight differs from 1 by at most their number over ``2**N`` (``Z >= 2**N``), i.e.
+    5.5e-4 at L = 4 and 3e-9 at L = 6, and vanishes faster than any power beyond; at L = 2 the
+    class carries a weight of 3 % at T = 2 and 5 % at T_c (and catches a quarter of random
+    starts), and the sampler refuses that case (use heat-bath, whose
+    flip probabilities are all strictly between 0 and 1, or Wolff).  Random starts are redrawn
+    until no replica lies in the closed class; given starts that lie there raise a warning.
+
     Parameters
     ----------
     model : IsingLattice
-        ``L`` must be even.
+        ``L`` must be even, and ``L >= 4`` for Metropolis at ``h = 0``.
     rule : {"metropolis", "heat-bath"}
     n_replicas : int
         Independent replicas (any number ``>= 1``; the cost is that of ``ceil(n / 64) * 64``).
@@ -284,13 +317,40 @@ class CheckerboardSampler(_Sampler):
         if not isinstance(model, IsingLattice):
             raise TypeError(f"model must be an IsingLattice, got {type(model).__name__}")
         if model.L % 2:
-            raise ValueError(f"L must be even for the checkerboard sampler, got {model.L}")
+            raise ValueError(
+                f"L must be even for the checkerboard sampler (an odd periodic lattice has no "
+                f"checkerboard 2-colouring), got {model.L}; use the WolffSampler"
+            )
         self.model = model
         self.rule = check_choice(rule, "rule", _RULES)
         self.n_replicas = check_int(n_replicas, "n_replicas", low=1)
+        if self.trapping and model.J == 0.0:
+            raise ValueError(
+                "checkerboard Metropolis with J = 0 and h = 0 always flips (every dE = 0), a "
+                "deterministic chain that samples nothing; use rule='heat-bath'"
+            )
+        if self.trapping and model.L == 2:
+            raise ValueError(
+                "checkerboard Metropolis at h = 0 is not ergodic on the 2 x 2 torus: the 4 of 16 "
+                "configurations in which every spin has two unlike neighbours form a closed cycle; "
+                "use rule='heat-bath' or the WolffSampler"
+            )
 
     def __repr__(self) -> str:
         return f"CheckerboardSampler({self.model!r}, rule={self.rule!r}, n_replicas={self.n_replicas})"
+
+    def memory_bytes(self, n_measure: int = 0) -> int:
+        """Estimated peak memory of ``init_state`` plus :func:`simulate` with ``n_measure`` sweeps:
+        the int8 start spins, their bit-unpacked copies while packing (about twice the padded
+        replicas), the packed words and the time series."""
+        n = self.model.n_sites
+        padded = 64 * (-(-self.n_replicas // 64))
+        return (self.n_replicas + 2 * padded) * n + padded // 8 * n + _series_bytes(n_measure, padded)
+
+    @property
+    def trapping(self) -> bool:
+        """Whether the chain has a closed trapped class (Metropolis at ``h = 0``, see the class notes)."""
+        return self.rule == "metropolis" and self.model.h == 0.0
 
     @property
     def fast_path(self) -> bool:
@@ -310,6 +370,20 @@ class CheckerboardSampler(_Sampler):
         """
         gen = as_generator(seed)
         spins = _initial_spins(gen, start, self.n_replicas, self.model.shape)
+        if self.trapping:
+            trapped = _trapped(spins)
+            if isinstance(start, str):
+                while np.any(trapped):  # redraw: such a start never reaches the rest (class notes)
+                    spins[trapped] = _initial_spins(gen, start, int(trapped.sum()), self.model.shape)
+                    trapped = _trapped(spins)
+            elif np.any(trapped):
+                warnings.warn(
+                    f"{int(trapped.sum())} start configuration(s) have two unlike neighbours at every "
+                    "site; checkerboard Metropolis at h = 0 cycles them forever and never samples "
+                    "the Boltzmann distribution",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         words = _k.pack_spins(spins)
         rng = np.zeros((words.shape[0], 2), np.uint64)
         rng[:, 0] = _k.splitmix_seeds(gen, (words.shape[0],))
@@ -347,7 +421,13 @@ class CheckerboardSampler(_Sampler):
         """
         self._check_state(state)
         n_sweeps = check_int(n_sweeps, "n_sweeps", low=0)
-        pt, ct = _k.flip_thresholds(self.flip_probabilities(T))
+        probabilities = self.flip_probabilities(T)
+        if self.trapping and probabilities.min() >= 1.0:
+            raise ValueError(
+                f"at T={T:g} with J={self.model.J:g} Metropolis accepts every flip (|J|/T rounds to 0): "
+                "a deterministic chain that samples nothing; use rule='heat-bath'"
+            )
+        pt, ct = _k.flip_thresholds(probabilities)
         rows = n_sweeps if measure else 0
         width = 64 * state.data.shape[0]
         ones = np.zeros((rows, width), np.int64)
@@ -405,6 +485,11 @@ class WolffSampler(_Sampler):
             raise ValueError(f"the Wolff sampler needs h = 0, got h={model.h:g}; use CheckerboardSampler")
         if model.J == 0.0:
             raise ValueError("the Wolff sampler needs J != 0")
+        if model.J < 0 and model.L % 2:
+            raise ValueError(
+                f"the Wolff sampler needs an even L for J < 0 (an odd antiferromagnetic torus is "
+                f"frustrated, and its clusters would not close), got L={model.L}"
+            )
         self.model = model
         self.n_replicas = check_int(n_replicas, "n_replicas", low=1)
         self.clusters_per_sweep = (
@@ -413,6 +498,12 @@ class WolffSampler(_Sampler):
 
     def __repr__(self) -> str:
         return f"WolffSampler({self.model!r}, n_replicas={self.n_replicas})"
+
+    def memory_bytes(self, n_measure: int = 0) -> int:
+        """Estimated peak memory of ``init_state`` plus :func:`simulate` with ``n_measure`` sweeps:
+        one int8 lattice per replica, the cluster stack (8 bytes a site) and the time series."""
+        n = self.model.n_sites
+        return 2 * self.n_replicas * n + 8 * n + _series_bytes(n_measure, self.n_replicas)
 
     def init_state(self, seed: int | np.random.Generator, *, start: Any = "random") -> ChainState:
         """Fresh replicas; ``start`` as for :meth:`CheckerboardSampler.init_state`."""
@@ -568,6 +659,14 @@ class IsingResult:
         Per-sweep time series of ``e`` and ``m`` of every replica.
     state : ChainState
         The final state (to continue the run).
+    equilibrated : bool
+        False when the run fails the equilibration check of :func:`simulate` (the numbers are
+        then not trustworthy, whatever their error bars say).
+    equilibration : str
+        Why not (empty when ``equilibrated``).
+    replica_p : float
+        The smaller :func:`~physml.ebm._mcmc_stats.replica_agreement` p-value of ``e`` and ``|m|``
+        (nan with one replica).
     """
 
     T: float
@@ -582,6 +681,30 @@ class IsingResult:
     energy_series: np.ndarray = field(repr=False)
     magnetisation_series: np.ndarray = field(repr=False)
     state: ChainState = field(repr=False)
+    equilibrated: bool = True
+    equilibration: str = ""
+    replica_p: float = float("nan")
+
+
+# The equilibration check of :func:`simulate` (docs/ebm.md, "Is the run equilibrated?").
+MIN_TAU_RATIO = 50  # n_measure >= 50 tau_int of e and |m| (n_eff = n / (2 tau) >= 25 per replica)
+MIN_REPLICA_P = 1e-3  # replicas agree: replica_agreement p-value of e and |m| >= 0.001
+
+
+def _equilibration(n: int, taus: dict[str, float], series: dict[str, np.ndarray]) -> tuple[str, float]:
+    """``(reason, replica p)``: reason is empty when the run passes both tests."""
+    reasons = []
+    for name, tau in taus.items():
+        if not (n >= MIN_TAU_RATIO * tau):
+            reasons.append(f"{n} measured sweeps < {MIN_TAU_RATIO} tau_int of {name} ({tau:.3g})")
+    p = float("nan")
+    if next(iter(series.values())).shape[1] >= 2:
+        ps = {name: replica_agreement(x) for name, x in series.items()}
+        p = min(ps.values())
+        for name, pv in ps.items():
+            if not (pv >= MIN_REPLICA_P):
+                reasons.append(f"the replicas disagree on {name} beyond their errors (p = {pv:.2g})")
+    return "; ".join(reasons), p
 
 
 def _mean_estimate(x: np.ndarray) -> Estimate:
@@ -613,10 +736,12 @@ def _derived_estimate(func: Any, a: np.ndarray, b: np.ndarray) -> Estimate:
     n, R = a.shape
     tau = max(integrated_autocorrelation_time(a), integrated_autocorrelation_time(b))
     blocks = max(2, min(n // max(1, math.ceil(10 * tau)), 64))
-    value, err = jackknife(func, a, b, n_blocks=blocks)
-    if R >= 8:
-        per = np.array([jackknife(func, a[:, r], b[:, r], n_blocks=blocks)[0] for r in range(R)])
-        err = max(err, float(np.std(per, ddof=1) / math.sqrt(R)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # e.g. U of a replica frozen at m = 0
+        value, err = jackknife(func, a, b, n_blocks=blocks)
+        if R >= 8:
+            per = np.array([jackknife(func, a[:, r], b[:, r], n_blocks=blocks)[0] for r in range(R)])
+            spread = float(np.std(per, ddof=1) / math.sqrt(R))
+            err = max(err, spread) if math.isfinite(spread) else err
     return Estimate(value, err, tau)
 
 
@@ -654,7 +779,11 @@ def simulate(
         Means over all replicas; errors from a blocking analysis within every chain (Jonsson's
         automatic level) combined over the independent replicas and checked against the spread
         between replicas (the larger is reported); specific heat, susceptibility and Binder
-        cumulant by a jackknife over blocks of at least 10 ``tau_int``.
+        cumulant by a jackknife over blocks of at least 10 ``tau_int``.  ``equilibrated`` is False
+        when ``n_measure < 50 tau_int`` for ``e`` or ``|m|`` (fewer than 25 effective samples per
+        replica), or, with two or more replicas, when they disagree on ``e`` or ``|m|``: the
+        :func:`~physml.ebm._mcmc_stats.replica_agreement` p-value is below 0.001 (replicas frozen
+        in different states at low temperature).
     """
     T = check_temperature(T)
     n_thermalise = check_int(n_thermalise, "n_thermalise", low=0)
@@ -669,7 +798,13 @@ def simulate(
     m2 = m * m
     energy = _mean_estimate(e)
     absm = _mean_estimate(am)
-    heat = _derived_estimate(lambda x, x2: N * (x2 - x * x) / T**2, e, e * e)
+    heat = _derived_estimate(lambda x, x2: N * (x2 - x * x) / T / T, e, e * e)
     chi = _derived_estimate(lambda x, x2: N * (x2 - x * x) / T, am, m2)
     binder = _derived_estimate(lambda x2, x4: 1.0 - x4 / (3.0 * x2 * x2), m2, m2 * m2)
-    return IsingResult(T, N, sampler.n_replicas, n_measure, energy, absm, heat, chi, binder, e, m, state)
+    reason, p = _equilibration(
+        n_measure, {"e": energy.tau_int, "|m|": absm.tau_int}, {"e": e, "|m|": am}
+    )
+    return IsingResult(
+        T, N, sampler.n_replicas, n_measure, energy, absm, heat, chi, binder, e, m, state,
+        equilibrated=not reason, equilibration=reason, replica_p=p,
+    )

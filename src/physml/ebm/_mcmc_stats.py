@@ -42,6 +42,7 @@ __all__ = [
     "binning_error",
     "integrated_autocorrelation_time",
     "jackknife",
+    "replica_agreement",
 ]
 
 
@@ -360,3 +361,42 @@ def jackknife(
     value = B * f_all - (B - 1) * fbar
     error = float(np.sqrt((B - 1) / B * np.sum((f_i - fbar) ** 2)))
     return float(value), error
+
+
+def replica_agreement(series: Any) -> float:
+    """p-value of the hypothesis that independent chains sample the same distribution.
+
+    With ``n`` samples per chain, chain means ``xbar_r`` (``r = 1 .. R``) and variances ``v_r``, and
+    the integrated autocorrelation time ``tau`` of all chains together
+    (:func:`integrated_autocorrelation_time`), the expected variance of a chain mean is
+    ``w = mean_r(v_r) 2 tau / n``, and ``X = (R - 1) s**2 / w``, with ``s**2`` the sample variance of
+    the chain means, is about chi-squared with ``R - 1`` degrees of freedom when every chain has
+    forgotten its start (a Gelman-Rubin-type comparison of the spread between chains with the
+    spread within them; A. Gelman and D. B. Rubin, Statist. Sci. 7, 457 (1992)).  Chains stuck in
+    different states (frozen local samplers at low temperature), chains still drifting from their
+    starts, or autocorrelations longer than the series can show give a tiny p-value.
+
+    Parameters
+    ----------
+    series : array, shape (n, n_chains)
+        At least 16 samples and 2 chains.
+
+    Returns
+    -------
+    float
+        ``P(chi2_{R-1} >= X)``; 1.0 when every chain is constant at the same value, 0.0 when the
+        chains are constant at different values.
+    """
+    x = check_array(series, "series", ndim=2, min_samples=16)
+    R = x.shape[1]
+    if R < 2:
+        raise ValueError(f"replica_agreement needs at least 2 chains, got {R}")
+    n = x.shape[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        tau = integrated_autocorrelation_time(x)
+    between = float(np.var(x.mean(axis=0), ddof=1))
+    within = float(np.var(x, axis=0, ddof=1).mean()) * 2.0 * tau / n
+    if within <= 0.0:
+        return 1.0 if between <= 1e-30 * max(1.0, float(np.max(np.abs(x)))) ** 2 else 0.0
+    return float(stats.chi2.sf((R - 1) * between / within, R - 1))

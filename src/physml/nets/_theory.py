@@ -148,12 +148,21 @@ class KernelFlow:
         χ∥ and χ⊥ evaluated at K^(ℓ) (they map layer ℓ to ℓ + 1).
     behaviour : str
         ``"exploding"``, ``"vanishing"`` or ``"bounded"``: how K flows over the depth.
+    diverges_at : int or None
+        The first layer ℓ (1-based) whose kernel exceeds :data:`K_MAX` = 1e150, beyond which K²
+        and ⟨σ⁴⟩ would overflow double precision; K is inf and χ nan from that layer on.  None if
+        K stays below it.
     """
 
     K: np.ndarray
     chi_parallel: np.ndarray
     chi_perp: np.ndarray
     behaviour: str
+    diverges_at: int | None = None
+
+
+# The kernel is followed up to this size: K² and ⟨σ⁴⟩ ~ K² must stay finite in double precision.
+K_MAX = 1e150
 
 
 def _input_kernel(C_b: float, C_W: float, K1: float | None, input_norm2: float | None) -> float:
@@ -194,11 +203,13 @@ def kernel_recursion(
     cpar = np.empty(depth)
     cperp = np.empty(depth)
     k = _input_kernel(C_b, C_W, K1, input_norm2)
+    diverges_at = None
     for ell in range(depth):
         K[ell] = k
-        if not math.isfinite(k):
+        if not k <= K_MAX:
             K[ell:] = math.inf
             cpar[ell:] = cperp[ell:] = math.nan
+            diverges_at = ell + 1
             break
         m = g.moments(k)
         cpar[ell] = C_W * (m["d1sq"] + m["s_d2"])
@@ -211,7 +222,7 @@ def kernel_recursion(
         behaviour = "vanishing"
     else:
         behaviour = "bounded"
-    return KernelFlow(K, cpar, cperp, behaviour)
+    return KernelFlow(K, cpar, cperp, behaviour, diverges_at)
 
 
 @dataclass(frozen=True)
@@ -330,7 +341,8 @@ def variance_recursion(
     Returns
     -------
     ndarray, shape (L,)
-        R(1) = 0, R(2), ..., R(L).
+        R(1) = 0, R(2), ..., R(L); nan from the first layer whose kernel is above :data:`K_MAX`
+        (see :attr:`KernelFlow.diverges_at`) or below ``1 / K_MAX``, where K² would underflow.
     """
     widths = [check_int(w, f"widths[{i}]", low=1) for i, w in enumerate(widths)]
     C_b, C_W = _check_C(C_b, C_W)
@@ -340,10 +352,15 @@ def variance_recursion(
     R = np.zeros(depth)
     for ell in range(depth - 1):
         k = flow.K[ell]
+        k1 = flow.K[ell + 1]
+        if not 1.0 / K_MAX <= k1 <= K_MAX:  # diverged, or so small that K² underflows
+            R[ell + 1 :] = math.nan
+            break
         m = g.moments(k)
         fresh = C_W**2 * (m["s4"] - m["s2"] ** 2) / widths[ell]
         # Var(K̂^(ℓ+1)) = fresh + χ∥² Var(K̂^(ℓ)), Var(K̂^(ℓ)) = R(ℓ) K^(ℓ)²
-        R[ell + 1] = (fresh + flow.chi_parallel[ell] ** 2 * R[ell] * k**2) / flow.K[ell + 1] ** 2
+        with np.errstate(over="ignore"):
+            R[ell + 1] = fresh / k1**2 + flow.chi_parallel[ell] ** 2 * R[ell] * (k / k1) ** 2
     return R
 
 
@@ -377,7 +394,8 @@ def ntk_recursion(
     lambda_W: float | Sequence[float] = 1.0,
     input_norm2: float,
 ) -> np.ndarray:
-    """The infinite-width NTK Θ^(ℓ) of one input, ℓ = 1..depth.
+    """The infinite-width NTK Θ^(ℓ) of one input, ℓ = 1..depth (nan after the kernel diverged, inf
+    where Θ itself overflows).
 
     With learning rates λ_W^(ℓ)/n_{ℓ−1} for layer ℓ's weights and λ_b^(ℓ) for its biases:
     Θ^(1) = λ_b^(1) + λ_W^(1) |x|²/n_0 and
@@ -399,8 +417,12 @@ def ntk_recursion(
     theta = np.empty(depth)
     theta[0] = lam_b[0] + lam_W[0] * input_norm2
     for ell in range(depth - 1):
+        if not math.isfinite(flow.K[ell]):
+            theta[ell + 1 :] = math.nan
+            break
         m = g.moments(flow.K[ell])
-        theta[ell + 1] = lam_b[ell + 1] + lam_W[ell + 1] * m["s2"] + flow.chi_perp[ell] * theta[ell]
+        with np.errstate(over="ignore"):
+            theta[ell + 1] = lam_b[ell + 1] + lam_W[ell + 1] * m["s2"] + flow.chi_perp[ell] * theta[ell]
     return theta
 
 
@@ -431,8 +453,10 @@ def criticality_table(
     -------
     dict
         ``activation``, ``C_b``, ``C_W``, ``universality_class`` (None when (C_b, C_W) were given),
-        and ``rows``: one dict per layer ℓ = 1..depth with ``layer``, ``K``, ``chi_parallel``,
-        ``chi_perp``, ``R`` (leading order, hidden widths ``width``) and ``ntk`` (λ_W = 1, λ_b = 0).
+        ``diverges_at`` (the first layer whose kernel exceeds ``K_max`` = :data:`K_MAX`, or None;
+        from there on ``K`` is inf and the other columns nan), and ``rows``: one dict per layer
+        ℓ = 1..depth with ``layer``, ``K``, ``chi_parallel``, ``chi_perp``, ``R`` (leading order,
+        hidden widths ``width``) and ``ntk`` (λ_W = 1, λ_b = 0).
     """
     if (C_b is None) != (C_W is None):
         raise ValueError("give both C_b and C_W, or neither for the critical initialisation")
@@ -457,7 +481,15 @@ def criticality_table(
         for ell in range(depth)
     ]
     name = activation if isinstance(activation, str) else getattr(activation, "__name__", repr(activation))
-    return {"activation": name, "C_b": C_b, "C_W": C_W, "universality_class": kind, "rows": rows}
+    return {
+        "activation": name,
+        "C_b": C_b,
+        "C_W": C_W,
+        "universality_class": kind,
+        "diverges_at": flow.diverges_at,
+        "K_max": K_MAX,
+        "rows": rows,
+    }
 
 
 @dataclass(frozen=True)
@@ -472,6 +504,8 @@ class CriticalityCheck:
         The activation's critical point (None if it has none).
     behaviour : str
         ``"exploding"``, ``"vanishing"`` or ``"bounded"``: K over ``depth`` layers from K^(1).
+    diverges_at : int or None
+        The layer at which K exceeds :data:`K_MAX` (see :class:`KernelFlow`), if it does.
     chi_parallel, chi_perp : float
         The susceptibilities at the last layer's kernel: χ⊥ > 1 is the chaotic phase (nearby
         inputs separate), χ⊥ < 1 the ordered one (they merge).
@@ -485,6 +519,7 @@ class CriticalityCheck:
     chi_parallel: float
     chi_perp: float
     message: str
+    diverges_at: int | None = None
 
 
 def check_criticality(
@@ -521,8 +556,13 @@ def check_criticality(
             else f"{name} has no critical point"
         )
         phase = "chaotic (χ⊥ > 1)" if cperp > 1 else "ordered (χ⊥ < 1)" if cperp < 1 else "marginal"
+        flows = (
+            f"K diverges (exceeds {K_MAX:g}) at layer {flow.diverges_at}"
+            if flow.diverges_at is not None
+            else f"K is {flow.behaviour}"
+        )
         message = (
             f"(C_b, C_W) = ({C_b:g}, {C_W:g}) is not critical for {name} ({where}): over {depth} layers "
-            f"K is {flow.behaviour}, and the last layer is {phase}, χ∥ = {cpar:.4g}, χ⊥ = {cperp:.4g}"
+            f"{flows}, and the last layer is {phase}, χ∥ = {cpar:.4g}, χ⊥ = {cperp:.4g}"
         )
-    return CriticalityCheck(bool(critical), point, flow.behaviour, cpar, cperp, message)
+    return CriticalityCheck(bool(critical), point, flow.behaviour, cpar, cperp, message, flow.diverges_at)

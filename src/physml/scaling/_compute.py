@@ -122,13 +122,17 @@ def _positions(out: Any, width: int) -> int:
 
 
 def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example: Any = None) -> ComputeCount:
-    """Parameters and forward FLOPs per sample of a torch model.
+    """Parameters and forward FLOPs per sample of a torch model, or of a model specification.
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Built from ``nn.Linear``, ``nn.Conv1d/2d/3d``, ``nn.RNN/LSTM/GRU``, ``nn.Embedding``,
-        parameter-free layers (activations, pooling, dropout, flatten), and physml's
+    model : torch.nn.Module or str
+        A specification as for :func:`model_from_spec` (e.g. ``"mlp:784,256,10"``) is counted
+        analytically, in integer arithmetic, without building the model (so
+        ``"mlp:1000000,1000000,10"``, 10**12 parameters, needs no memory); the result equals the
+        count of the built model layer by layer.  Otherwise a module built from ``nn.Linear``,
+        ``nn.Conv1d/2d/3d``, ``nn.RNN/LSTM/GRU``, ``nn.Embedding``, parameter-free layers
+        (activations, pooling, dropout, flatten), and physml's
         :class:`~physml.nets.MLPEnsemble` and :class:`~physml.nets.TiedAutoencoderEnsemble`
         (counted per member: an ensemble of E members costs E times one).
     input_shape : sequence of int, optional
@@ -147,10 +151,17 @@ def count_flops(model: Any, input_shape: Sequence[int] | None = None, *, example
         When a module holding (non-scalar) parameters is of a type the counter does not know
         (its FLOPs would be missed silently otherwise).
     """
+    if isinstance(model, str):
+        if input_shape is not None or example is not None:
+            raise TypeError("with input_shape or example, model must be a torch.nn.Module (a specification "
+                            "string fixes its own input)")
+        return _count_spec(model)
     import torch
 
     if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a torch.nn.Module or a specification string, got {type(model).__name__}"
+        )
     if (input_shape is None) == (example is None):
         raise ValueError("give exactly one of input_shape (one sample's shape) and example (a batch of one)")
     if example is None:
@@ -298,22 +309,25 @@ def training_compute(
 _SPEC = re.compile(r"^\s*([a-z]+)\s*:\s*(.+?)\s*$")
 
 
-def model_from_spec(spec: str, *, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
-    """Build the model a specification names, and the shape of one input sample.
+@dataclass(frozen=True)
+class _Spec:
+    family: str
+    widths: tuple[int, ...] = ()  # mlp, dense, autoencoder
+    image: tuple[int, int, int] = (0, 0, 0)  # cnn: C, H, W
+    channels: tuple[int, ...] = ()  # cnn
+    kernel: int = 3
+    pool: int = 4
+    classes: int = 10
+    n_in: int = 0  # rnn, lstm, gru
+    hidden: int = 0
+    layers: int = 1
+    steps: int = 1
+    out: int | None = None
 
-    Specifications (see :data:`MODEL_FAMILIES`): ``mlp:784,256,10``, ``dense:784,784``,
-    ``cnn:1x28x28,16,32,kernel=3,pool=4,classes=10`` (a :class:`physml.nets.ConvNet`),
-    ``lstm:IN,HIDDEN,layers=1,steps=T,out=N`` (``rnn:``/``gru:`` alike; an optional linear
-    read-out of ``out`` units at every step), ``autoencoder:784,128,32`` (a one-member
-    :class:`physml.nets.AutoencoderEnsemble`, decoder mirrored).
 
-    Raises
-    ------
-    ValueError
-        For an unknown family or malformed arguments, naming what is accepted.
-    """
-    import torch
-
+def _parse_spec(spec: str) -> _Spec:
+    """Parse and validate a model specification (the checks the models' constructors make, in the
+    specification's own words)."""
     accepted = "; ".join(MODEL_FAMILIES.values())
     if not isinstance(spec, str):
         raise TypeError(f"model specification must be a string, got {type(spec).__name__}")
@@ -349,44 +363,141 @@ def model_from_spec(spec: str, *, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
             )
         return {k: integer(v, k) for k, v in options.items()}
 
+    if family in ("mlp", "dense", "autoencoder"):
+        take(())
+        widths = tuple(integer(w, f"width {i}") for i, w in enumerate(positional))
+        if len(widths) < 2:
+            raise ValueError(f"model {spec!r}: needs at least two widths; syntax: {MODEL_FAMILIES[family]}")
+        if family == "autoencoder" and widths[-1] >= widths[0]:
+            raise ValueError(
+                f"model {spec!r}: the latent width {widths[-1]} must be below the input width {widths[0]}"
+            )
+        return _Spec(family, widths=widths)
+    if family == "cnn":
+        opts = take(("kernel", "pool", "classes"))
+        if len(positional) < 2:
+            raise ValueError(
+                f"model {spec!r}: needs an input shape and channels; syntax: {MODEL_FAMILIES['cnn']}"
+            )
+        try:
+            c, h, w = (int(s) for s in positional[0].split("x"))
+        except ValueError:
+            raise ValueError(
+                f"model {spec!r}: input shape must be CxHxW, e.g. 1x28x28; got {positional[0]!r}"
+            ) from None
+        if min(c, h, w) < 1:
+            raise ValueError(f"model {spec!r}: the input shape {positional[0]} must be positive")
+        channels = tuple(integer(ch, f"channels[{i}]") for i, ch in enumerate(positional[1:]))
+        k, p, n_cls = opts.get("kernel", 3), opts.get("pool", 4), opts.get("classes", 10)
+        if k % 2 == 0:
+            raise ValueError(f"model {spec!r}: kernel={k} must be odd (symmetric 'same' padding)")
+        if h % p or w % p:
+            raise ValueError(f"model {spec!r}: pool={p} must divide the image sides {h}x{w}")
+        if n_cls < 2:
+            raise ValueError(f"model {spec!r}: classes={n_cls} must be >= 2")
+        return _Spec(family, image=(c, h, w), channels=channels, kernel=k, pool=p, classes=n_cls)
+    opts = take(("layers", "steps", "out"))
+    if len(positional) != 2:
+        raise ValueError(f"model {spec!r}: needs IN,HIDDEN; syntax: {MODEL_FAMILIES[family]}")
+    n_in, hidden = (integer(v, n) for v, n in zip(positional, ("IN", "HIDDEN"), strict=True))
+    return _Spec(family, n_in=n_in, hidden=hidden, layers=opts.get("layers", 1), steps=opts.get("steps", 1),
+                 out=opts.get("out"))
+
+
+def model_from_spec(spec: str, *, seed: int = 0) -> tuple[Any, tuple[int, ...]]:
+    """Build the model a specification names, and the shape of one input sample.
+
+    Specifications (see :data:`MODEL_FAMILIES`): ``mlp:784,256,10``, ``dense:784,784``,
+    ``cnn:1x28x28,16,32,kernel=3,pool=4,classes=10`` (a :class:`physml.nets.ConvNet`),
+    ``lstm:IN,HIDDEN,layers=1,steps=T,out=N`` (``rnn:``/``gru:`` alike; an optional linear
+    read-out of ``out`` units at every step), ``autoencoder:784,128,32`` (a one-member
+    :class:`physml.nets.AutoencoderEnsemble`, decoder mirrored).  To count a specification
+    without building it (no memory), pass the specification itself to :func:`count_flops`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown family or malformed arguments, naming what is accepted.
+    """
+    import torch
+
+    sp = _parse_spec(spec)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        if family in ("mlp", "dense", "autoencoder"):
-            take(())
-            widths = [integer(w, f"width {i}") for i, w in enumerate(positional)]
-            if len(widths) < 2:
-                raise ValueError(
-                    f"model {spec!r}: needs at least two widths; syntax: {MODEL_FAMILIES[family]}"
-                )
-            if family == "autoencoder":
-                if widths[-1] >= widths[0]:
-                    raise ValueError(f"model {spec!r}: the latent width {widths[-1]} must be below the input "
-                                     f"width {widths[0]}")
-                return nets.AutoencoderEnsemble(1, widths, seed=seed), (widths[0],)
-            return nets.MLP(widths), (widths[0],)
-        if family == "cnn":
-            opts = take(("kernel", "pool", "classes"))
-            if len(positional) < 2:
-                raise ValueError(
-                    f"model {spec!r}: needs an input shape and channels; syntax: {MODEL_FAMILIES['cnn']}"
-                )
-            try:
-                c, h, w = (int(s) for s in positional[0].split("x"))
-            except ValueError:
-                raise ValueError(f"model {spec!r}: input shape must be CxHxW, e.g. 1x28x28; "
-                                 f"got {positional[0]!r}") from None
-            channels = [integer(ch, f"channels[{i}]") for i, ch in enumerate(positional[1:])]
-            net = nets.ConvNet(channels, in_channels=c, image_shape=(h, w), kernel_size=opts.get("kernel", 3),
-                               pool=opts.get("pool", 4), n_classes=opts.get("classes", 10), seed=seed)
+        if sp.family == "autoencoder":
+            return nets.AutoencoderEnsemble(1, list(sp.widths), seed=seed), (sp.widths[0],)
+        if sp.family in ("mlp", "dense"):
+            return nets.MLP(list(sp.widths)), (sp.widths[0],)
+        if sp.family == "cnn":
+            c, h, w = sp.image
+            net = nets.ConvNet(list(sp.channels), in_channels=c, image_shape=(h, w), kernel_size=sp.kernel,
+                               pool=sp.pool, n_classes=sp.classes, seed=seed)
             return net, (c, h, w)
-        opts = take(("layers", "steps", "out"))
-        if len(positional) != 2:
-            raise ValueError(f"model {spec!r}: needs IN,HIDDEN; syntax: {MODEL_FAMILIES[family]}")
-        n_in, hidden = (integer(v, n) for v, n in zip(positional, ("IN", "HIDDEN"), strict=True))
-        cell = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[family]
-        rnn = cell(n_in, hidden, num_layers=opts.get("layers", 1), batch_first=True)
-        net = _Recurrent(rnn, opts.get("out"))
-        return net, (opts.get("steps", 1), n_in)
+        cell = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[sp.family]
+        rnn = cell(sp.n_in, sp.hidden, num_layers=sp.layers, batch_first=True)
+        return _Recurrent(rnn, sp.out), (sp.steps, sp.n_in)
+
+
+def _count_spec(spec: str) -> ComputeCount:
+    """Parameters and FLOPs of a model specification, counted analytically (nothing is built).
+
+    Gives exactly what ``count_flops(*model_from_spec(spec))`` gives (the same layers, names and
+    convention), in integer arithmetic, for any size: ``mlp:1000000,1000000,10`` has 10**12
+    parameters and would need 4 TB to build.
+
+    Parameters
+    ----------
+    spec : str
+        A specification as for :func:`model_from_spec`.
+
+    Returns
+    -------
+    ComputeCount
+    """
+    sp = _parse_spec(spec)
+    layers: list[LayerCount] = []
+
+    def dense(name: str, kind: str, widths: Sequence[int], positions: int = 1) -> None:
+        pairs = list(zip(widths[:-1], widths[1:], strict=True))
+        layers.append(LayerCount(name, kind, sum(a * b + b for a, b in pairs),
+                                 positions * sum(2 * a * b + b for a, b in pairs)))
+
+    if sp.family in ("mlp", "dense"):
+        for i, (a, b) in enumerate(zip(sp.widths[:-1], sp.widths[1:], strict=True)):
+            dense(f"layers.{i}", "Linear", (a, b))
+        shape: tuple[int, ...] = (sp.widths[0],)
+    elif sp.family == "autoencoder":
+        dense("encoder", "MLPEnsemble", sp.widths)
+        dense("decoder", "MLPEnsemble", sp.widths[::-1])
+        shape = (sp.widths[0],)
+    elif sp.family == "cnn":
+        c_in, h, w = sp.image
+        k2 = sp.kernel * sp.kernel
+        for i, c in enumerate(sp.channels):
+            flops = c * h * w * (2 * c_in * k2 + 1)
+            layers.append(LayerCount(f"convs.{i}", "Conv2d", c_in * c * k2 + c, flops))
+            c_in = c
+        dense("readout", "Linear", (c_in * (h // sp.pool) * (w // sp.pool), sp.classes))
+        shape = sp.image
+    else:
+        gates = {"rnn": 1, "lstm": 4, "gru": 3}[sp.family]
+        h, params, per_step = sp.hidden, 0, 0
+        for layer in range(sp.layers):
+            n_in = sp.n_in if layer == 0 else h
+            params += gates * h * (n_in + h) + 2 * gates * h  # PyTorch: two bias vectors per gate
+            per_step += 2 * gates * h * (n_in + h) + 2 * gates * h
+        layers.append(LayerCount("rnn", {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}[sp.family], params,
+                                 sp.steps * per_step))
+        if sp.out is not None:
+            dense("readout", "Linear", (h, sp.out), positions=sp.steps)
+        shape = (sp.steps, sp.n_in)
+    return ComputeCount(
+        parameters=sum(layer.parameters for layer in layers),
+        embedding_parameters=0,
+        forward_flops=sum(layer.forward_flops for layer in layers),
+        layers=tuple(layers),
+        input_shape=shape,
+    )
 
 
 def _recurrent_class() -> Any:

@@ -16,6 +16,7 @@ from physml._core import as_generator, check_array, check_int, check_seed
 __all__ = ["OffsetPowerLawFit", "ScalingLawFit", "fit_offset_power_law", "fit_scaling_law"]
 
 MIN_POINTS = 3
+_LOG_MAX = math.log(np.finfo(float).max)  # ln A beyond this: A overflows
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def fit_offset_power_law(
         p0 = np.array([la[0], al[0]])
 
     if not np.all(np.isfinite(p0)):
-        raise ValueError("no power law fits these points (is y falling with x?)")
+        raise ValueError("no power law fits these points (is the loss falling with the size?)")
 
     def resid(p: np.ndarray) -> np.ndarray:
         c = p[2] if offset else 0.0
@@ -170,6 +171,12 @@ def fit_offset_power_law(
     scaled = y_err is None
     if scaled:
         cov = cov * (chi2 / dof)
+    if not p[0] < _LOG_MAX:
+        raise ValueError(
+            f"the amplitude A = e^{p[0]:.6g} of L = A·T^(−α) + C (α = {p[1]:.4g}) overflows double "
+            f"precision with sizes up to {float(x.max()):.3g}: express the sizes in a larger unit "
+            f"(e.g. divide them by {10.0 ** math.floor(float(np.log10(x.min()))):.0e})"
+        )
     amp = math.exp(p[0])
     err = np.sqrt(np.clip(np.diag(cov), 0.0, None))
     return OffsetPowerLawFit(
@@ -204,6 +211,13 @@ class ScalingLawFit:
         C and its error (same rule).
     bootstrap_exponents, bootstrap_offsets : ndarray, shape (n_bootstrap,)
         Refits of seed resamples (empty with one seed; failed refits are dropped).
+    amplitude, amplitude_err : float
+        A and its error (same rule as for α).
+    error_source : str
+        ``"bootstrap"`` when the errors of α, A and C are bootstrap standard deviations (>= 2 seeds
+        at every size and >= 2 successful refits), ``"fit"`` when they are the fit's own errors:
+        from the seed standard errors of the means when every size has >= 2 seeds (then
+        ``fit.scaled`` is False), from the scatter about the curve otherwise.
     p_value : float
         Goodness of fit: the probability of a χ² at least as large as the fit's if the law
         holds. With ``n_null > 0`` (and >= 2 seeds) it is a Monte-Carlo p-value that accounts for
@@ -226,6 +240,25 @@ class ScalingLawFit:
     bootstrap_offsets: np.ndarray
     p_value: float = math.nan
     null_chi2: np.ndarray = field(default_factory=lambda: np.empty(0))
+    amplitude: float = math.nan
+    amplitude_err: float = math.nan
+    error_source: str = "fit"
+
+
+def _seed_groups(losses: object, n_sizes: int) -> list[np.ndarray]:
+    """The losses per size as a list of 1-D arrays (rows of a 2-D array, or a ragged sequence)."""
+    if isinstance(losses, np.ndarray) or (
+        isinstance(losses, (list, tuple)) and all(np.ndim(g) == 0 for g in losses)
+    ):
+        table = check_array(losses, "losses", ndim=(1, 2))
+        if table.ndim == 1:
+            table = table[:, None]
+        groups = list(table)
+    else:
+        groups = [check_array(g, f"losses[{i}]", ndim=1) for i, g in enumerate(losses)]
+    if len(groups) != n_sizes:
+        raise ValueError(f"losses must have one row per size ({n_sizes}), got {len(groups)}")
+    return groups
 
 
 def fit_scaling_law(
@@ -243,8 +276,10 @@ def fit_scaling_law(
     ----------
     sizes : array_like, shape (n,)
         Training-set or model sizes T (> 0), ``n >= 3``.
-    losses : array_like, shape (n, n_seeds)
-        Loss of each independent run (seed) at each size; a 1-D array is one seed.
+    losses : array_like, shape (n, n_seeds), or a sequence of n 1-D arrays
+        Loss of each independent run (seed) at each size; a 1-D array is one seed; a ragged
+        sequence gives each size its own number of seeds (the bootstrap then resamples every
+        size's own seeds, and the simulated experiments draw as many).
     offset : bool
         Fit the irreducible loss C (default) or fix it at zero.
     n_bootstrap : int
@@ -264,11 +299,7 @@ def fit_scaling_law(
     ScalingLawFit
     """
     sizes = check_array(sizes, "sizes", ndim=1)
-    losses = check_array(losses, "losses", ndim=(1, 2))
-    if losses.ndim == 1:
-        losses = losses[:, None]
-    if losses.shape[0] != sizes.shape[0]:
-        raise ValueError(f"losses must have one row per size ({sizes.shape[0]}), got {losses.shape[0]}")
+    groups = _seed_groups(losses, sizes.shape[0])
     if sizes.shape[0] < MIN_POINTS:
         raise ValueError(
             f"a scaling-law fit needs a sweep of at least {MIN_POINTS} sizes, got {sizes.shape[0]}"
@@ -276,36 +307,35 @@ def fit_scaling_law(
     n_bootstrap = check_int(n_bootstrap, "n_bootstrap", low=0)
     n_null = check_int(n_null, "n_null", low=0)
     rng = as_generator(check_seed(seed))
-    n_seeds = losses.shape[1]
-    mean = losses.mean(1)
-    if n_seeds >= 2:
-        sem = losses.std(1, ddof=1) / math.sqrt(n_seeds)
-        y_err = sem if np.all(sem > 0) else None
-    else:
-        sem = np.zeros_like(mean)
-        y_err = None
+    counts = np.array([g.size for g in groups])
+    mean = np.array([g.mean() for g in groups])
+    replicated = bool(counts.min() >= 2)
+    spread = np.array([g.std(ddof=1) if g.size >= 2 else 0.0 for g in groups])
+    sem = spread / np.sqrt(counts)
+    y_err = sem if replicated and np.all(sem > 0) else None
     fit = fit_offset_power_law(sizes, mean, y_err, offset=offset)
-    boot_a, boot_c = [], []
-    if n_seeds >= 2:
+    boot_a, boot_c, boot_amp = [], [], []
+    if replicated:
         for _ in range(n_bootstrap):
-            idx = rng.integers(n_seeds, size=losses.shape)
-            sample = np.take_along_axis(losses, idx, axis=1)
-            m = sample.mean(1)
-            s = sample.std(1, ddof=1) / math.sqrt(n_seeds)
+            samples = [g[rng.integers(g.size, size=g.size)] for g in groups]
+            m = np.array([x.mean() for x in samples])
+            s = np.array([x.std(ddof=1) for x in samples]) / np.sqrt(counts)
             try:
                 b = fit_offset_power_law(sizes, m, s if np.all(s > 0) else None, offset=offset)
             except (ValueError, np.linalg.LinAlgError):
                 continue
             boot_a.append(b.exponent)
             boot_c.append(b.offset)
+            boot_amp.append(b.amplitude)
     if len(boot_a) >= 2:
         a_err, c_err = float(np.std(boot_a, ddof=1)), float(np.std(boot_c, ddof=1))
+        amp_err, source = float(np.std(boot_amp, ddof=1)), "bootstrap"
     else:
-        a_err, c_err = fit.exponent_err, fit.offset_err
+        a_err, c_err, amp_err, source = fit.exponent_err, fit.offset_err, fit.amplitude_err, "fit"
     p_value, null_chi2 = math.nan, np.empty(0)
     if y_err is not None:
         if n_null > 0:
-            null_chi2 = _null_chi2(sizes, fit, losses.std(1, ddof=1), n_seeds, offset, n_null, rng)
+            null_chi2 = _null_chi2(sizes, fit, spread, counts, offset, n_null, rng)
             p_value = float((1 + np.sum(null_chi2 >= fit.chi2)) / (1 + null_chi2.size))
         else:
             p_value = float(stats.chi2.sf(fit.chi2, fit.dof)) if fit.dof > 0 else math.nan
@@ -322,6 +352,9 @@ def fit_scaling_law(
         bootstrap_offsets=np.array(boot_c),
         p_value=p_value,
         null_chi2=null_chi2,
+        amplitude=fit.amplitude,
+        amplitude_err=amp_err,
+        error_source=source,
     )
 
 
@@ -329,20 +362,21 @@ def _null_chi2(
     sizes: np.ndarray,
     fit: OffsetPowerLawFit,
     spread: np.ndarray,
-    n_seeds: int,
+    counts: np.ndarray,
     offset: bool,
     n_null: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """χ² of ``n_null`` experiments simulated under the fitted law with the observed seed spread
-    (k normal seeds per size, means weighted by their estimated standard errors, refitted)."""
+    (k_i normal seeds at size i, means weighted by their estimated standard errors, refitted)."""
     centre = fit.predict(sizes)
     out = []
     for _ in range(n_null):
-        sample = centre[:, None] + spread[:, None] * rng.standard_normal((sizes.size, n_seeds))
-        s = sample.std(1, ddof=1) / math.sqrt(n_seeds)
+        samples = [c + sd * rng.standard_normal(k) for c, sd, k in zip(centre, spread, counts, strict=True)]
+        m = np.array([x.mean() for x in samples])
+        s = np.array([x.std(ddof=1) for x in samples]) / np.sqrt(counts)
         try:
-            out.append(fit_offset_power_law(sizes, sample.mean(1), s, offset=offset).chi2)
+            out.append(fit_offset_power_law(sizes, m, s, offset=offset).chi2)
         except (ValueError, np.linalg.LinAlgError):
             continue
     return np.array(out)

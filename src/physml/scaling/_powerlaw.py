@@ -11,6 +11,8 @@ from physml._core import check_array
 
 __all__ = ["PowerLawFit", "fit_power_law"]
 
+_LOG_MAX = math.log(np.finfo(float).max)
+
 
 @dataclass(frozen=True)
 class PowerLawFit:
@@ -21,9 +23,10 @@ class PowerLawFit:
     exponent, exponent_err : float
         ``p`` and its standard error.
     prefactor, prefactor_err : float
-        ``A`` and its standard error (propagated from ``ln A``).
+        ``A`` and its standard error (propagated from ``ln A``); inf where ``A`` overflows double
+        precision (e.g. a steep law over sizes near 1e300), when only ``log_prefactor`` is usable.
     log_prefactor : float
-        ``ln A``.
+        ``ln A`` (always finite; :meth:`predict` works from it).
     covariance : numpy.ndarray, shape (2, 2)
         Covariance of ``(ln A, p)``.
     chi2 : float
@@ -47,7 +50,8 @@ class PowerLawFit:
 
     def predict(self, x: np.ndarray | float) -> np.ndarray:
         """``prefactor * x**exponent``."""
-        return np.exp(self.log_prefactor) * np.asarray(x, dtype=float) ** self.exponent
+        with np.errstate(divide="ignore"):
+            return np.exp(self.log_prefactor + self.exponent * np.log(np.asarray(x, dtype=float)))
 
     @property
     def reduced_chi2(self) -> float:
@@ -111,7 +115,7 @@ def fit_power_law(
     if scale and dof > 0:
         cov = cov * (chi2 / dof)
     log_a, p = float(beta[0]), float(beta[1])
-    a = math.exp(log_a)
+    a = math.exp(log_a) if log_a < _LOG_MAX else math.inf  # ln A is kept in log_prefactor
     return PowerLawFit(
         exponent=p,
         exponent_err=math.sqrt(max(cov[1, 1], 0.0)),
