@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from _harness import median_seconds, report
+from _harness import machine, median_seconds, report
 
 L = 1024
 T = 2.0 / math.log(1.0 + math.sqrt(2.0))  # T_c, J = 1, h = 0
@@ -114,7 +114,7 @@ def main(repeat: int = 3) -> None:
         f"  physml heat-bath {L * L * 64 * 4 / t_heat / 1e9:.2f} flips/ns; Metropolis with per-sweep "
         f"energy/magnetisation of every replica {L * L * 64 * 4 / t_meas / 1e9:.2f} flips/ns; "
         f"targets >= 5 flips/ns and >= 100x: {'met' if ours >= 5 and ours / text >= 100 else 'NOT met'} "
-        f"(x{ours / text:.0f} textbook, x{ours / tuned:.0f} tuned numpy)",
+        f"(x{ours / text:.0f} textbook, x{ours / tuned:.0f} tuned numpy)   [{machine()}]",
         flush=True,
     )
 

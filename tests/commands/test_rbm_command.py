@@ -89,7 +89,7 @@ def test_sample_rejects_a_file_that_is_not_a_model(tmp_path, capsys):
     bogus = tmp_path / "x.npz"
     np.savez(bogus, a=np.zeros(3))
     assert main(["rbm", "sample", str(bogus), "--out", str(tmp_path / "s.npy")]) == 2
-    assert "not a model written by 'physml rbm train'" in capsys.readouterr().err
+    assert "is not a physml model file" in capsys.readouterr().err
 
 
 def test_score_rejects_data_of_the_wrong_width(tmp_path, binary_file, capsys):
@@ -108,3 +108,135 @@ def test_exit_code_2_without_traceback_as_a_subprocess(tmp_path):
                           str(tmp_path / "m.npz")], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 2
     assert out.stderr.strip().endswith("no such file") and "Traceback" not in out.stderr
+
+
+def _one_error_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("rate", ["1e6", "1000"])
+def test_a_diverging_training_is_an_error_that_suggests_a_smaller_rate(tmp_path, binary_file, capsys, rate):
+    data, _ = binary_file
+    model = tmp_path / "m.npz"
+    assert main(["rbm", "train", str(data), "--out", str(model), "--learning-rate", rate]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert line.startswith("error: training diverged at epoch 1 (max |weights| = ")
+    assert line.endswith("> 100); try a smaller --learning-rate, e.g. 0.1")
+    assert not model.exists()
+
+
+def test_a_model_too_big_for_the_memory_is_refused_with_the_estimate(tmp_path, binary_file, capsys,
+                                                                      monkeypatch):
+    from physml.ebm import _rbm_model
+
+    monkeypatch.setattr(_rbm_model, "device_memory_bytes", lambda device: 128 * 2**30)
+    data, _ = binary_file
+    model = tmp_path / "m.npz"
+    assert main(["rbm", "train", str(data), "--out", str(model), "--hidden", "1000000000"]) == 2
+    captured = capsys.readouterr()
+    line = _one_error_line(captured.err)
+    assert line == ("error: rbm train: training a 12-1000000000 RBM (float32) on 300 samples needs at "
+                    "least 1.6 TiB of memory, but this machine has 128.0 GiB; lower --hidden (or use fewer "
+                    "samples)")
+    assert captured.out == "" and not model.exists()
+
+
+@pytest.fixture(scope="module")
+def wide_model(tmp_path_factory):
+    """A 40-30 RBM: both layers beyond exact enumeration, so score uses AIS."""
+    where = tmp_path_factory.mktemp("wide")
+    data = where / "wide.npy"
+    np.save(data, (np.random.default_rng(3).random((200, 40)) < 0.3).astype(np.uint8))
+    model = where / "w.npz"
+    assert main(["rbm", "train", str(data), "--out", str(model), "--hidden", "30", "--epochs", "2"]) == 0
+    return model, data
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ais-runs", "1"], "argument --ais-runs: --ais-runs must be an integer >= 2, got 1"),
+        (["--ais-steps", "0"], "argument --ais-steps: --ais-steps must be >= 1, got 0"),
+        (["--ais-runs", "10000000000000"], "rbm score: AIS with 10000000000000 runs on a 40-30 RBM needs"),
+    ],
+)
+def test_score_refuses_ais_settings_that_give_no_error_bar(wide_model, capsys, args, message):
+    model, data = wide_model
+    capsys.readouterr()
+    assert main(["rbm", "score", str(model), str(data), *args]) == 2
+    assert message in _one_error_line(capsys.readouterr().err)
+
+
+def test_one_ais_step_is_importance_sampling_and_a_dominated_estimate_is_flagged(wide_model, capsys):
+    model, data = wide_model
+    capsys.readouterr()
+    assert main(["rbm", "score", str(model), str(data), "--ais-steps", "1", "--ais-runs", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "(AIS, 20 runs of 1 step: plain importance sampling from the independent-unit base model)" in out
+    assert "warning: a few AIS runs dominate (effective sample size" in out and "raise --ais-steps" in out
+    assert main(["rbm", "score", str(model), str(data), "--ais-steps", "300", "--ais-runs", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "(AIS, 20 runs of 300 steps)" in out and "warning" not in out
+
+
+def test_errors_name_flags_not_parameters(tmp_path, binary_file, capsys):
+    from physml._commands.rbm import _flags
+
+    data, _ = binary_file
+    assert main(["rbm", "train", str(data), "--out", str(tmp_path / "m.npz"), "--method", "pt",
+                 "--temperatures", "1"]) == 2
+    assert "--temperatures must be an integer >= 2, got 1" in _one_error_line(capsys.readouterr().err)
+    assert _flags("RBM: n_temperatures=1 is not accepted; accepted: an int in [2, inf)") == (
+        "--temperatures 1 is not accepted; accepted: an int in [2, inf)")
+    assert _flags("n_chains must be >= 2; the device 'x'") == "--ais-runs must be >= 2; the device 'x'"
+
+
+def test_sample_refuses_more_chains_than_fit_in_memory(tmp_path, binary_file, capsys):
+    data, _ = binary_file
+    model = tmp_path / "m.npz"
+    assert main(["rbm", "train", str(data), "--out", str(model), "--hidden", "2", "--epochs", "1"]) == 0
+    out = tmp_path / "s.npy"
+    assert main(["rbm", "sample", str(model), "--out", str(out), "--n", "100000000000000"]) == 2
+    assert "rbm sample: sampling 100000000000000 chains of a 12-2 RBM needs at least" in _one_error_line(
+        capsys.readouterr().err)
+    assert not out.exists()
+
+
+def test_train_progress_bar_only_on_request_of_a_terminal(tmp_path, binary_file, capsys, monkeypatch):
+    data, _ = binary_file
+    monkeypatch.delenv("PHYSML_PROGRESS", raising=False)  # auto: captured standard error is no terminal
+    assert main(["rbm", "train", str(data), "--out", str(tmp_path / "a.npz"), "--epochs", "3"]) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("PHYSML_PROGRESS", "1")  # what a terminal gets
+    assert main(["rbm", "train", str(data), "--out", str(tmp_path / "b.npz"), "--epochs", "3"]) == 0
+    assert "RBM epochs" in capsys.readouterr().err
+    assert RBM.load(tmp_path / "b.npz").verbose is False  # the saved model does not carry the bar
+
+
+def test_ctrl_c_says_what_is_lost():
+    from physml.cli import build_parser
+
+    parser = build_parser()
+    train = parser.parse_args(["rbm", "train", "x.npy", "--out", "m.npz"])
+    assert train.interrupt_note == ("interrupted: no model was written (rbm train has no --resume; rerun it "
+                                    "to train from the start)")
+    sample = parser.parse_args(["rbm", "sample", "m.npz", "--out", "s.npy"])
+    assert sample.interrupt_note == "interrupted: no samples were written; rerun the command"
+    score = parser.parse_args(["rbm", "score", "m.npz", "x.npy"])
+    assert score.interrupt_note == "interrupted: nothing was written"
+
+
+def test_an_allocation_that_fails_anyway_is_one_error_line(tmp_path, binary_file, capsys, monkeypatch):
+    def fit(self, X, y=None):
+        raise RuntimeError("DefaultCPUAllocator: not enough memory: you tried to allocate 123 bytes.\nmore")
+
+    monkeypatch.setattr(RBM, "fit", fit)
+    data, _ = binary_file
+    model = tmp_path / "m.npz"
+    assert main(["rbm", "train", str(data), "--out", str(model)]) == 2
+    assert _one_error_line(capsys.readouterr().err) == (
+        "error: rbm train: out of memory while training (DefaultCPUAllocator: not enough memory: you tried "
+        "to allocate 123 bytes.); lower --hidden or --batch-size")
+    assert not model.exists()

@@ -784,3 +784,111 @@ def test_a_newer_format_or_another_models_file_is_refused(tmp_path, binary_data)
         RBM.load(tmp_path / "v3.npz")
     with pytest.raises(ValueError, match="numpy Generator"):
         RBM(3, n_iter=1, seed=np.random.default_rng(0)).fit(binary_data).save(tmp_path / "g.npz")
+
+
+# -- divergence, memory, bfloat16 fallback, progress, the reliability of AIS (issue 22) ------------
+
+
+@pytest.mark.parametrize("learning_rate", [1e6, 1e3])
+def test_a_diverging_fit_raises_naming_the_learning_rate(binary_data, learning_rate):
+    from physml.ebm._rbm_training import DIVERGENCE_BOUND, TrainingDiverged
+
+    rbm = RBM(8, learning_rate=learning_rate, n_iter=20, batch_size=10, seed=0)
+    expected = rf"diverged at epoch 1 \(max \|weights\| = .* > 100\); lower learning_rate={learning_rate:g}"
+    with pytest.raises(TrainingDiverged, match=expected.replace("+", r"\+") + ", e.g. to 0.1") as info:
+        rbm.fit(binary_data)
+    exc = info.value
+    assert isinstance(exc, FloatingPointError) and exc.epoch == 1 and exc.parameter == "weights"
+    assert exc.learning_rate == learning_rate and exc.suggested_learning_rate == 0.1
+    # one step moves a weight by up to ε times a gradient entry in [-1, 1]: ε = 1e3 lands beyond the bound
+    assert float(rbm.model_.weights.abs().max()) > DIVERGENCE_BOUND
+    # a rate that diverged although small gets a tenth of itself, to one significant figure
+    assert TrainingDiverged(3, "weights", "x", 0.37).suggested_learning_rate == 0.04
+
+
+def test_nan_parameters_stop_training_and_large_given_ones_do_not(binary_data):
+    from physml.ebm._rbm_training import TrainingDiverged
+
+    model = random_model(12, 4, seed=1)
+    w = model.weights.numpy() * 300.0  # weights trained elsewhere, beyond the bound, may train on
+    rbm = RBM.from_parameters(w, model.visible_bias.numpy(), model.hidden_bias.numpy(), learning_rate=0.01)
+    rbm.partial_fit(binary_data)
+    assert np.isfinite(rbm.components_).all()
+    rbm.model_.hidden_bias[0] = float("nan")
+    with pytest.raises(TrainingDiverged, match=r"diverged at epoch 2 \(\w+ became NaN or infinite\)"):
+        rbm.partial_fit(binary_data)
+
+
+def test_training_memory_is_counted_and_a_model_too_big_is_refused_before_allocating(binary_data,
+                                                                                      monkeypatch):
+    from physml.ebm import _rbm_model
+
+    # W is drawn in float64 and copied to float32 (12 bytes a weight); with momentum the trainer
+    # holds W, its gradient, a temporary and the velocity (16 bytes a weight) -- the larger counts
+    need = _rbm_model.training_memory_bytes(100, 1000, n_samples=50, batch_size=10, n_chains=10,
+                                            momentum=True)
+    assert need == 100 * 1000 * 16 + (50 * 100 + 2 * 20 * 1100) * 4
+    assert _rbm_model.training_memory_bytes(100, 1000, dtype="float64") == 100 * 1000 * 16 + 2 * 1100 * 8
+    monkeypatch.setattr(_rbm_model, "device_memory_bytes", lambda device: 64 * 2**30)
+    rbm = RBM(10**9, n_iter=1)
+    with pytest.raises(MemoryError, match=r"training a 12-1000000000 RBM \(float32\) on 60 samples needs at "
+                       r"least 283\.1 GiB of memory, but this machine has 64\.0 GiB"):
+        rbm.fit(binary_data)
+    assert "model_" not in rbm.__dict__
+    small = RBM(4, n_iter=1, seed=0).fit(binary_data)
+    with pytest.raises(MemoryError, match=r"sampling 10000000000 chains of a 12-4 RBM needs at least 2\.3 "):
+        small.sample(10**10)
+    with pytest.raises(MemoryError, match=r"AIS with 10000000000 runs on a 12-4 RBM needs at least 4\.7 TiB"):
+        small.log_partition("ais", n_chains=10**10)
+
+
+@pytest.mark.parametrize("native", [False, True])
+def test_bfloat16_without_hardware_support_warns_and_trains_in_float32(binary_data, monkeypatch, native):
+    import warnings
+
+    from physml._core._torch import CPUCapability
+    from physml.ebm import _rbm
+
+    monkeypatch.setattr(_rbm, "cpu_capability", lambda: CPUCapability("Test CPU", "AVX2", native))
+    settings = dict(n_iter=3, batch_size=10, seed=4, learning_rate=0.1)
+    half = RBM(6, train_precision="bfloat16", **settings)
+    if native:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            half.fit(binary_data)
+        assert half.train_precision_ == "bfloat16" and half.trainer_.matmul_dtype == torch.bfloat16
+        return
+    with pytest.warns(RuntimeWarning, match=r"this CPU \(Test CPU, torch capability AVX2\) has no bfloat16 "
+                      r"units .* training in full precision instead"):
+        half.fit(binary_data)
+    full = RBM(6, **settings).fit(binary_data)
+    assert half.train_precision_ == "full" == full.train_precision_ and half.trainer_.matmul_dtype is None
+    np.testing.assert_array_equal(half.components_, full.components_)  # exactly the float32 training
+
+
+def test_verbose_shows_a_progress_bar_only_where_asked(binary_data, monkeypatch, capsys):
+    monkeypatch.setenv("PHYSML_PROGRESS", "1")
+    RBM(3, n_iter=4, verbose=True).fit(binary_data)
+    assert "RBM epochs" in capsys.readouterr().err
+    RBM(3, n_iter=4).fit(binary_data)
+    assert capsys.readouterr().err == ""
+    monkeypatch.delenv("PHYSML_PROGRESS")  # auto: standard error is captured here, not a terminal
+    RBM(3, n_iter=4, verbose=True).fit(binary_data)
+    assert capsys.readouterr().err == ""
+
+
+def test_ais_reports_its_effective_sample_size():
+    from physml.ebm import ais_log_partition
+
+    model = random_model(30, 30, seed=5, scale=0.3)
+    w, b, c = (t.numpy() for t in (model.weights, model.visible_bias, model.hidden_bias))
+    rbm = RBM.from_parameters(w, b, c, dtype="float64", seed=7)
+    log_z, err = rbm.log_partition("ais", n_chains=50, n_betas=2)
+    _, _, log_w = ais_log_partition(model, n_chains=50, n_betas=2, seed=7, return_log_weights=True)
+    weights = np.exp(log_w - log_w.max())
+    assert rbm.log_z_ess_ == pytest.approx(weights.sum() ** 2 / (weights**2).sum(), rel=1e-12)
+    assert not rbm.log_z_reliable_  # one step from independent units: a few runs carry the estimate
+    rbm.log_partition("ais", n_chains=50, n_betas=500)
+    assert rbm.log_z_reliable_ and rbm.log_z_ess_ > 25
+    rbm.log_partition("ais", n_chains=2, n_betas=500)
+    assert not rbm.log_z_reliable_  # two runs give an error bar, never a trustworthy one

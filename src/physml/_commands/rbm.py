@@ -7,6 +7,10 @@
 * ``physml rbm score MODEL.npz FILE`` prints the mean log-likelihood per sample with the
   uncertainty of log Z (exact for a small layer, otherwise annealed importance sampling).
 
+Training that diverges (a learning rate far too large) stops with an error that suggests a
+smaller ``--learning-rate``; a model or a request too big for the machine's memory is refused
+with the estimate before anything is allocated.
+
 Model files are ``.npz`` archives of plain arrays and JSON; loading one cannot execute code.
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import math
-import sys
+import re
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,15 @@ from physml._core import atomic_write_bytes, atomic_write_text
 __all__ = ["register"]
 
 SAMPLE_SUFFIXES = (".npy", ".npz", ".csv")
+
+#: The settings of physml.ebm.RBM that a flag of 'rbm train' sets, for errors that name them.
+FLAGS = {
+    "n_components": "--hidden", "visible": "--visible", "learning_rate": "--learning-rate",
+    "batch_size": "--batch-size", "n_iter": "--epochs", "method": "--method", "k": "--k",
+    "n_temperatures": "--temperatures", "weight_decay": "--weight-decay", "momentum": "--momentum",
+    "learn_sigma": "--learn-sigma", "early_stopping": "--early-stopping", "seed": "--seed",
+    "device": "--device", "n_chains": "--ais-runs", "n_betas": "--ais-steps",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,7 +88,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--weight-decay", type=_non_negative_real("--weight-decay"), default=1e-4, help="(default 1e-4)"
     )
     t.add_argument(
-        "--temperatures", type=positive_int("--temperatures"), default=10, help="ladder size for --method pt"
+        "--temperatures",
+        type=_int_at_least("--temperatures", 2),
+        default=10,
+        help="ladder size for --method pt (at least 2; default 10)",
     )
     t.add_argument("--learn-sigma", action="store_true", help="learn the widths of Gaussian visible units")
     t.add_argument(
@@ -86,7 +102,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
     t.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     t.add_argument("--force", action="store_true", help="overwrite MODEL if it exists")
-    t.set_defaults(handler=_train)
+    t.set_defaults(handler=_train, interrupt_note="interrupted: no model was written (rbm train has no "
+                   "--resume; rerun it to train from the start)")
 
     s = inner.add_parser("sample", help="draw samples from a saved RBM by block Gibbs sampling")
     s.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'physml rbm train' (.npz)")
@@ -99,23 +116,51 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     s.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     s.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-    s.set_defaults(handler=_sample)
+    s.set_defaults(handler=_sample, interrupt_note="interrupted: no samples were written; rerun the command")
 
     c = inner.add_parser("score", help="mean log-likelihood per sample of FILE under a saved RBM")
     c.add_argument("model", type=Path, metavar="MODEL", help="a model saved by 'physml rbm train' (.npz)")
     c.add_argument("file", type=Path, metavar="FILE", help="data, shape (n_samples, n_features)")
     c.add_argument("--key", help="array name inside an .npz or .h5 file")
     c.add_argument(
-        "--ais-runs", type=positive_int("--ais-runs"), default=100, help="AIS chains (default 100)"
+        "--ais-runs",
+        type=_int_at_least("--ais-runs", 2),
+        default=100,
+        help="independent AIS runs; their spread gives the error of log Z, so at least 2 (default 100)",
     )
     c.add_argument(
         "--ais-steps",
         type=positive_int("--ais-steps"),
         default=10000,
-        help="AIS temperatures (default 10000)",
+        help="AIS annealing steps from a model of independent visible units to the RBM; 1 is plain "
+        "importance sampling from that model (default 10000)",
     )
     c.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed of AIS (default 0)")
-    c.set_defaults(handler=_score)
+    c.set_defaults(handler=_score, interrupt_note="interrupted: nothing was written")
+
+
+def _int_at_least(name: str, low: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= {low}, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{name} must be an integer >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _flags(message: str) -> str:
+    """``message`` with the RBM's parameter names (``n_temperatures=1``) as the flags that set
+    them (``--temperatures 1``)."""
+    message = message.removeprefix("RBM: ")
+    for name, flag in FLAGS.items():
+        message = re.sub(rf"(?<![\w-]){name}=", f"{flag} ", message)
+        if "_" in name:  # an identifier, not an English word such as 'device'
+            message = re.sub(rf"(?<![\w-]){name}\b", flag, message)
+    return message
 
 
 def _unit_interval(name: str):
@@ -164,14 +209,19 @@ def _load_data(path: Path, key: str | None) -> Any:
 
 
 def _load_model(path: Path) -> Any:
-    if not path.is_file():
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory, not a model file written by 'physml rbm train'")
+    if not path.exists():
         raise UsageError(f"{path}: no such file")
     if path.suffix.lower() != ".npz":
         raise UsageError(f"{path}: expected a model file (.npz) written by 'physml rbm train'")
     try:
         return ebm.RBM.load(path, device="cpu")
     except (ValueError, KeyError, OSError) as exc:
-        raise UsageError(f"{path}: not a model written by 'physml rbm train' ({exc})") from None
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if message.startswith(str(path)):  # a ModelFileError: it names the file and what is wrong
+            raise UsageError(message) from None
+        raise UsageError(f"{path}: not a model written by 'physml rbm train' ({message})") from None
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -207,18 +257,41 @@ def _train(args: argparse.Namespace) -> int:
     )
     try:
         rbm._validate_params()  # the model's declared constraints (e.g. a GPU torch cannot see)
+        rbm.check_memory(*X.shape)
     except (ValueError, TypeError) as exc:
-        raise UsageError(f"rbm train: {exc}") from None
+        raise UsageError(f"rbm train: {_flags(str(exc))}") from None
+    except MemoryError as exc:
+        raise UsageError(f"rbm train: {exc}; lower --hidden (or use fewer samples)") from None
     print(
         f"training a {X.shape[1]}-{args.hidden} RBM ({visible} visibles, {args.method.upper()}-{args.k}) "
         f"on {len(X)} samples for {args.epochs} epochs",
-        file=sys.stderr,
+        flush=True,  # on standard output: an error stays the one line on standard error
     )
-    rbm.fit(X.astype(np.float32))
+    rbm.set_params(verbose=True)  # a progress bar on a terminal, nothing in a pipe or a log file
+    try:
+        rbm.fit(X.astype(np.float32))
+    except FloatingPointError as exc:  # physml.ebm.TrainingDiverged
+        if not hasattr(exc, "suggested_learning_rate"):
+            raise
+        raise UsageError(
+            f"training diverged at epoch {exc.epoch} ({exc.detail}); try a smaller --learning-rate, "
+            f"e.g. {exc.suggested_learning_rate:g}"
+        ) from None
+    except RuntimeError as exc:  # torch's allocator, where the estimate was short of the real need
+        if "memory" not in str(exc).lower():
+            raise
+        raise UsageError(f"rbm train: out of memory while training ({str(exc).splitlines()[0]}); "
+                         "lower --hidden or --batch-size") from None
+    pll = float(np.mean(rbm.pseudo_likelihood(X))) if visible == "bernoulli" else None
+    if pll is not None and not math.isfinite(pll):
+        raise UsageError(
+            f"training diverged: the pseudo-log-likelihood is {pll}; try a smaller --learning-rate"
+        )
+    rbm.set_params(verbose=False)
     rbm.save(args.out)
     print(f"epochs: {rbm.n_iter_}")
-    if visible == "bernoulli":
-        print(f"pseudo-log-likelihood per sample: {float(np.mean(rbm.pseudo_likelihood(X))):.4f} nats")
+    if pll is not None:
+        print(f"pseudo-log-likelihood per sample: {pll:.4f} nats")
     if args.early_stopping:
         print(f"best validation score: {rbm.best_validation_score_:.4f}")
     print(f"model: {args.out}")
@@ -228,7 +301,10 @@ def _train(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     check_new_file(args.out, SAMPLE_SUFFIXES, "--out", force=args.force)
     rbm = _load_model(args.model)
-    samples = rbm.sample(args.n, n_steps=args.steps, seed=args.seed)
+    try:
+        samples = rbm.sample(args.n, n_steps=args.steps, seed=args.seed)
+    except MemoryError as exc:
+        raise UsageError(f"rbm sample: {exc}; lower --n") from None
     _write_array(args.out, samples)
     print(f"wrote {args.n} samples of {samples.shape[1]} units to {args.out}")
     return 0
@@ -260,11 +336,23 @@ def _score(args: argparse.Namespace) -> int:
         ebm.check_visible_data(X, rbm.visible, str(args.file), rbm.n_features_in_)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    log_z, err = rbm.log_partition(n_chains=args.ais_runs, n_betas=args.ais_steps, seed=args.seed)
+    try:  # --ais-steps counts the steps between the K + 1 inverse temperatures 0 = β_0 < ... < β_K = 1
+        log_z, err = rbm.log_partition(n_chains=args.ais_runs, n_betas=args.ais_steps + 1, seed=args.seed)
+    except MemoryError as exc:
+        raise UsageError(f"rbm score: {exc}; lower --ais-runs") from None
+    except ValueError as exc:
+        raise UsageError(f"rbm score: {_flags(str(exc))}") from None
     ll = rbm.score_samples(X.astype(np.float32))
     sem = float(np.std(ll, ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else 0.0
     method = rbm.log_z_method_
+    if method == "ais":
+        method = f"AIS, {args.ais_runs} runs of {args.ais_steps} step{'s' * (args.ais_steps > 1)}"
+        if args.ais_steps == 1:
+            method += ": plain importance sampling from the independent-unit base model"
     print(f"log Z = {log_z:.4f} ± {err:.4f} ({method})")
+    if not getattr(rbm, "log_z_reliable_", True):
+        print(f"  warning: a few AIS runs dominate (effective sample size {rbm.log_z_ess_:.1f} of "
+              f"{args.ais_runs}), so the error of log Z is underestimated; raise --ais-steps")
     print(f"mean log-likelihood per sample: {float(np.mean(ll)):.4f} nats")
     print(f"  uncertainty: ± {sem:.4f} from the samples, ± {err:.4f} from log Z")
     return 0

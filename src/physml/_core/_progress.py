@@ -18,7 +18,10 @@ def _enabled() -> bool:
         return False
     if setting in {"1", "on", "true", "yes"}:
         return True
-    return sys.stderr.isatty()
+    try:  # quiet in a pipe, a file, a notebook, or where there is no standard error at all
+        return bool(sys.stderr is not None and sys.stderr.isatty())
+    except (AttributeError, ValueError, OSError):  # a replaced or closed stream
+        return False
 
 
 def progress(iterable: Iterable[T], *, total: int | None = None, desc: str | None = None) -> Iterator[T]:

@@ -61,6 +61,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "binning_error",
         "integrated_autocorrelation_time",
         "jackknife",
+        "replica_agreement",
     ),
     "_finite_size": ("Crossing", "Extrapolation", "curve_crossing", "finite_size_extrapolation"),
     "_hopfield": (
@@ -93,7 +94,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "bm_gibbs_sample",
     ),
     # the RBM modules, bottom up: each imports only those above it in this table
-    "_rbm_model": ("RBMModel", "as_rbm_model", "check_visible_data"),
+    "_rbm_model": ("RBMModel", "as_rbm_model", "check_memory", "check_visible_data", "training_memory_bytes"),
     "_rbm_samplers": (
         "CDSampler",
         "GibbsChains",
@@ -112,7 +113,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "pseudo_likelihood",
         "reconstruction_error",
     ),
-    "_rbm_training": ("EarlyStopping", "RBMTrainer", "log_likelihood_gradient", "validation_metric"),
+    "_rbm_training": (
+        "DIVERGENCE_BOUND",
+        "EarlyStopping",
+        "RBMTrainer",
+        "TrainingDiverged",
+        "log_likelihood_gradient",
+        "validation_metric",
+    ),
     "_rbm": ("RBM",),
     "_dbn": ("DBN",),
 }

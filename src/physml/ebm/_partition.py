@@ -30,6 +30,7 @@ from physml.ebm._rbm_model import (
     _seed_int,
     as_rbm_model,
     bernoulli,
+    check_memory,
     check_visible_data,
 )
 
@@ -236,10 +237,21 @@ def ais_log_partition(
     standard_error : float
     log_weights : numpy.ndarray of shape (n_chains,)
         Only with ``return_log_weights``.
+
+    Raises
+    ------
+    ValueError
+        ``n_chains < 2`` (the standard error needs two runs) or ``n_betas < 2`` (β = 0 and 1;
+        two are plain importance sampling from the base model).
+    MemoryError
+        Before allocating anything, when the runs' states cannot fit in the device's memory.
     """
     source = as_rbm_model(rbm)
     model = source.to(dtype=_resolve_dtype(dtype))
     n_chains = check_int(n_chains, "n_chains", low=2)
+    # the runs' visible and hidden states, inputs and probabilities (a few copies of each)
+    check_memory(4 * n_chains * (model.n_visible + model.n_hidden) * model.weights.element_size(),
+                 model.device, f"AIS with {n_chains} runs on a {model.n_visible}-{model.n_hidden} RBM")
     if betas is None:
         bet = ais_betas(n_betas, schedule)
     else:

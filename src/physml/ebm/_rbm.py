@@ -11,6 +11,7 @@ Energy conventions: see :mod:`physml.ebm._rbm_model`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -27,7 +28,9 @@ from physml._core import (
     check_array,
     check_choice,
     check_int,
+    cpu_capability,
     derive_seed,
+    progress_bar,
     torch_generator,
 )
 from physml.ebm._partition import (
@@ -44,7 +47,9 @@ from physml.ebm._rbm_model import (
     _resolve_device,
     _resolve_dtype,
     _seed_int,
+    check_memory,
     check_visible_data,
+    training_memory_bytes,
 )
 from physml.ebm._rbm_samplers import TemperedChains, make_sampler
 from physml.ebm._rbm_training import EarlyStopping, RBMTrainer, validation_metric
@@ -161,7 +166,14 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         update) take bfloat16 operands with float32 accumulation, while the parameters and
         their updates stay in ``dtype``; several times faster where the hardware has bfloat16
         units (CPUs with AVX512-BF16 or AMX, recent GPUs). Everything after training
-        (likelihoods, AIS, sampling, ``transform``) runs in ``dtype``.
+        (likelihoods, AIS, sampling, ``transform``) runs in ``dtype``. Where the hardware lacks
+        them (a CPU without the ``avx512_bf16``/``amx_bf16`` flags, e.g. an AVX2-only one, or a
+        GPU older than compute capability 8.0) bfloat16 is emulated, about ten times slower
+        than float32 and less precise; there ``fit`` warns (RuntimeWarning, naming the CPU's
+        capability) and trains in ``dtype`` instead. ``train_precision_`` says which was used.
+    verbose : bool
+        Show a progress bar over the epochs on standard error (only when it is a terminal;
+        ``PHYSML_PROGRESS`` overrides, see :func:`physml._core.progress`).
 
     Attributes
     ----------
@@ -173,6 +185,9 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
     model_ : RBMModel
         The underlying tensors.
     n_features_in_, n_iter_ : int
+    train_precision_ : {"full", "bfloat16"}
+        The precision the last ``fit``/``partial_fit`` trained in (``"full"`` where bfloat16 was
+        asked for but the hardware lacks it).
     validation_scores_ : list of float
         Validation metric after each epoch (empty without early stopping).
     swap_acceptance_ : ndarray of shape (n_temperatures − 1,)
@@ -199,6 +214,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         "n_iter_no_change": [Interval(int, 1, None)],
         "tol": [Interval(float, 0, None)],
         "train_precision": [Options("full", "bfloat16")],
+        "verbose": ["boolean"],
     }
     _data_kind: ClassVar[str] = "binary"
     #: 1: the header of physml 0.1 (``"physml.ebm.RBM/1"``, fitted state beside the parameters);
@@ -233,6 +249,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         device: str = "cpu",
         dtype: str = "float32",
         train_precision: str = "full",
+        verbose: bool = False,
     ):
         self.n_components = n_components
         self.visible = visible
@@ -259,6 +276,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         self.device = device
         self.dtype = dtype
         self.train_precision = train_precision
+        self.verbose = verbose
 
     # -- fitted views -------------------------------------------------------------------------
     def rbm_model(self) -> RBMModel:
@@ -315,12 +333,69 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             weight_decay=self.weight_decay, momentum=self.momentum,
             learn_sigma=bool(self.learn_sigma) and self.visible == "gaussian",
             generator=torch_generator(seed, model.device),
-            matmul_dtype=torch.bfloat16 if self.train_precision == "bfloat16" else None,
+        )
+
+    def _training_matmul_dtype(self, device: torch.device) -> torch.dtype | None:
+        """The dtype of the training's matrix products: bfloat16 when asked for and the device
+        computes it natively, otherwise None (the parameters' dtype), with a RuntimeWarning
+        when bfloat16 was asked for in vain. Sets ``train_precision_``."""
+        self.train_precision_ = "full"
+        if self.train_precision != "bfloat16":
+            return None
+        if device.type == "cuda":
+            native = bool(torch.cuda.is_bf16_supported(including_emulation=False))
+            where = f"the GPU {torch.cuda.get_device_name(device)} has no bfloat16 units"
+        else:
+            cpu = cpu_capability()
+            native = cpu.bfloat16 is not False  # unknown (no /proc/cpuinfo): trust the request
+            where = (f"this CPU ({cpu.model}, torch capability {cpu.vector}) has no bfloat16 units "
+                     "(no avx512_bf16 or amx_bf16 flag)")
+        if not native:
+            warnings.warn(
+                f"train_precision='bfloat16': {where}, so bfloat16 would be emulated, about ten times "
+                "slower than float32 and less precise; training in full precision instead",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return None
+        self.train_precision_ = "bfloat16"
+        return torch.bfloat16
+
+    def training_memory(self, n_samples: int, n_features: int) -> int:
+        """A lower bound (bytes) on the memory that :meth:`fit` on ``n_samples`` × ``n_features``
+        data takes with these settings (:func:`~physml.ebm._rbm_model.training_memory_bytes`)."""
+        n_chains = self.batch_size if self.n_chains is None else self.n_chains
+        n_temps = self.n_temperatures if self.betas is None else len(np.atleast_1d(self.betas))
+        return training_memory_bytes(
+            n_features, self.n_components, n_samples=n_samples, dtype=self.dtype, batch_size=self.batch_size,
+            n_chains=n_chains, n_temperatures=n_temps if self.method == "pt" else 1,
+            momentum=self.momentum > 0, gaussian=self.visible == "gaussian",
+            early_stopping=bool(self.early_stopping),
+        )
+
+    def check_memory(self, n_samples: int, n_features: int) -> None:
+        """Raise MemoryError, with both numbers, when :meth:`training_memory` exceeds the
+        memory of ``device`` (physical memory, or the CUDA card's); ``fit`` calls it before
+        allocating the model."""
+        check_memory(
+            self.training_memory(n_samples, n_features), self.device,
+            f"training a {n_features}-{self.n_components} RBM ({self.dtype}) on {n_samples} samples",
         )
 
     def _start(self, X: np.ndarray) -> None:
+        self.check_memory(*X.shape)
         seed = _seed_int(self.seed)
         self._install(self._new_model(X, seed), seed)
+
+    def _run(self, data: torch.Tensor, n_epochs: int, early_stopping: EarlyStopping | None = None) -> None:
+        """``n_epochs`` epochs of the trainer, in the training precision, with a progress bar
+        when ``verbose``."""
+        self.trainer_.matmul_dtype = self._training_matmul_dtype(self.model_.device)
+        bar = progress_bar(n_epochs, desc="RBM epochs", show=bool(self.verbose))
+        try:
+            self.trainer_.run(data, n_epochs, early_stopping=early_stopping, on_epoch=lambda _: bar.update(1))
+        finally:
+            bar.close()
 
     def _install(self, model: RBMModel, seed: int, n_iter: int = 0) -> None:
         """Make ``model`` the fitted model, with a fresh trainer (its chains start at the next
@@ -331,7 +406,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         self.trainer_.epochs_done = n_iter
         self.n_iter_ = n_iter
         self.validation_scores_: list[float] = []
-        for name in ("best_validation_score_", "swap_acceptance_", "betas_"):
+        for name in ("best_validation_score_", "swap_acceptance_", "betas_", "train_precision_"):
             self.__dict__.pop(name, None)
         self._clear_log_z()
 
@@ -398,7 +473,17 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         return est
 
     def fit(self, X: Any, y: Any = None) -> RBM:
-        """Train from scratch for ``n_iter`` epochs on ``X`` of shape (n_samples, n_features)."""
+        """Train from scratch for ``n_iter`` epochs on ``X`` of shape (n_samples, n_features).
+
+        Raises
+        ------
+        MemoryError
+            Before allocating the model, when :meth:`training_memory` exceeds the device's memory.
+        physml.ebm._rbm_training.TrainingDiverged
+            A ``FloatingPointError`` naming the epoch and ``learning_rate``, when a parameter
+            becomes NaN or infinite or exceeds ``DIVERGENCE_BOUND`` (the learning rate is too
+            large); the parameters are left as they were then.
+        """
         self._validate_params()
         X = self._validate(X, reset=True)
         self._start(X)
@@ -425,7 +510,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             vdata = model.as_tensor(valid)
             stopper = EarlyStopping(lambda m: validation_metric(m, vdata), patience=self.n_iter_no_change,
                                     tol=self.tol)
-        self.trainer_.run(data, self.n_iter, early_stopping=stopper)
+        self._run(data, self.n_iter, stopper)
         self.n_iter_ = self.trainer_.epochs_done
         if stopper is not None:
             self.validation_scores_ = list(stopper.scores)
@@ -446,7 +531,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         if first:
             self._start(X)
             self._set_decay(len(X))
-        self.trainer_.run(self.model_.as_tensor(X), 1)
+        self._run(self.model_.as_tensor(X), 1)
         self.n_iter_ = self.trainer_.epochs_done
         self._after_training()
         return self
@@ -464,7 +549,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             self.betas_ = self.trainer_.sampler.betas_numpy()
 
     def _clear_log_z(self) -> None:
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_"):
             self.__dict__.pop(name, None)
 
     # -- inference ----------------------------------------------------------------------------
@@ -487,6 +572,13 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         for Bernoulli visibles, the hidden layer for Gaussian ones), otherwise annealed
         importance sampling (:func:`~physml.ebm.ais_log_partition` with
         ``ais_options``, default seed ``self.seed``).
+
+        After AIS, ``log_z_ess_`` is the effective sample size (Σw)²/Σw² of the runs'
+        importance weights (Kish). The standard error assumes weights that are not heavy-tailed;
+        an effective sample size below ``max(10, n_chains / 4)`` means that a few runs dominate
+        and the error is underestimated (with 100 runs of one step on a 40-30 RBM, estimates
+        6 standard errors off were seen at an effective size of 12): ``log_z_reliable_`` is
+        then False, and more β's help.
         """
         check_choice(method, "method", ("auto", "exact", "ais"))
         model = self.rbm_model()
@@ -497,8 +589,14 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             value, err = exact_log_partition(model), 0.0
         else:
             ais_options.setdefault("seed", self.seed)
-            value, err = ais_log_partition(model, **ais_options)
+            ais_options.pop("return_log_weights", None)
+            value, err, log_w = ais_log_partition(model, return_log_weights=True, **ais_options)
+            w = np.exp(log_w - log_w.max())
+            ess = float(w.sum() ** 2 / (w**2).sum())
         self.log_z_, self.log_z_stderr_, self.log_z_method_ = float(value), float(err), method
+        if method == "ais":
+            self.log_z_ess_ = ess
+            self.log_z_reliable_ = bool(ess >= max(10.0, len(log_w) / 4))
         return self.log_z_, self.log_z_stderr_
 
     def score_samples(self, X: Any) -> np.ndarray:
@@ -543,10 +641,18 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         Returns
         -------
         numpy.ndarray of shape (n_samples, n_features)
+
+        Raises
+        ------
+        MemoryError
+            Before allocating anything, when the chains' states cannot fit in the device's memory.
         """
         model = self.rbm_model()
         n_samples = check_int(n_samples, "n_samples", low=1)
         n_steps = check_int(n_steps, "n_steps", low=0)
+        item = model.weights.element_size()
+        check_memory(4 * n_samples * (model.n_visible + model.n_hidden) * item, model.device,
+                     f"sampling {n_samples} chains of a {model.n_visible}-{model.n_hidden} RBM")
         g = torch_generator(seed, model.device)
         with torch.no_grad():
             if init is None:
@@ -569,7 +675,8 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             "n_iter_": int(getattr(self, "n_iter_", 0)),
             "validation_scores_": [float(s) for s in getattr(self, "validation_scores_", [])],
         }
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "best_validation_score_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_",
+                     "best_validation_score_"):
             if name in self.__dict__:
                 meta[name] = self.__dict__[name]
         arrays = {k: v.detach().cpu().numpy() for k, v in model.parameters().items()}
@@ -588,7 +695,8 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
                          log_sigma=t.get("log_sigma"))
         self._install(model, _seed_int(self.seed), int(meta.get("n_iter_", 0)))
         self.validation_scores_ = [float(s) for s in meta.get("validation_scores_", [])]
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "best_validation_score_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_",
+                     "best_validation_score_"):
             if name in meta:
                 setattr(self, name, meta[name])
         for name in ("swap_acceptance_", "betas_"):

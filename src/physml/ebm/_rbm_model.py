@@ -59,11 +59,13 @@ from physml._core import (
     check_choice,
     check_int,
     check_seed,
+    device_memory_bytes,
+    format_bytes,
     torch_dtype,
     torch_generator,
 )
 
-__all__ = ["RBMModel", "as_rbm_model", "check_visible_data"]
+__all__ = ["RBMModel", "as_rbm_model", "check_memory", "check_visible_data", "training_memory_bytes"]
 
 _VISIBLE = ("bernoulli", "gaussian")
 _LOG_SQRT_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -147,6 +149,50 @@ def check_visible_data(
                 f"binarise e.g. with X > 0.5"
             )
     return arr
+
+
+def training_memory_bytes(
+    n_visible: int,
+    n_hidden: int,
+    *,
+    n_samples: int = 0,
+    dtype: Any = "float32",
+    batch_size: int = 1,
+    n_chains: int = 0,
+    n_temperatures: int = 1,
+    momentum: bool = False,
+    gaussian: bool = False,
+    early_stopping: bool = False,
+) -> int:
+    """A lower bound on the peak memory (bytes) of training an RBM, counted from the tensors that
+    must exist together; allocator overhead and the caller's own copies come on top.
+
+    * Initialisation draws W (``n_hidden × n_visible``) in float64 and copies it to ``dtype``.
+    * Training holds W; unless the update takes the in-place path (Bernoulli visibles, no
+      momentum) the gradient of W and one temporary of its size; the momentum's velocity; with
+      early stopping the best parameters so far.
+    * The data (``n_samples × n_visible`` in ``dtype``), the batch and the chains
+      (``n_chains × n_temperatures`` visible and hidden states, and their probabilities).
+    """
+    item = 8 if _resolve_dtype(dtype) == torch.float64 else 4
+    weights = int(n_visible) * int(n_hidden)
+    copies = 1 + (2 if (momentum or gaussian) else 0) + int(bool(momentum)) + int(bool(early_stopping))
+    states = (int(batch_size) + int(n_chains) * int(n_temperatures)) * (int(n_visible) + int(n_hidden))
+    return max(weights * (8 + item), weights * item * copies) + (int(n_samples) * int(n_visible)
+                                                                + 2 * states) * item
+
+
+def check_memory(need: int, device: Any, what: str) -> None:
+    """Raise :class:`MemoryError` when ``need`` bytes exceed the memory of ``device`` (the
+    machine's physical memory, or the CUDA card's), naming ``what`` needs it and both numbers.
+    Nothing is checked where the memory cannot be read."""
+    dev = _resolve_device(device)
+    have = device_memory_bytes(dev)
+    if have is not None and need > have:
+        where = "this machine has" if dev.type == "cpu" else f"{dev} has"
+        raise MemoryError(
+            f"{what} needs at least {format_bytes(need)} of memory, but {where} {format_bytes(have)}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -36,11 +36,59 @@ from physml.training import ConstantSchedule, LinearSchedule, Schedule
 from physml.training import EarlyStopping as StoppingRule
 
 __all__ = [
+    "DIVERGENCE_BOUND",
     "EarlyStopping",
     "RBMTrainer",
+    "TrainingDiverged",
     "log_likelihood_gradient",
     "validation_metric",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# divergence
+# ---------------------------------------------------------------------------------------------
+
+#: Largest |θ| of a weight, a hidden bias or a Bernoulli visible bias that training accepts
+#: (log-odds units). A parameter of 100 changes a conditional log-odds by 100 (odds of e^100),
+#: which no finite data set supports: maximum likelihood lets a parameter grow only
+#: logarithmically in the number of updates, while each update moves it by at most about
+#: ε / (1 − μ) (learning rate ε, momentum μ; every gradient entry lies in [−1, 1]); so a
+#: parameter beyond the bound means steps far too large. Parameters given beyond it (weights
+#: trained elsewhere, :meth:`~physml.ebm.RBM.from_parameters`) may grow to 10 times their
+#: starting size.
+DIVERGENCE_BOUND = 100.0
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training diverged: a parameter became NaN or infinite, or exceeded the bound
+    (:data:`DIVERGENCE_BOUND`). The message names the epoch and the learning rate; the
+    attributes hold them for a caller that words its own message.
+
+    Attributes
+    ----------
+    epoch : int
+        The epoch (counted from 1 over the trainer's life) after which it was detected.
+    parameter : str
+        The name of the offending parameter (``"weights"``, ``"hidden_bias"``, ...).
+    detail : str
+        What was found, e.g. ``"max |weights| = 6.2e+20 > 100"`` or ``"weights became NaN or
+        infinite"``.
+    learning_rate : float
+        The learning rate used.
+    suggested_learning_rate : float
+        A smaller one to try: a tenth of it, and at most 0.1 (Hinton's practical guide starts
+        at 0.01-0.1 for binary units), to one significant figure.
+    """
+
+    def __init__(self, epoch: int, parameter: str, detail: str, learning_rate: float):
+        self.epoch, self.parameter, self.detail = int(epoch), parameter, detail
+        self.learning_rate = float(learning_rate)
+        self.suggested_learning_rate = float(f"{min(self.learning_rate / 10, 0.1):.0e}")
+        super().__init__(
+            f"RBM training diverged at epoch {self.epoch} ({detail}); lower learning_rate="
+            f"{self.learning_rate:g}, e.g. to {self.suggested_learning_rate:g}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -245,22 +293,47 @@ class RBMTrainer:
     def run(self, data: torch.Tensor, n_epochs: int, *, early_stopping: EarlyStopping | None = None,
             on_epoch: Callable[[int], None] | None = None) -> None:
         """``n_epochs`` epochs (fewer if ``early_stopping`` says stop; it then restores the best
-        parameters). Raises FloatingPointError if the parameters become non-finite."""
+        parameters); ``on_epoch(epochs_done)`` after each.
+
+        Raises
+        ------
+        TrainingDiverged
+            After the first epoch that leaves a parameter NaN or infinite, or a weight, a hidden
+            bias or a Bernoulli visible bias beyond ``max(DIVERGENCE_BOUND, 10 × its size at the
+            start of the call)`` in absolute value.
+        """
+        limits = self._divergence_limits()
         for _ in range(check_int(n_epochs, "n_epochs", low=0)):
             self.epoch(data)
             self.epochs_done += 1
-            for name, p in self.model.parameters().items():
-                if not bool(torch.isfinite(p).all()):
-                    raise FloatingPointError(
-                        f"RBM parameter {name} became NaN or infinite after epoch {self.epochs_done}; "
-                        "lower the learning rate"
-                    )
+            self._check_divergence(limits)
             if on_epoch is not None:
                 on_epoch(self.epochs_done)
             if early_stopping is not None and early_stopping.update(self.model):
                 break
         if early_stopping is not None:
             early_stopping.restore(self.model)
+
+    def _divergence_limits(self) -> dict[str, float]:
+        """The bound on max |θ| of each bounded parameter (those in log-odds units)."""
+        bounded = ("weights", "hidden_bias") + (("visible_bias",) if self.model.log_sigma is None else ())
+        params = self.model.parameters()
+        limits = {}
+        for name in bounded:
+            start = float(params[name].abs().max()) if params[name].numel() else 0.0
+            limits[name] = max(DIVERGENCE_BOUND, 10.0 * start) if np.isfinite(start) else float("inf")
+        return limits
+
+    def _check_divergence(self, limits: dict[str, float]) -> None:
+        for name, p in self.model.parameters().items():
+            if not bool(torch.isfinite(p).all()):
+                raise TrainingDiverged(self.epochs_done, name, f"{name} became NaN or infinite",
+                                       self.learning_rate)
+            if name in limits and p.numel():
+                top = float(p.abs().max())
+                if top > limits[name]:
+                    raise TrainingDiverged(self.epochs_done, name,
+                                           f"max |{name}| = {top:.2g} > {limits[name]:g}", self.learning_rate)
 
 
 class EarlyStopping:
