@@ -107,3 +107,22 @@ def test_bad_input_errors_and_flags():
     with pytest.raises(ValueError, match="at least"):
         fit_dijet_histogram(edges, counts, mask=np.arange(len(counts)) < 3)
     assert issubclass(FitError, RuntimeError)
+
+
+def test_binning_errors_say_which_limit_and_no_verdict_without_pseudo_experiments():
+    from physml.anomaly._bumphunt import BinningError
+
+    with pytest.raises(BinningError, match="no room") as few:
+        bump_hunt(np.linspace(3000, 3100, 100), n_pseudo=0)
+    assert few.value.n_bins < few.value.window_bins + 2 * few.value.min_side_bins
+    mjj = dijet_toy(20000, 0, seed=9)["mjj"]
+    # refused from the count alone, before 10^9 bins are allocated
+    with pytest.raises(BinningError, match="at most 1000") as many:
+        bump_hunt(mjj, relative_bin_width=1e-9, n_pseudo=0)
+    lo, hi = many.value.mass_range
+    assert many.value.n_bins == int(np.ceil(np.log(hi / lo) / np.log1p(1e-9)))
+    result = bump_hunt(mjj, n_pseudo=0)
+    assert np.isnan(result.p_global) and not result.global_computed
+    report = result.report()
+    assert report["signal_found"] is None and report["global_p_computed"] is False
+    assert "not computed" in report["note"] and f"{result.z_max:.2f}" in report["note"]

@@ -62,3 +62,101 @@ def test_masses_outside_the_kinematic_range_and_missing_mjj(tmp_path, capsys):
     assert main(["anomaly", "hunt", str(tmp_path / "nomjj.npz")]) == 2
     assert "mjj" in capsys.readouterr().err
     assert main(["anomaly", "hunt", str(tmp_path / "missing.npz")]) == 2
+
+
+def test_without_pseudo_experiments_there_is_no_verdict(files, tmp_path, capsys):
+    """Issue 22: --n-pseudo 0 printed "no significant signal" next to a local Z of 8."""
+    out = tmp_path / "r.json"
+    argv = ["anomaly", "hunt", str(files / "signal.npz"), "--cut", "tau21_j1<0.6", "--n-pseudo", "0"]
+    assert main([*argv, "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "no significant signal" not in printed and "SIGNAL" not in printed
+    assert "global p-value was not computed" in printed and "--n-pseudo" in printed
+    report = json.loads(out.read_text())
+    assert report["signal_found"] is None and report["global_p_computed"] is False
+    assert report["p_value_background_only"] is None and report["z_global"] is None
+    assert report["z_local"] > 5 and "--n-pseudo" in report["note"]  # the injected resonance, locally
+    # with pseudo-experiments the verdict and the global p-value are back
+    assert main([*argv[:-1], "5", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["global_p_computed"] is True and report["note"] is None
+    # no pseudo-experiment reaches Z > 5: p below 1/(1 + 5), extrapolated with the trials factor
+    assert report["signal_found"] is True and report["p_value_background_only"] < 1 / 6
+
+
+@pytest.mark.parametrize(
+    ("setup", "extra", "message"),
+    [
+        ("one", [], "--bin-width 0.04 gives"),
+        ("none", [], "holds no events"),
+        ("inf", [], "non-finite"),
+        ("columns", [], "must be numeric and 1-D"),
+        ("header", [], "no rows after the header line"),
+        ("empty", [], "the file is empty"),
+        ("random", [], "is not an .npz archive"),
+        ("truncated", [], "is damaged or truncated"),
+        ("objects", [], "pickled (object) data, which is never loaded"),
+        ("directory", [], "is a directory"),
+        ("negative", [], "'weight' has negative values"),
+        ("good", ["--bin-width", "1e-9"], "at most 1000 are searched: use a larger --bin-width"),
+        ("good", ["--bin-width", "2"], "--bin-width is a relative width"),
+        ("good", ["--window-bins", "200"], "--window-bins 200 window"),
+        ("good", ["--alpha", "1"], "--alpha must be a p-value in (0, 1)"),
+    ],
+)
+def test_degenerate_inputs_exit_2_in_one_line(files, tmp_path, capsys, setup, extra, message):
+    rng = np.random.default_rng(5)
+    path = tmp_path / ("e.csv" if setup == "header" else "e.npz")
+    if setup == "good":
+        path = files / "signal.npz"
+    elif setup == "one":
+        np.savez(path, mjj=np.array([3000.0]))
+    elif setup == "none":
+        np.savez(path, mjj=np.zeros(0))
+    elif setup == "inf":
+        np.savez(path, mjj=np.full(10, np.inf))
+    elif setup == "columns":
+        np.savez(path, mjj=np.ones((10, 0)))
+    elif setup == "header":
+        path.write_text("mjj,tau21_j1\n")
+    elif setup == "empty":
+        path.write_bytes(b"")
+    elif setup == "random":
+        path.write_bytes(rng.bytes(400))
+    elif setup == "truncated":
+        path.write_bytes((files / "signal.npz").read_bytes()[:5000])
+    elif setup == "objects":
+        np.savez(path, mjj=np.array([{"a": 1}, None], dtype=object))
+    elif setup == "directory":
+        path.mkdir()
+    elif setup == "negative":
+        np.savez(path, mjj=rng.uniform(2000, 5000, 100), weight=-np.ones(100))
+    out = tmp_path / "r.json"
+    assert main(["anomaly", "hunt", str(path), "--n-pseudo", "0", "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "allow_pickle" not in err and "n_bins" not in err and "relative_width" not in err
+    assert not out.exists()
+
+
+def test_progress_bar_on_a_terminal_only(files, capsys, monkeypatch):
+    argv = ["anomaly", "hunt", str(files / "background.csv"), "--n-pseudo", "2", "--json"]
+    monkeypatch.setenv("PHYSML_PROGRESS", "0")  # what a pipe gets
+    assert main(argv) == 0
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("PHYSML_PROGRESS", "1")  # what a terminal gets
+    assert main(argv) == 0
+    assert "pseudo-experiments" in capsys.readouterr().err
+
+
+def test_ctrl_c_says_nothing_was_written(files, tmp_path, capsys, monkeypatch):
+    from physml import anomaly
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(anomaly, "bump_hunt", interrupted)
+    out = tmp_path / "r.json"
+    assert main(["anomaly", "hunt", str(files / "signal.npz"), "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and "--resume" not in err and not out.exists()

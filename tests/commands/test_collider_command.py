@@ -49,3 +49,46 @@ def test_existing_output_and_unknown_type(tmp_path, capsys):
     assert main([*base, str(tmp_path / "e.csv")]) == 2
     err = capsys.readouterr().err
     assert "file exists; pass --force" in err and "unknown file type; accepted: .npz, .h5" in err
+
+
+def test_progress_bars_on_a_terminal_only(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    argv = ["collider", "generate", "--process", "signal", "--events", "2", "--chunk-size", "1"]
+    monkeypatch.setenv("PHYSML_PROGRESS", "0")  # what a pipe gets
+    assert main([*argv, "--out", str(tmp_path / "a.npz")]) == 0
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [f"wrote 2 signal events to {tmp_path / 'a.npz'}"]
+    monkeypatch.setenv("PHYSML_PROGRESS", "1")  # what a terminal gets: chunks, and events in each
+    assert main([*argv, "--out", str(tmp_path / "b.npz")]) == 0
+    err = capsys.readouterr().err
+    assert "generate signal" in err and "pythia signal" in err
+    # the bars change nothing in the events
+    a, b = (read_events(tmp_path / name)["mjj"] for name in ("a.npz", "b.npz"))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_ctrl_c_keeps_the_chunks_and_says_how_to_resume(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("pythia8mc")
+    pytest.importorskip("fastjet")
+    from physml.data import collider
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(collider, "generate_to_file", interrupted)
+    out = tmp_path / "x.npz"
+    argv = ["collider", "generate", "--process", "qcd", "--events", "3", "--out", str(out)]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert f"finished chunks are kept in {out}.parts/" in err
+    assert "rerun physml collider generate --process qcd --events 3 --out" in err and "--resume" not in err
+
+
+def test_too_many_chunks_is_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "x.npz"
+    argv = ["collider", "generate", "--process", "qcd", "--events", "1000000000000", "--chunk-size", "10"]
+    assert main([*argv, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "100000000000 chunks; at most 100000: use a larger --chunk-size" in err
+    assert not out.exists() and not (tmp_path / "x.npz.parts").exists()

@@ -89,3 +89,79 @@ def test_one_column_file_fits_from_a_seed_that_used_to_fail(tmp_path, capsys):
     d = stats.norm(5.0, 0.5).logpdf(test) - load_flow(out / "model.npz").log_prob(test[:, None])
     kl, se = d.mean(), d.std(ddof=1) / np.sqrt(len(d))
     assert -4 * se < kl < 0.1  # KL >= 0 exactly; 0.1 nats as in the library's regression test
+
+
+def test_files_are_written_only_after_the_figures_are_drawn(tmp_path, samples, capsys, monkeypatch):
+    """The PNGs go through atomic_write_bytes like the rest; a failure before then writes nothing."""
+    import physml._commands.flows as command
+
+    path, _ = samples
+    out = tmp_path / "run"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(command, "_plots", broken)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        main(["flows", "fit", str(path), "--out", str(out), "--max-epochs", "1", "--hidden", "8"])
+    assert not out.exists()
+    monkeypatch.undo()
+    written = []
+    real = command.atomic_write_bytes
+    monkeypatch.setattr(command, "atomic_write_bytes", lambda p, b: written.append(p.name) or real(p, b))
+    assert main(["flows", "fit", str(path), "--out", str(out), "--max-epochs", "1", "--hidden", "8"]) == 0
+    assert sorted(written) == ["marginals.png", "training.png"]
+    for name in written:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    names = ["marginals.png", "model.npz", "summary.json", "training.png"]
+    assert sorted(p.name for p in out.iterdir()) == names  # no temporary files left
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (np.zeros((50, 0)), [], "(50, 0)"),
+        (np.zeros((0, 3)), [], "(0, 3)"),
+        (np.full((50, 2), np.inf), [], "non-finite"),
+        (np.ones((1, 3)), [], "1 row(s) of 3 feature(s)"),
+        (np.c_[np.random.default_rng(1).normal(size=200), np.ones(200)], ["--members", "2"],
+         "column 1 is constant"),
+    ],
+)
+def test_degenerate_samples_exit_2_in_one_line(tmp_path, capsys, content, extra, message):
+    path = tmp_path / "bad.npy"
+    np.save(path, content)
+    out = tmp_path / "o"
+    assert main(["flows", "fit", str(path), "--out", str(out), "--max-epochs", "1", *extra]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "np.float64" not in err and not out.exists()
+
+
+@pytest.mark.parametrize("members", ["1", "2"])
+def test_divergence_names_the_flag(tmp_path, samples, capsys, monkeypatch, members):
+    from physml import flows
+
+    def diverged(self, X, y=None):
+        raise RuntimeError("the flow's validation loss was never finite; try a smaller learning_rate")
+
+    monkeypatch.setattr(flows.FlowDensity, "fit", diverged)
+    path, _ = samples
+    out = tmp_path / "o"
+    assert main(["flows", "fit", str(path), "--out", str(out), "--members", members]) == 2
+    err = capsys.readouterr().err
+    assert "try a smaller --learning-rate" in err and "learning_rate" not in err and not out.exists()
+
+
+def test_ctrl_c_says_what_is_lost(tmp_path, samples, capsys, monkeypatch):
+    from physml import flows
+
+    def interrupted(self, X, y=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(flows.FlowDensity, "fit", interrupted)
+    path, _ = samples
+    out = tmp_path / "o"
+    assert main(["flows", "fit", str(path), "--out", str(out)]) == 130
+    err = capsys.readouterr().err
+    assert "nothing was written" in err and "are lost" in err and "--resume" not in err and not out.exists()

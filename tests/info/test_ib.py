@@ -170,3 +170,47 @@ def test_a_saved_solution_loads_with_every_fitted_attribute(model, tmp_path):
         type(model)(n_restarts=0).fit(p)
     with pytest.raises(ValueError, match="n_clusters=0 is not accepted; accepted: None or an int"):
         type(model)(n_clusters=0).fit(p)
+
+
+def _soft_table():
+    rng = np.random.default_rng(0)
+    p = rng.random((4, 3))
+    return p / p.sum()
+
+
+def test_distinct_clusters_merge_copies_and_keep_the_information():
+    p = _soft_table()
+    # below the first critical β every p(y|t) is p(y): one cluster, however p(t|x) is spread
+    trivial = InformationBottleneck(None, 1.0, n_restarts=5, seed=0).fit(p)
+    assert trivial.encoder_.max(axis=1).max() < 0.5  # the raw encoder looks soft
+    np.testing.assert_allclose(trivial.distinct_clusters(), np.ones((4, 1)), atol=1e-12)
+    # a soft solution: 3 distinct clusters, only 2 of them anyone's most likely
+    model = InformationBottleneck(None, 5.0, n_restarts=5, seed=0).fit(p)
+    merged = model.distinct_clusters()
+    assert merged.shape == (4, 3) and np.unique(merged.argmax(1)).size == 2
+    np.testing.assert_allclose(merged.sum(1), 1.0, atol=1e-12)
+    assert merged.max(1).min() < 0.7  # soft
+    # at a fixed point clusters with equal p(y|t) have proportional p(t|x): merging keeps both
+    # informations (to the convergence tolerance of p(t|x), 1e-10)
+    i_xt, i_ty = ib_information(p, merged)
+    assert i_xt == pytest.approx(model.I_xt_, abs=1e-8) and i_ty == pytest.approx(model.I_ty_, abs=1e-8)
+    p_t = p.sum(1) @ merged
+    p_y_t = (merged.T @ p) / p_t[:, None]
+    assert np.all(np.diff(p_t) <= 0)  # largest first
+    gaps = [np.abs(p_y_t[a] - p_y_t[b]).max() for a in range(3) for b in range(a)]
+    assert min(gaps) > 1e-6
+
+
+def test_no_information_is_exactly_zero_never_negative():
+    """Issue 22: "I(X;T) = -0 bits". Round-off of an independent table is reported as +0."""
+    import math
+
+    p = np.outer([0.2, 0.3, 0.5], [0.6, 0.4])  # X and Y independent: every information is 0
+    for model in (InformationBottleneck(None, 50.0, seed=0).fit(p),
+                  DeterministicIB(None, 50.0, seed=0).fit(p)):
+        for value in (model.I_xt_, model.I_ty_):
+            assert value == 0.0 and math.copysign(1.0, value) == 1.0
+    one = DeterministicIB(None, 0.1, seed=0).fit(_soft_table())  # one cluster: H(T) = -Σ 1 log 1 = -0.0
+    assert one.H_t_ == 0.0 and math.copysign(1.0, one.I_xt_) == 1.0
+    curve = information_curve(p, [1.0, 100.0], n_restarts=1)
+    assert np.all(curve.I_xt == 0.0) and np.all(np.copysign(1.0, curve.I_ty) == 1.0)

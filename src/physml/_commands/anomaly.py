@@ -5,7 +5,9 @@ Reads the event columns (``mjj`` in GeV, and any used by ``--cut``; an optional 
 the cuts, runs the dijet bump hunt (fit of the dijet function, sliding windows, local
 significance, global p-value from background-only pseudo-experiments) and prints the report:
 whether there is a signal, its mass ± error, the background-only p-value and the number of signal
-events. ``--out FILE.json`` writes the same report.
+events. ``--out FILE.json`` writes the same report. With ``--n-pseudo 0`` no global p-value is
+computed and the report gives no verdict (``signal_found`` null and a note), only the local
+significance.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 import math
 import operator
 import re
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--n-pseudo", type=non_negative_int("--n-pseudo"), default=200,
                    help="background-only pseudo-experiments for the global p-value (default 200)")
     h.add_argument("--bin-width", type=positive_real("--bin-width"), default=0.04,
-                   help="relative bin width Δm/m (default 0.04)")
+                   help="relative bin width Δm/m, at most 1 (default 0.04)")
     h.add_argument("--window-bins", type=positive_int("--window-bins"), default=4,
                    help="signal window width in bins (default 4)")
     h.add_argument("--mass-range", metavar="LO:HI",
@@ -56,33 +60,53 @@ def register(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--sqrt-s", type=positive_real("--sqrt-s"), default=13000.0,
                    help="√s in GeV (default 13000)")
     h.add_argument("--alpha", type=positive_real("--alpha"), default=0.01,
-                   help="global p-value below which a signal is reported (default 0.01)")
+                   help="global p-value below which a signal is reported, in (0, 1) (default 0.01)")
     h.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     h.add_argument("--json", action="store_true", help="print the report as JSON")
     h.add_argument("--out", type=Path, metavar="FILE.json", help="also write the report to this file")
     h.add_argument("--force", action="store_true", help="overwrite --out")
-    h.set_defaults(handler=_hunt)
+    h.set_defaults(handler=_hunt, interrupt_note=(
+        "interrupted: nothing was written (the report is written only at the end); rerun the command"))
 
 
 def read_columns(path: Path) -> dict[str, Any]:
     """Named 1-D columns of an events file (.npz, .csv with a header, .h5)."""
     import numpy as np
 
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory; give an events file ({', '.join(SUFFIXES)})")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; accepted: {', '.join(SUFFIXES)}")
+    if path.stat().st_size == 0:
+        raise UsageError(f"{path}: the file is empty")
     try:
         if suffix == ".npz":
-            with np.load(path, allow_pickle=False) as f:
-                return {k: np.asarray(f[k]) for k in f.files}
+            if not zipfile.is_zipfile(path):  # numpy would try it as a pickle
+                with path.open("rb") as fh:
+                    started = fh.read(4) == b"PK\x03\x04"  # a zip's first entry, without its end
+                what = "is damaged or truncated" if started else "is not an .npz archive (not a zip file)"
+                raise UsageError(f"{path}: {what}; save the columns with numpy.savez")
+            try:
+                with np.load(path, allow_pickle=False) as f:
+                    return {k: np.asarray(f[k]) for k in f.files}
+            except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+                # never pass on numpy's advice to load pickled data
+                what = "holds pickled (object) data, which is never loaded" if "pickle" in str(exc) else (
+                    "is not a readable .npz file (damaged or truncated)")
+                raise UsageError(f"{path}: {what}; save the columns with numpy.savez") from None
         if suffix == ".csv":
             with path.open(encoding="utf-8") as fh:
                 header = [c.strip() for c in fh.readline().split(",")]
             if not header or any(not re.match(r"^[A-Za-z_]", c) for c in header):
                 raise UsageError(f"{path}: the first line must name the columns (e.g. mjj,mj1,...)")
-            data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # numpy's "input contained no data": said below
+                data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+            if data.size == 0:
+                raise UsageError(f"{path}: no rows after the header line")
             if data.shape[1] != len(header):
                 raise UsageError(f"{path}: {len(header)} column names but {data.shape[1]} values per row")
             return {c: data[:, i] for i, c in enumerate(header)}
@@ -113,6 +137,10 @@ def _hunt(args: argparse.Namespace) -> int:
     import numpy as np
 
     cuts = [_parse_cut(c) for c in args.cut]
+    if not args.alpha < 1:
+        raise UsageError(f"--alpha must be a p-value in (0, 1), got {args.alpha:g}")
+    if not args.bin_width <= 1:
+        raise UsageError(f"--bin-width is a relative width Δm/m in (0, 1], got {args.bin_width:g}")
     mass_range = None
     if args.mass_range:
         try:
@@ -130,13 +158,19 @@ def _hunt(args: argparse.Namespace) -> int:
     if missing:
         raise UsageError(f"{args.file}: missing column(s) {', '.join(missing)}; present: "
                          f"{', '.join(sorted(cols)) or 'none'}")
-    n = len(cols["mjj"])
+    n = len(np.atleast_1d(cols["mjj"]))
     for c in [*needed, *(["weight"] if "weight" in cols else [])]:
         v = np.asarray(cols[c])
         if v.ndim != 1 or len(v) != n or v.dtype.kind not in "biuf":
-            raise UsageError(f"{args.file}: column {c!r} must be numeric and 1-D with {n} rows")
+            raise UsageError(f"{args.file}: column {c!r} must be numeric and 1-D with {n} rows, "
+                             f"got shape {v.shape} of {v.dtype}")
         if not np.all(np.isfinite(v)):
-            raise UsageError(f"{args.file}: column {c!r} has non-finite values")
+            raise UsageError(
+                f"{args.file}: column {c!r} has {int(np.sum(~np.isfinite(v)))} non-finite value(s)")
+    if n == 0:
+        raise UsageError(f"{args.file}: holds no events (column 'mjj' is empty)")
+    if "weight" in cols and np.any(np.asarray(cols["weight"]) < 0):
+        raise UsageError(f"{args.file}: column 'weight' has negative values; weights must be >= 0")
     mjj = np.asarray(cols["mjj"], float)
     weights = np.asarray(cols["weight"], float) if "weight" in cols else None
     keep = np.ones(n, bool)
@@ -152,14 +186,18 @@ def _hunt(args: argparse.Namespace) -> int:
 
     try:
         result = anomaly.bump_hunt(mjj[keep], weights=None if weights is None else weights[keep],
-                           mass_range=mass_range, relative_bin_width=args.bin_width,
-                           window_bins=args.window_bins, sqrt_s=args.sqrt_s, n_pseudo=args.n_pseudo,
-                           seed=args.seed)
+                                   mass_range=mass_range, relative_bin_width=args.bin_width,
+                                   window_bins=args.window_bins, sqrt_s=args.sqrt_s, n_pseudo=args.n_pseudo,
+                                   seed=args.seed, progress=True)
     except anomaly.FitError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     except ValueError as exc:
-        raise UsageError(f"{args.file}: {exc}") from None
+        if getattr(exc, "n_bins", None) is not None:  # anomaly.BinningError: name the options
+            raise UsageError(_binning_message(args, exc)) from None
+        raise UsageError(f"{args.file}: {str(exc).splitlines()[0]}") from None
     report = result.report(alpha=args.alpha)
+    if report["note"] is not None and args.n_pseudo == 0:
+        report["note"] += "; rerun with --n-pseudo > 0 (e.g. 200) for the global p-value and a verdict"
     report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
                   seed=args.seed, weighted=weights is not None)
     report = {k: _finite(v) for k, v in report.items()}
@@ -170,6 +208,17 @@ def _hunt(args: argparse.Namespace) -> int:
     if args.out is not None:
         atomic_write_text(args.out, json.dumps(report, indent=2, allow_nan=False) + "\n")
     return 0
+
+
+def _binning_message(args: argparse.Namespace, exc: Any) -> str:
+    lo, hi = exc.mass_range
+    where = f"--bin-width {args.bin_width:g} gives {exc.n_bins} bin(s) over {lo:.0f}-{hi:.0f} GeV"
+    if exc.n_bins > exc.max_bins:
+        return f"{args.file}: {where}; at most {exc.max_bins} are searched: use a larger --bin-width"
+    need = exc.window_bins + 2 * exc.min_side_bins
+    return (f"{args.file}: {where}; a --window-bins {exc.window_bins} window with {exc.min_side_bins} bins "
+            f"on each side needs {need}: use a smaller --bin-width or --window-bins, or a wider "
+            "--mass-range (or more events)")
 
 
 def _finite(v: Any) -> Any:
@@ -186,13 +235,23 @@ def _print(r: dict) -> None:
 
     print(f"{r['file']}: {r['n_selected']} of {r['n_events']} events selected"
           + (f" ({'; '.join(r['cuts'])})" if r["cuts"] else ""))
-    verdict = "SIGNAL" if r["signal_found"] else "no significant signal"
-    print(f"verdict: {verdict} (global p < {r['alpha']:g} required)")
+    if r["signal_found"] is None:
+        print(f"verdict: none: the global p-value was not computed ({r['n_pseudo']} pseudo-experiments); "
+              f"the local significance alone is Z = {f(r['z_local'], '.2f')} "
+              f"(p = {f(r['p_local'], '.2g')}), before the look-elsewhere effect; "
+              + ("rerun with --n-pseudo > 0 (e.g. 200) for a verdict" if r["n_pseudo"] == 0
+                 else "no pseudo-experiment had a converged fit"))
+    else:
+        verdict = "SIGNAL" if r["signal_found"] else "no significant signal"
+        print(f"verdict: {verdict} (global p < {r['alpha']:g} required)")
     print(f"resonance mass: {f(r['mass'], '.0f')} ± {f(r['mass_err'], '.0f')} GeV "
           f"(window {r['window'][0]:.0f}-{r['window'][1]:.0f} GeV)")
-    print(f"p-value (background only): {f(r['p_value_background_only'])} global "
-          f"(Z = {f(r['z_global'], '.2f')}, {r['n_pseudo']} pseudo-experiments); "
-          f"local Z = {f(r['z_local'], '.2f')}")
+    if r["global_p_computed"]:
+        print(f"p-value (background only): {f(r['p_value_background_only'])} global "
+              f"(Z = {f(r['z_global'], '.2f')}, {r['n_pseudo']} pseudo-experiments); "
+              f"local Z = {f(r['z_local'], '.2f')}")
+    else:
+        print(f"p-value (background only): global not computed; local Z = {f(r['z_local'], '.2f')}")
     print(f"signal events: {f(r['n_signal'], '.0f')} ± {f(r['n_signal_err'], '.0f')} in the window "
           f"(observed {r['observed_in_window']:.0f}, background {r['background_in_window']:.0f} ± "
           f"{r['background_in_window_err']:.0f})")

@@ -3,24 +3,36 @@
 ``physml collider generate --process qcd --events 100000 --out bkg.npz --workers 2`` writes the
 LHC Olympics dijet features (``qcd`` background or the ``signal`` resonance), or quark and
 gluon jets with images (``qg``), in chunks that land in ``<out>.parts/`` as they finish; the
-same command after an interruption generates only the missing chunks.
+same command after an interruption generates only the missing chunks. On a terminal a bar counts
+the chunks (and, when they run in this process, the events of each); in a pipe nothing is shown.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from pathlib import Path
 
 from physml import parallel
-from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
+from physml._commands._common import (
+    UsageError,
+    add_cluster_options,
+    check_new_file,
+    cluster_spec,
+    non_negative_int,
+    positive_int,
+    positive_real,
+)
 from physml.data import collider
 
 __all__ = ["register"]
 
 OUTPUT_SUFFIXES = (".npz", ".h5")
 PROCESSES = ("qcd", "signal", "qg")
+#: Most chunks in one request (each is a file in <out>.parts/ until the end).
+MAX_CHUNKS = 100_000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,13 +72,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
                        help="run chunks on a local Dask cluster of N workers")
     where.add_argument("--scheduler", metavar="ADDRESS", help="run chunks on the Dask cluster at ADDRESS")
+    add_cluster_options(g, where)
     g.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    g.set_defaults(handler=_generate)
+    g.set_defaults(handler=_generate, interrupt_note=(
+        "interrupted: finished chunks are kept in <out>.parts/; rerun the same command to generate only "
+        "the missing ones"))
 
 
 def _generate(args: argparse.Namespace) -> int:
     parts = args.out.with_name(args.out.name + ".parts")
     check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
+    n_chunks = math.ceil(args.events / args.chunk_size)
+    if n_chunks > MAX_CHUNKS:
+        raise UsageError(
+            f"--events {args.events} in chunks of --chunk-size {args.chunk_size} makes {n_chunks} chunks; "
+            f"at most {MAX_CHUNKS}: use a larger --chunk-size"
+        )
     kwargs: dict = {}
     if args.process == "signal":
         if args.m_resonance >= 13000.0:
@@ -91,12 +112,18 @@ def _generate(args: argparse.Namespace) -> int:
             "pip install 'physml[collider]'"
         ) from None
 
+    spec = cluster_spec(args)
     try:
         executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
-                                          processes=args.processes)
+                                          processes=args.processes, cluster=spec)
     except (ValueError, TypeError) as exc:
         raise UsageError(f"collider generate: {exc}") from None
     resuming = parts.exists()
+    # the same arguments find the chunks again (their seeds derive from --seed and the chunk index)
+    again = shlex.join(args.argv) if getattr(args, "argv", None) else "the same command"
+    args.interrupt_note = (
+        f"interrupted: finished chunks are kept in {parts}/; rerun {again} to generate only the missing ones"
+    )
     try:
         with executor:
             collider.generate_to_file(
@@ -107,10 +134,20 @@ def _generate(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 executor=executor,
                 overwrite=args.force,
+                progress=True,
                 **kwargs,
             )
     except ValueError as exc:  # e.g. parts of a different request
-        raise UsageError(f"collider generate: {exc}") from None
+        raise UsageError(f"collider generate: {str(exc).splitlines()[0]}") from None
+    except RuntimeError as exc:  # a chunk failed (parallel.MapError): the finished ones are kept
+        failures = getattr(exc, "failures", None)
+        if not failures:
+            raise
+        first = next(iter(failures.values()))
+        raise UsageError(
+            f"collider generate: {len(failures)} chunk(s) failed ({str(first).splitlines()[0]}); the "
+            f"finished chunks are kept in {parts}/ and the same command resumes"
+        ) from None
     table = collider.read_events(args.out)
     n = len(next(iter(table.values())))
     note = " (resumed)" if resuming else ""

@@ -6,12 +6,14 @@ seeds averaged in density (trained on ``--workers`` processes), and writes to ``
 ``model.npz`` (plain arrays and a JSON header, no pickle; read it with
 ``physml.flows.load_flow``), ``summary.json`` (held-out log-likelihood, epochs, parameters),
 ``training.png`` (loss curves) and ``marginals.png`` (each feature's histogram against samples
-drawn from the flow).
+drawn from the flow). Every file is written atomically, and only once every flow is trained and
+both figures are drawn: an error or Ctrl-C before that leaves ``--out`` as it was.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
 import sys
@@ -27,7 +29,7 @@ from physml._commands._common import (
     positive_int,
     positive_real,
 )
-from physml._core import atomic_write_text
+from physml._core import atomic_write_bytes, atomic_write_text
 
 __all__ = ["register"]
 
@@ -93,7 +95,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=positive_int("--workers"), default=1, help="processes training members (default 1)"
     )
     f.add_argument("--force", action="store_true", help="write into --out DIR even if it is not empty")
-    f.set_defaults(handler=_fit)
+    f.set_defaults(handler=_fit, interrupt_note=(
+        "interrupted: nothing was written to --out (the model and plots are written only when every flow "
+        "has finished); the flows trained so far are lost: rerun the command"))
 
 
 def _load(args: argparse.Namespace) -> Any:
@@ -133,6 +137,11 @@ def _fit(args: argparse.Namespace) -> int:
             f"{args.file}: {n} row(s) of {d} feature(s); a flow needs at least {need} training rows "
             f"after holding out --test-fraction {args.test_fraction} for testing"
         )
+    constant = np.nonzero(np.ptp(x, axis=0) == 0)[0]
+    if len(constant):
+        j = int(constant[0])
+        raise UsageError(
+            f"{args.file}: column {j} is constant ({x[0, j]:g}); a density needs spread in every column")
     base = flows.FlowDensity(
         args.flow,
         transforms=args.transforms,
@@ -144,17 +153,26 @@ def _fit(args: argparse.Namespace) -> int:
     )
     try:
         if args.members == 1:
-            model: Any = base.fit(train)
+            # a progress bar over the epochs on a terminal (nothing in a pipe); not saved with the model
+            model: Any = base.set_params(verbose=True).fit(train).set_params(verbose=False)
             members = [model]
         else:
             with parallel.make_executor(processes=args.workers if args.workers > 1 else None) as ex:
                 model = flows.FlowEnsemble(base, n_members=args.members, seed=args.seed).fit(train,
                                                                                              executor=ex)
             members = model.members_
-    except ValueError as exc:
-        raise UsageError(f"{args.file}: {exc}") from None
-    out.mkdir(parents=True, exist_ok=True)
-    model.save(out / "model.npz")
+    except (ValueError, RuntimeError) as exc:
+        # a member's error comes inside the executor's MapError (a RuntimeError with .failures)
+        failures = getattr(exc, "failures", None)
+        first = next(iter(failures.values())) if failures else exc
+        if isinstance(first, ValueError):
+            raise UsageError(f"{args.file}: {str(first).splitlines()[0]}") from None
+        if "never finite" in str(first):
+            raise UsageError(
+                f"{args.file}: training diverged (the validation loss was never finite) with --learning-rate "
+                f"{args.learning_rate:g}; try a smaller --learning-rate"
+            ) from None
+        raise
     test_ll = model.log_prob(test)
     summary = {
         "file": str(args.file),
@@ -174,8 +192,12 @@ def _fit(args: argparse.Namespace) -> int:
         "model": "model.npz",
     }
 
+    figures = _plots(members, model, train, args.seed)  # drawn before anything is written
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / "model.npz")
     atomic_write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
-    _plots(out, members, model, train, args.seed)
+    for name, png in figures.items():
+        atomic_write_bytes(out / name, png)
     err = summary["test_log_likelihood_err"]
     print(
         f"{args.flow} x{args.members} on {len(train)} x {d}: test log-likelihood "
@@ -185,7 +207,14 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plots(out: Path, members: list, model: Any, train: Any, seed: int) -> None:
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def _plots(members: list, model: Any, train: Any, seed: int) -> dict[str, bytes]:
+    """The figures as PNG bytes: ``training.png`` (loss curves) and ``marginals.png``."""
     import numpy as np
     from matplotlib.figure import Figure
 
@@ -203,7 +232,7 @@ def _plots(out: Path, members: list, model: Any, train: Any, seed: int) -> None:
         ax.axvline(m.best_epoch_, color="0.7", lw=0.5)
     ax.set(xlabel="epoch", ylabel="negative log-likelihood per sample", title="training")
     ax.legend()
-    fig.savefig(out / "training.png", dpi=110)
+    figures = {"training.png": _png(fig)}
 
     d = train.shape[1]
     shown = min(d, 12)
@@ -221,4 +250,5 @@ def _plots(out: Path, members: list, model: Any, train: Any, seed: int) -> None:
     for ax in axes[shown:]:
         ax.set_visible(False)
     axes[0].legend(fontsize=7)
-    fig.savefig(out / "marginals.png", dpi=110)
+    figures["marginals.png"] = _png(fig)
+    return figures

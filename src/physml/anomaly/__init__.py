@@ -10,6 +10,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
     __name__,
     {
         "_bumphunt": (
+            "BinningError",
             "BumpHunt",
             "DijetFit",
             "FitError",

@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from physml._core import as_generator, check_array, check_int, check_real
+from physml._core import as_generator, check_array, check_int, check_real, progress_bar
 from physml.data import collider
 
 __all__ = [
+    "BinningError",
     "BumpHunt",
     "DijetFit",
     "FitError",
@@ -52,6 +53,21 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 class FitError(RuntimeError):
     """The dijet fit did not converge (raised when a converged fit is required)."""
+
+
+class BinningError(ValueError):
+    """The histogram cannot be searched: too few bins for one signal window with its side bins,
+    or more bins than the scan allows. ``n_bins``, ``window_bins``, ``min_side_bins``,
+    ``max_bins`` and ``mass_range`` (GeV) say which, so a caller can name its own options."""
+
+    def __init__(self, message: str, *, n_bins: int, window_bins: int, min_side_bins: int, max_bins: int,
+                 mass_range: tuple[float, float]):
+        super().__init__(message)
+        self.n_bins = n_bins
+        self.window_bins = window_bins
+        self.min_side_bins = min_side_bins
+        self.max_bins = max_bins
+        self.mass_range = mass_range
 
 
 def _design(m: np.ndarray, n_params: int, sqrt_s: float) -> np.ndarray:
@@ -377,7 +393,8 @@ class BumpHunt:
     z_max, p_local : float
         Its local significance and one-sided p-value.
     p_global, z_global : float
-        Global p-value from ``n_pseudo`` background-only pseudo-experiments (and as a Z).
+        Global p-value from ``n_pseudo`` background-only pseudo-experiments (and as a Z); NaN
+        when it was not computed (no pseudo-experiments, or none with a converged fit).
     z_max_pseudo : ndarray
         The largest local Z of each pseudo-experiment.
     mass, mass_err : float
@@ -412,12 +429,30 @@ class BumpHunt:
     background_fit: DijetFit
     flags: list[str] = field(default_factory=list)
 
+    @property
+    def global_computed(self) -> bool:
+        """Whether the global p-value was computed (pseudo-experiments ran and some converged)."""
+        return bool(np.isfinite(self.p_global))
+
     def report(self, *, alpha: float = 0.01) -> dict:
         """The black-box answer as a JSON-friendly dict: is there a signal (global p < ``alpha``),
-        its mass ± error, the p-value of the background-only hypothesis, the number of signal events."""
+        its mass ± error, the p-value of the background-only hypothesis, the number of signal events.
+
+        Without a global p-value (no pseudo-experiments) there is no verdict: ``signal_found`` is
+        None, ``global_p_computed`` False and ``note`` says so. The local significance alone
+        ignores the look-elsewhere effect of scanning many windows, so it cannot decide.
+        """
         lo, hi = self.window_edges[self.best]
+        note = None
+        if not self.global_computed:
+            note = (f"the global p-value was not computed ({len(self.z_max_pseudo)} pseudo-experiments"
+                    + (", none with a converged fit" if len(self.z_max_pseudo) else "")
+                    + f"): no verdict; the local significance Z = {self.z_max:.2f} ignores the "
+                    "look-elsewhere effect of the scan over windows")
         return {
-            "signal_found": bool(self.p_global < alpha),
+            "signal_found": bool(self.p_global < alpha) if self.global_computed else None,
+            "global_p_computed": self.global_computed,
+            "note": note,
             "alpha": alpha,
             "mass": self.mass,
             "mass_err": self.mass_err,
@@ -480,6 +515,8 @@ def bump_hunt(
     sqrt_s: float = 13000.0,
     n_pseudo: int = 200,
     seed: Seed = 0,
+    max_bins: int = 1000,
+    progress: bool = False,
 ) -> BumpHunt:
     """Search the mjj spectrum for a localised excess over the dijet function.
 
@@ -503,11 +540,21 @@ def bump_hunt(
         Background-only pseudo-experiments for the global p-value (0 skips it: p_global = NaN).
     seed : int or Generator
         Seeds the pseudo-experiments.
+    max_bins : int
+        Most bins searched (every window and pseudo-experiment refits the spectrum, so the time
+        grows with the square of the bin count; 1000 bins of 0.1% are far below any dijet mass
+        resolution).
+    progress : bool
+        Show a bar over the pseudo-experiments on a terminal (:func:`physml._core.progress_bar`).
 
     Raises
     ------
+    BinningError
+        (a ValueError) For too few bins for any window, or more than ``max_bins``.
     ValueError
-        For masses outside (0, √s), too few bins for any window, or no window whose fit converged.
+        For masses outside (0, √s).
+    FitError
+        When the fit to the whole spectrum, or every window's, did not converge.
     """
     m = check_array(mjj, "mjj", ndim=1, dtype=np.float64, min_samples=1)
     sqrt_s = check_real(sqrt_s, "sqrt_s", low=0.0, low_open=True)
@@ -518,8 +565,21 @@ def bump_hunt(
     window_bins = check_int(window_bins, "window_bins", low=1)
     min_side_bins = check_int(min_side_bins, "min_side_bins", low=1)
     n_pseudo = check_int(n_pseudo, "n_pseudo", low=0)
+    max_bins = check_int(max_bins, "max_bins", low=1)
     if bins is None:
+        relative_bin_width = check_real(relative_bin_width, "relative_bin_width", low=0.0, high=1.0,
+                                        low_open=True)
+
+        def check_count(lo: float, hi: float) -> None:  # before allocating the bins
+            n_bins = int(np.ceil(np.log(hi / lo) / np.log1p(relative_bin_width)))
+            if n_bins > max_bins:
+                raise BinningError(
+                    f"{n_bins} bins of relative width {relative_bin_width:g} over {lo:.0f}-{hi:.0f} GeV; "
+                    f"at most {max_bins} are searched", n_bins=n_bins, window_bins=window_bins,
+                    min_side_bins=min_side_bins, max_bins=max_bins, mass_range=(lo, hi))
+
         if mass_range is None:
+            check_count(m.min(), m.max() * (1 + 1e-9))
             pre = dijet_bins(m.min(), m.max() * (1 + 1e-9), relative_width=relative_bin_width)
             peak = pre[int(np.argmax(np.histogram(m, pre)[0]))]
             mass_range = (max(float(np.quantile(m, 0.01)), float(peak)), float(m.max()) * (1 + 1e-9))
@@ -527,16 +587,20 @@ def bump_hunt(
         if not 0 < lo < hi < sqrt_s:
             raise ValueError(f"mass_range must satisfy 0 < low < high < √s = {sqrt_s:g} GeV, "
                              f"got {mass_range}")
+        check_count(lo, hi)
         edges = dijet_bins(lo, hi, relative_width=relative_bin_width)
     else:
         edges = check_array(bins, "bins", ndim=1, dtype=np.float64)
     counts, scale = _histogram(m, weights, edges)
     windows = _windows(len(counts), window_bins, min_side_bins)
-    if len(windows) == 0:
-        raise ValueError(
-            f"{len(counts)} bins leave no room for a {window_bins}-bin window with {min_side_bins} bins on "
-            "each side; use finer bins or a wider mass range"
-        )
+    if len(windows) == 0 or len(counts) > max_bins:
+        few = len(windows) == 0
+        raise BinningError(
+            (f"{len(counts)} bins leave no room for a {window_bins}-bin window with {min_side_bins} bins on "
+             "each side; use finer bins or a wider mass range") if few
+            else f"{len(counts)} bins; at most {max_bins} are searched",
+            n_bins=len(counts), window_bins=window_bins, min_side_bins=min_side_bins, max_bins=max_bins,
+            mass_range=(float(edges[0]), float(edges[-1])))
     flags: list[str] = []
     full = fit_dijet_histogram(edges, counts, n_params=n_params, sqrt_s=sqrt_s, scale=scale)
     if not full.converged:
@@ -556,10 +620,15 @@ def bump_hunt(
     rng = as_generator(seed)
     mu = full.expected() / scale
     zmax_pseudo = np.full(n_pseudo, np.nan)
-    for i in range(n_pseudo):
-        pseudo = rng.poisson(mu).astype(float) * scale
-        _, _, _, zp, okp = _scan(edges, pseudo, windows, n_params, sqrt_s, scale, start=full.theta)
-        zmax_pseudo[i] = np.max(zp[okp]) if okp.any() else np.nan
+    bar = progress_bar(n_pseudo, desc="pseudo-experiments", show=progress and n_pseudo > 0)
+    try:
+        for i in range(n_pseudo):
+            pseudo = rng.poisson(mu).astype(float) * scale
+            _, _, _, zp, okp = _scan(edges, pseudo, windows, n_params, sqrt_s, scale, start=full.theta)
+            zmax_pseudo[i] = np.max(zp[okp]) if okp.any() else np.nan
+            bar.update(1)
+    finally:
+        bar.close()
     valid = zmax_pseudo[np.isfinite(zmax_pseudo)]
     if n_pseudo and len(valid) < n_pseudo:
         flags.append(f"{n_pseudo - len(valid)} pseudo-experiment(s) had no converged fit (left out)")

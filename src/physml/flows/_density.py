@@ -34,6 +34,7 @@ from physml._core import (
     check_choice,
     check_int,
     derive_seed,
+    progress_bar,
     state_to_arrays,
     torch_dtype,
 )
@@ -134,6 +135,7 @@ FLOW_CONSTRAINTS: dict[str, list[Any]] = {
     "dtype": [Options(*FLOAT_DTYPES)],
     "device": [Predicate(_torch_device, "a torch device such as 'cpu' or 'cuda'")],
     "seed": [Interval(int, 0, None)],
+    "verbose": ["boolean"],
 }
 
 
@@ -177,6 +179,8 @@ class FlowDensity(ModelMixin, BaseEstimator):
     seed : int
         Seeds the weights, the validation split and the batch order (sub-seeds from
         :func:`physml._core.derive_seed`).
+    verbose : bool
+        Show a progress bar over the epochs of ``fit`` (only on a terminal).
 
     Attributes
     ----------
@@ -193,6 +197,9 @@ class FlowDensity(ModelMixin, BaseEstimator):
     best_epoch_, n_epochs_ : int
     """
 
+    #: ±inf bounds of a flow built without a support (from_state), and loss histories (a validation
+    #: loss may be inf in an epoch): not trained parameters
+    _nonfinite_arrays: ClassVar[tuple[str, ...]] = ("support_low", "support_high", "history_*")
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = FLOW_CONSTRAINTS
     _data_kind: ClassVar[str] = "real"
     #: 1: the torch file of physml 0.1 (``"physml.flows/1"``, read by ``load``'s legacy reader);
@@ -215,6 +222,7 @@ class FlowDensity(ModelMixin, BaseEstimator):
         dtype: str = "float32",
         device: str = "cpu",
         seed: int = 0,
+        verbose: bool = False,
     ):
         self.flow = flow
         self.transforms = transforms
@@ -229,6 +237,7 @@ class FlowDensity(ModelMixin, BaseEstimator):
         self.dtype = dtype
         self.device = device
         self.seed = seed
+        self.verbose = verbose
 
     def __sklearn_is_fitted__(self) -> bool:
         return "flow_" in self.__dict__
@@ -402,31 +411,42 @@ class FlowDensity(ModelMixin, BaseEstimator):
         rule = EarlyStopping(patience=int(self.patience), rtol=1e-6)
         stopping, best_state = rule.init(), None
         batch = int(self.batch_size)
-        for _ in range(int(self.max_epochs)):
-            self.flow_.train()
-            self._set_exact(False)
-            perm = torch.randperm(len(train), generator=gen).to(train.device)
-            total = 0.0
-            for start in range(0, len(train), batch):
-                xb = train[perm[start : start + batch]]
-                loss = -self.flow_().log_prob(xb).mean()
-                optimiser.zero_grad()
-                loss.backward()
-                optimiser.step()
-                total += float(loss.detach()) * len(xb)
-            history["train"].append(total / len(train))
-            self.flow_.eval()
-            self._set_exact(True)
-            with torch.no_grad():
-                v = float(-self._log_prob_std(val).mean())
-            history["validation"].append(v)
-            stopping, decision = rule.update(stopping, v)
-            if decision.improved:
-                best_state = copy.deepcopy(self.flow_.state_dict())
-            if decision.stop:
-                break
+        bar = progress_bar(int(self.max_epochs), desc="flow epochs", show=bool(self.verbose))
+        try:
+            for _ in range(int(self.max_epochs)):
+                stopping, best_state, stop = self._epoch(train, val, optimiser, gen, history, rule, stopping,
+                                                         best_state, batch)
+                bar.update(1)
+                if stop:
+                    break
+        finally:
+            bar.close()
         # best epoch counted from 0; 0 with best_state None when no validation loss was finite
         return float(stopping.best), best_state, max(int(stopping.best_index), 0)
+
+    def _epoch(self, train, val, optimiser, gen, history, rule, stopping, best_state, batch):
+        """One epoch of training and validation; returns the stopping state, the best state, stop."""
+        self.flow_.train()
+        self._set_exact(False)
+        perm = torch.randperm(len(train), generator=gen).to(train.device)
+        total = 0.0
+        for start in range(0, len(train), batch):
+            xb = train[perm[start : start + batch]]
+            loss = -self.flow_().log_prob(xb).mean()
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            total += float(loss.detach()) * len(xb)
+        history["train"].append(total / len(train))
+        self.flow_.eval()
+        self._set_exact(True)
+        with torch.no_grad():
+            v = float(-self._log_prob_std(val).mean())
+        history["validation"].append(v)
+        stopping, decision = rule.update(stopping, v)
+        if decision.improved:
+            best_state = copy.deepcopy(self.flow_.state_dict())
+        return stopping, best_state, decision.stop
 
     # evaluation --------------------------------------------------------------------------------
     def _check_fitted(self) -> None:

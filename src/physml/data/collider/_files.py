@@ -121,6 +121,7 @@ def generate_to_file(
     seed: int = 0,
     executor: Any = None,
     overwrite: bool = False,
+    progress: bool = False,
     **kwargs: Any,
 ) -> Path:
     """Generate ``n_events`` into ``path`` (.npz or .h5) in chunks, resumably and in parallel.
@@ -137,6 +138,10 @@ def generate_to_file(
         :func:`generate_dijets` with that process, or :func:`generate_qg_jets`.
     executor : physml.parallel.Executor, optional
         Runs the chunks (inline when omitted; a process pool or Dask cluster to scale out).
+    progress : bool
+        When the chunks run in this process (no executor, or an inline one), also show a bar
+        over the events of each chunk on a terminal; the executor's own bar counts chunks.
+        It changes nothing in the output or in what a resumed run must repeat.
     **kwargs
         Passed to the generator (masses, cuts, ...).
     """
@@ -165,13 +170,15 @@ def generate_to_file(
     sizes = [min(chunk_size, n_events - start) for start in range(0, n_events, chunk_size)]
     files = [parts / f"part-{i:05d}.npz" for i in range(len(sizes))]
     todo = [i for i, f in enumerate(files) if not f.exists()]
-    items = [(generator, sizes[i], derive_seed(seed, generator, i), kwargs) for i in todo]
+    owned = executor is None
+    executor = InlineExecutor() if owned else executor
+    inline = isinstance(executor, InlineExecutor)
+    chunk_kwargs = {**kwargs, "progress": True} if progress and inline else kwargs
+    items = [(generator, sizes[i], derive_seed(seed, generator, i), chunk_kwargs) for i in todo]
 
     def save(index: int, table: EventTable) -> None:
         write_events(files[todo[index]], table, {"chunk": todo[index], **meta})
 
-    owned = executor is None
-    executor = InlineExecutor() if owned else executor
     try:
         executor.map(_chunk, items, on_result=save, desc=f"generate {generator}")
     finally:
