@@ -99,3 +99,131 @@ def test_a_saved_model_is_read_back_and_must_be_npz(star, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out) == first
     assert main([*argv, "--save-model", str(tmp_path / "clf.pt")]) == 2
     assert "accepted: .npz" in capsys.readouterr().err
+
+
+def _one_line_exit_2(capsys, argv, *needles):
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert captured.out == ""
+    for needle in needles:
+        assert needle in err, (needle, err)
+    return err
+
+
+def _square(n=96):
+    i, j = np.mgrid[0:n, 0:n]
+    return (abs(i - (n - 1) / 2) < n / 4) & (abs(j - (n - 1) / 2) < n / 4)
+
+
+def test_8_and_16_bit_pngs_give_the_same_report(tmp_path, capsys):
+    grey = np.where(_square(), 0.1, 0.9)
+    Image.fromarray(np.round(grey * 255).astype(np.uint8)).save(tmp_path / "sq8.png")
+    Image.fromarray(np.round(grey * 65535).astype(np.uint16)).save(tmp_path / "sq16.png")
+    outs = []
+    for name in ("sq8.png", "sq16.png"):
+        assert main(["symmetry", str(tmp_path / name), "--no-learned", "--json"]) == 0
+        [entry] = json.loads(capsys.readouterr().out)
+        entry.pop("file")
+        outs.append(entry)
+    assert outs[0] == outs[1]
+    # a filled square: four rotations (and mirrors), not all rotations, not order 8
+    assert outs[0]["direct_class"] == "Z_n" and outs[0]["direct"]["rotation"]["best_order"] == 4
+
+
+def test_a_square_is_order_4_in_the_text_report(tmp_path, capsys):
+    Image.fromarray(np.where(_square(), 0, 255).astype(np.uint8)).save(tmp_path / "sq.png")
+    assert main(["symmetry", str(tmp_path / "sq.png"), "--no-learned"]) == 0
+    out = capsys.readouterr().out
+    assert "direct class: Z_n" in out and "best order 4 " in out
+
+
+def _png_header(path, width, height):
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 10))
+                     + chunk(b"IEND", b""))
+
+
+def test_degenerate_pictures_exit_2_with_one_line(tmp_path, capsys):
+    big = tmp_path / "big.png"
+    _png_header(big, 20000, 20000)
+    _one_line_exit_2(capsys, ["symmetry", str(big), "--no-learned"], str(big), "20000x20000", "67108864")
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path), "--no-learned"], "is a directory")
+    cases = {
+        "one.png": np.zeros((1, 1), np.uint8),
+        "black.png": np.zeros((50, 50), np.uint8),
+        "flat16.png": np.full((50, 50), 50000, np.uint16),
+    }
+    for name, array in cases.items():
+        Image.fromarray(array).save(tmp_path / name)
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path / "one.png"), "--no-learned"], "1x1", "at least 16")
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path / "black.png"), "--no-learned"], "one colour")
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path / "flat16.png"), "--no-learned"], "one colour")
+    good = tmp_path / "good.png"
+    Image.fromarray(np.where(_square(), 0, 255).astype(np.uint8)).save(good)
+    (tmp_path / "cut.png").write_bytes(good.read_bytes()[:100])
+    (tmp_path / "text.png").write_text("this is not a picture\n")
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path / "cut.png"), "--no-learned"], "cannot read")
+    _one_line_exit_2(capsys, ["symmetry", str(tmp_path / "text.png"), "--no-learned"], "cannot read")
+    _one_line_exit_2(capsys, ["symmetry", str(good), "--no-learned", "--threshold", "nan"], "--threshold")
+    _one_line_exit_2(capsys, ["symmetry", str(good), "--no-learned", "--size", "100000"], "--size", "4096")
+    _one_line_exit_2(capsys, ["symmetry", str(good), "--train-size", "100000"], "--train-size", "512")
+
+
+def _classifier_file(path, weights=None):
+    import torch
+
+    from physml.symmetry import SymmetryClassifier, SymmetryCNN
+
+    clf = SymmetryClassifier(size=16, n_cnns=1)
+    clf._install([SymmetryCNN(5, channels=(8, 16)).state_dict()])
+    if weights is not None:
+        with torch.no_grad():
+            for w in clf.models_[0].parameters():
+                w.fill_(weights)
+    clf.save(path)
+    return path
+
+
+def _bad_models(d):
+    import torch
+
+    from physml._core import write_model_file
+
+    real = _classifier_file(d / "real.npz")
+    files = {"empty": d / "empty.npz", "random": d / "random.npz", "truncated": d / "truncated.npz",
+             "directory": d / "adir", "png": d / "picture.npz", "other-class": d / "rbm.npz",
+             "torch-objects": d / "objects.pt", "torch-tensor": d / "tensor.pt",
+             "torch-dict": d / "dict.pt", "nan-weights": d / "nan.npz", "bad-header": d / "header.npz"}
+    files["empty"].write_bytes(b"")
+    files["random"].write_bytes(np.random.default_rng(0).bytes(2000))
+    files["truncated"].write_bytes(real.read_bytes()[: real.stat().st_size // 2])
+    files["directory"].mkdir()
+    Image.fromarray(np.zeros((20, 20), np.uint8)).save(files["png"], format="PNG")
+    write_model_file(files["other-class"], format="physml.ebm.RBM", version=1, meta={},
+                     arrays={"W": np.zeros(3)})
+    torch.save({"params": {"size": 16}, "models": [np.zeros(3)]}, files["torch-objects"])
+    torch.save(torch.zeros(3), files["torch-tensor"])
+    torch.save({"params": {"size": 16}, "models": [{"w": 1}]}, files["torch-dict"])
+    _classifier_file(files["nan-weights"], weights=float("nan"))
+    write_model_file(files["bad-header"], format="physml.symmetry.SymmetryClassifier", version=1,
+                     meta={"params": {"size": 16}}, arrays={"x": np.zeros(2)})
+    return real, files
+
+
+def test_every_bad_model_file_is_one_line_exit_2(star, tmp_path, capsys):
+    real, files = _bad_models(tmp_path)
+    assert main(["symmetry", str(star), "--model", str(real), "--json"]) == 0  # the good one works
+    capsys.readouterr()
+    for name, path in files.items():
+        err = _one_line_exit_2(capsys, ["symmetry", str(star), "--model", str(path)], "--model", str(path))
+        assert "weights_only" not in err and "trust" not in err and "\x1b" not in err, (name, err)
+    nan = _one_line_exit_2(capsys, ["symmetry", str(star), "--model", str(files["nan-weights"])])
+    assert "non-finite" in nan

@@ -46,7 +46,7 @@ def _own_axis_invariance(beta, seed):
 
 def test_breaking_zero_is_exact_and_the_measure_falls_with_breaking():
     betas = [0.0, 0.1, 0.3, 1.0]
-    curves = np.array([[_own_axis_invariance(b, s) for b in betas] for s in range(12)])
+    curves = np.array([[_own_axis_invariance(b, s) for b in betas] for s in range(24)])
     assert np.all(curves[:, 0] == 1.0)
     steps = np.diff(curves, axis=1)  # paired differences: same template, more breaking
     mean = steps.mean(axis=0)

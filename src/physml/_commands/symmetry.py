@@ -13,8 +13,11 @@ user cache directory (``$PHYSML_CACHE/symmetry``, else ``$XDG_CACHE_HOME/physml/
 in the new format without training. ``--figure FILE.png`` draws each binarised picture
 with its measures.
 
-Binarisation: luminance, centre crop to a square, area resize to ``--size``, Otsu threshold,
-dark pixels = 1.
+Reading: any bit depth and mode (8/16-bit grey, colour, palette, alpha over white); pictures
+over 8192x8192 pixels are refused from their header. Binarisation: luminance, centre crop to a
+square, area resize to ``--size``, Otsu threshold, dark pixels = 1. The class thresholds are
+measured on pictures with and without symmetry (``physml.symmetry.CLASS_THRESHOLDS``);
+``--threshold T`` uses T for every class instead.
 """
 
 from __future__ import annotations
@@ -76,8 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--threshold",
         type=float,
-        default=0.8,
-        help="invariance a symmetry must reach in the direct classification (default 0.8)",
+        default=None,
+        help="invariance every symmetry must reach in the direct classification (default: each class's "
+        "threshold, measured on pictures with and without that symmetry; docs/symmetry.md)",
     )
     p.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -89,42 +93,45 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not -1.0 <= args.threshold <= 1.0:
-        raise UsageError(f"--threshold must be in [-1, 1], got {args.threshold}")
+    if args.threshold is not None and not -1.0 <= args.threshold <= 1.0:  # also refuses nan
+        raise UsageError(f"--threshold must be a number in [-1, 1], got {args.threshold}")
     if args.figure is not None:
         check_new_file(args.figure, (".png",), "--figure", force=args.force)
     if args.save_model is not None:
         if args.no_learned or args.model is not None:
             raise UsageError("--save-model needs a classifier trained here (not --no-learned or --model)")
         check_new_file(args.save_model, (".npz",), "--save-model", force=args.force)
-    if args.train_size < 16:
-        raise UsageError(f"--train-size must be >= 16, got {args.train_size}")
-    if args.size is not None and args.size < 16:
-        raise UsageError(f"--size must be >= 16, got {args.size}")
+    if not 16 <= args.train_size <= 512:  # the decoys train on size² pixels each
+        raise UsageError(f"--train-size must be 16 to 512, got {args.train_size}")
+    if args.size is not None and not 16 <= args.size <= 4096:  # 72 rotations of size² float copies
+        raise UsageError(f"--size must be 16 to 4096, got {args.size}")
     for path in args.images:
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory, not a picture (IMAGE is a picture file)")
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
+    if args.model is not None and args.model.is_dir():
+        raise UsageError(f"--model {args.model}: is a directory, not a model file (.npz)")
 
     import torch
 
     torch.set_num_threads(1)  # small networks: more threads only add overhead
-    pictures = []
-    for path in args.images:  # read everything before any training: bad input fails fast
-        try:
-            pictures.append((path, symmetry.load_image(path, args.size or 64), symmetry.load_image(path,
-                                                                                                   args.train_size)))
-        except (OSError, ValueError) as exc:
-            raise UsageError(str(exc).splitlines()[0]) from None
     clf = None
     if args.model is not None:
         try:
             clf = symmetry.SymmetryClassifier.load(args.model)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"--model {exc}") from None
+        except (OSError, ValueError) as exc:  # ModelFileError is a ValueError with one line
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UsageError(f"--model {text}") from None
         if args.train_size != clf.size and args.train_size != 32:
             raise UsageError(f"--train-size {args.train_size} differs from the model's size {clf.size}")
-        pictures = [(p, a, symmetry.load_image(p, clf.size)) for p, a, _ in pictures]
-    elif not args.no_learned:
+    small_size = args.train_size if clf is None else clf.size
+    pictures = []
+    for path in args.images:  # read everything before any training: bad input fails fast
+        grey = _attempt(path, symmetry.read_image, path)  # decoded once, prepared at both sizes
+        pictures.append((path, _prepared(path, grey, args.size or 64), _prepared(path, grey, small_size)))
+        del grey
+    if clf is None and not args.no_learned:
         fresh = symmetry.SymmetryClassifier(size=args.train_size, seed=args.seed)
         if args.no_cache:
             print(
@@ -167,15 +174,29 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _attempt(path: Path, func: Any, *args: Any) -> Any:
+    """``func(*args)``, its OSError/ValueError as a one-line UsageError (they name the file)."""
+    try:
+        return func(*args)
+    except (OSError, ValueError) as exc:
+        text = str(exc).strip()
+        raise UsageError(text.splitlines()[0] if text else f"{path}: unreadable") from None
+
+
+def _prepared(path: Path, grey: Any, size: int) -> Any:
+    return _attempt(path, lambda: symmetry.prepare_image(grey, size, name=str(path)))
+
+
 def _print(e: dict[str, Any]) -> None:
     d = e["direct"]
     r, f, t = d["rotation"], d["reflection"], d["translation"]
     order = r["best_order"]
+    shown = "all (round)" if e["direct_class"] == "O(2)" else (order if order > 1 else "-")
     print(f"{e['file']}")
     print(f"  direct class: {e['direct_class']}")
     print(
-        f"  rotation:     best order {order if order > 1 else '-'} (invariance {r['invariance']:.3f}), "
-        f"all-angle mean {r['continuous']:.3f}"
+        f"  rotation:     best order {shown} (invariance {r['invariance']:.3f}), "
+        f"worst angle {r['minimum']:.3f}, all-angle mean {r['continuous']:.3f}"
     )
     print(f"  reflection:   best axis {f['best_axis_degrees']:.0f}° (invariance {f['invariance']:.3f})")
     period = "-" if t["best_period"] is None else f"{t['best_period']} px along {t['best_axis']}"

@@ -6,9 +6,11 @@ last hidden layer's first two principal components form a PCA image, and a CNN t
 PCA images of templates with known symmetry (:func:`physml.data.symmetric_templates`) scores any
 picture. Beside it, the direct invariance measures (overlap of an image with its rotations,
 reflections and translations) say how much each symmetry holds and where (order, axis, period);
-:func:`direct_class` turns them into a class by a decision list, and on many pictures
-:func:`direct_scores`, :func:`direct_labels` and :func:`fit_direct_threshold` (the threshold
-fitted on templates of known symmetry) do the same for a table of scores.
+:func:`direct_class` turns them into a class by a decision list with thresholds measured on
+pictures with and without symmetry (:data:`CLASS_THRESHOLDS`, :func:`calibrate_thresholds`),
+and on many pictures :func:`direct_scores`, :func:`direct_labels` and
+:func:`fit_direct_threshold` (one threshold fitted on templates of known symmetry) do the same
+for a table of scores.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from physml._core import lazy_exports as _lazy_exports
 __all__, __getattr__, __dir__ = _lazy_exports(
     __name__,
     {
+        "_calibrate": (
+            "CALIBRATION_SEED",
+            "asymmetric_picture",
+            "asymmetric_scores",
+            "calibrate_thresholds",
+            "mirror_picture",
+            "round_picture",
+            "symmetric_scores",
+        ),
         "_cnn": (
             "SymmetryCNN",
             "train_cnn",
@@ -34,18 +45,23 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "fit_direct_threshold",
         ),
         "_images": (
+            "MAX_IMAGE_PIXELS",
             "MIN_IMAGE_SIZE",
             "binarize",
             "load_image",
             "otsu_threshold",
             "prepare_image",
+            "read_image",
         ),
         "_invariance": (
+            "CLASS_THRESHOLDS",
             "DIRECT_CLASSES",
             "InvarianceMeasures",
             "ReflectionInvariance",
             "RotationInvariance",
+            "SMOOTHING",
             "TranslationInvariance",
+            "class_thresholds",
             "direct_class",
             "invariance_measures",
             "reflection_invariance",

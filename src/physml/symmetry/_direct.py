@@ -4,20 +4,23 @@ templates.
 
 The direct measure gives each picture one degree of invariance per class (O(2), Z_n, Z_2, T_n;
 :meth:`~physml.symmetry.InvarianceMeasures.scores`). The decision list assigns the largest group
-whose score reaches a threshold (O(2), then Z_n, then T_n, then Z_2, else "none"). Barenboim,
-Hirn & Sanz (SciPost Phys. 11, 014 (2021), arXiv:2103.06115) compare their learned score with
-such a direct measure; the threshold is its one free parameter, fitted here by the accuracy on
-templates of known symmetry, like the learned classifier's weights.
+whose score reaches its threshold (O(2), then Z_n, then T_n, then Z_2, else "none"). By default
+each class has its own threshold, measured on pictures with and without the symmetry
+(:data:`~physml.symmetry.CLASS_THRESHOLDS`, :func:`~physml.symmetry.calibrate_thresholds`).
+Barenboim, Hirn & Sanz (SciPost Phys. 11, 014 (2021), arXiv:2103.06115) compare their learned
+score with such a direct measure; :func:`fit_direct_threshold` instead fits one threshold for
+every class by the accuracy on templates of known symmetry, like the learned classifier's
+weights.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from physml._core import check_array, check_real
-from physml.symmetry._invariance import DIRECT_CLASSES, InvarianceMeasures
+from physml._core import check_array
+from physml.symmetry._invariance import DIRECT_CLASSES, InvarianceMeasures, class_thresholds
 
 __all__ = ["DIRECT_THRESHOLDS", "direct_labels", "direct_scores", "fit_direct_threshold"]
 
@@ -59,17 +62,19 @@ def _check_scores(scores: np.ndarray) -> np.ndarray:
     return check_array(scores, "scores", shape=(None, len(_SCORED)), min_samples=1)
 
 
-def direct_labels(scores: np.ndarray, threshold: float = 0.8) -> np.ndarray:
+def direct_labels(scores: np.ndarray, threshold: float | Mapping[str, float] | None = None) -> np.ndarray:
     """The class of each row of a score table by the decision list of
-    :func:`~physml.symmetry.direct_class`: O(2) if its score reaches ``threshold``; else Z_n;
+    :func:`~physml.symmetry.direct_class`: O(2) if its score reaches its threshold; else Z_n;
     else T_n; else Z_2; else "none".
 
     Parameters
     ----------
     scores : array_like, shape (n, 4)
         Columns (O(2), Z_n, Z_2, T_n), as :func:`direct_scores` returns them.
-    threshold : float
-        A score ≥ ``threshold`` counts as the symmetry.
+    threshold : float or mapping, optional
+        A score ≥ its class's threshold counts as the symmetry: default the calibrated
+        :data:`~physml.symmetry.CLASS_THRESHOLDS`, one number for every class, or a mapping
+        overriding some classes (physml 0.1: 0.8 for every class).
 
     Returns
     -------
@@ -78,10 +83,10 @@ def direct_labels(scores: np.ndarray, threshold: float = 0.8) -> np.ndarray:
         :data:`physml.data.SYMMETRY_CLASSES`, the labels of the templates).
     """
     s = _check_scores(scores)
-    threshold = check_real(threshold, "threshold")
+    t = class_thresholds(threshold)
     out = np.full(len(s), _NONE)
     for label in _PRIORITY_LOW_TO_HIGH:
-        out[s[:, _SCORED.index(label)] >= threshold] = DIRECT_CLASSES.index(label)
+        out[s[:, _SCORED.index(label)] >= t[label]] = DIRECT_CLASSES.index(label)
     return out
 
 

@@ -35,7 +35,12 @@ from physml.data import SYMMETRY_CLASSES, symmetric_templates
 from physml.symmetry._cnn import SymmetryCNN, train_cnn
 from physml.symmetry._decoy import DecoyResult, decoy_pca_images
 from physml.symmetry._images import MIN_IMAGE_SIZE, load_image, prepare_image
-from physml.symmetry._invariance import InvarianceMeasures, direct_class, invariance_measures
+from physml.symmetry._invariance import (
+    InvarianceMeasures,
+    class_thresholds,
+    direct_class,
+    invariance_measures,
+)
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -276,7 +281,14 @@ class SymmetryClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
 
     def _install(self, states: list[dict[str, torch.Tensor]]) -> None:
         models = []
-        for state in states:
+        for i, state in enumerate(states):
+            if not isinstance(state, Mapping):
+                raise TypeError(f"CNN {i} is a {type(state).__name__}, not a state dict")
+            for key, value in state.items():
+                if not isinstance(value, torch.Tensor):
+                    raise TypeError(f"CNN {i} weight {key!r} is a {type(value).__name__}, not a tensor")
+                if value.is_floating_point() and not bool(torch.isfinite(value).all()):
+                    raise ValueError(f"CNN {i} weight {key!r} holds non-finite values")
             m = SymmetryCNN(len(self.classes), channels=tuple(self.cnn_channels))
             m.load_state_dict(state)
             models.append(m.eval())
@@ -289,25 +301,44 @@ class SymmetryClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
         torch file written by ``save`` in physml 0.1 (read with ``weights_only=True``)."""
         if _is_legacy_file(Path(path)):
             return cls._load_legacy(Path(path), overrides)
-        return super().load(path, **overrides)
+        try:
+            return super().load(path, **overrides)
+        except ModelFileError:
+            raise
+        except Exception as exc:  # a model file whose header or arrays are not a classifier's
+            raise ModelFileError(
+                f"{path}: is not a usable SymmetryClassifier file ({_reason(exc)})"
+            ) from None
 
     @classmethod
     def _load_legacy(cls, path: Path, overrides: Mapping[str, Any]) -> SymmetryClassifier:
         try:
             data = torch.load(path, weights_only=True)
+            if not isinstance(data, Mapping) or not isinstance(data.get("params"), Mapping):
+                raise TypeError(f"it holds a {type(data).__name__} without a 'params' record")
             params = {**dict(data["params"]), **overrides}
             for key in ("hidden", "cnn_channels", "classes"):
                 params[key] = tuple(params[key])
             clf = cls(**params)
             clf._validate_params()
             clf._install(list(data["models"]))
-        except _LOAD_ERRORS as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        except pickle.UnpicklingError:  # torch's message advises loading it unsafely: never pass that on
             raise ModelFileError(
-                f"{path}: a torch file, but not a SymmetryClassifier of physml 0.1 "
-                f"({type(exc).__name__}: {reason})"
+                f"{path}: a torch file holding Python objects besides tensors; refused, since "
+                "unpickling them could run code (physml's classifier files never hold any)"
+            ) from None
+        except Exception as exc:  # whatever else the file holds, it is not a classifier
+            raise ModelFileError(
+                f"{path}: a torch file, but not a SymmetryClassifier of physml 0.1 ({_reason(exc)})"
             ) from None
         return clf
+
+
+def _reason(exc: BaseException) -> str:
+    """One line: the exception's class and the first line of its message, without escapes."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = "".join(c for c in text if c.isprintable())[:160]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _is_legacy_file(path: Path) -> bool:
@@ -332,7 +363,6 @@ def train_on_templates(
     return classifier.fit(images, labels)
 
 
-_LOAD_ERRORS = (OSError, RuntimeError, KeyError, TypeError, ValueError, EOFError, pickle.UnpicklingError)
 CACHE_ENV_VAR = "PHYSML_CACHE"
 # bump when the pipeline changes what a given set of settings trains, or the file format
 # (1: torch files "*.pt" of physml 0.1, 2: the model-file format "*.npz")
@@ -456,7 +486,7 @@ def symmetry_score(
     classifier: SymmetryClassifier | None = None,
     *,
     size: int | None = None,
-    threshold: float = 0.8,
+    threshold: float | Mapping[str, float] | None = None,
     seed: int = 0,
 ) -> SymmetryScore:
     """Score a picture: the direct invariance measures and, with a fitted ``classifier``, the
@@ -470,8 +500,10 @@ def symmetry_score(
     classifier : SymmetryClassifier, optional
     size : int, optional
         Side to resize to; default the classifier's size, or 64 without one.
-    threshold : float
-        Threshold of :func:`physml.symmetry.direct_class`.
+    threshold : float or mapping, optional
+        Thresholds of :func:`physml.symmetry.direct_class` (default the calibrated
+        :data:`~physml.symmetry.CLASS_THRESHOLDS`; one number for every class; or a mapping
+        overriding some classes).
     """
     side = size if size is not None else (classifier.size if classifier is not None else 64)
     if classifier is not None and side != classifier.size:
@@ -480,7 +512,7 @@ def symmetry_score(
         binary = load_image(image, side)
     else:
         binary = prepare_image(image, side)
-    measures = invariance_measures(binary, threshold=threshold)
+    measures = invariance_measures(binary, threshold=class_thresholds(threshold)["Z_n"])
     probs = spread = None
     if classifier is not None:
         mean, sd = classifier.predict_proba(binary[None], return_std=True, seed=seed)
