@@ -3,7 +3,8 @@
 An experiment is a registered function that measures one claim from the talks and
 records :class:`Check` objects (measured ± uncertainty against an expectation). The
 runner writes each experiment's ``result.json`` and figures into a run directory,
-atomically and resumably; :func:`write_report` renders the directory as one HTML page.
+atomically and resumably; :func:`write_report` renders the directory as one HTML page and
+:func:`compare_runs` compares two run directories check by check.
 Ensemble members and sweep points go through an executor of :mod:`physml.parallel` (inline,
 a local process pool, or a Dask cluster).
 """
@@ -33,6 +34,8 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "ProcessExecutor",
             "make_executor",
         ),
+        "_compare": ("CheckComparison", "Comparison", "ExperimentComparison", "Regression", "SettingDiff",
+                     "compare_runs", "default_threshold"),
         "_errors": ("LabError", "OutputDirError", "ParameterError", "UnknownExperimentError"),
         "_format": ("format_result",),
         "_provenance": ("cpu_info", "git_revision", "provenance"),
