@@ -137,3 +137,52 @@ def test_check_formatting_in_console():
     r = Result("x", "c", "s", "quick", {}, 0, checks=[Check("acc", 0.9, 0.88, 0.003, 0, "at_least")])
     out = format_result(r)
     assert "0.9000 ± 0.0030" in out and "≥ 0.88" in out and "ok" in out
+
+
+def test_long_values_fold_into_a_summary_with_the_whole_value(tmp_path):
+    import json
+
+    from physml.lab._format import LONG_VALUE, format_value
+
+    table = [{"activation": a, "C_W": cw, "K": [0.5**i + cw for i in range(30)]} for a in ("tanh", "relu")
+             for cw in (0.5, 1.0, 2.0)]
+    metrics = {"configurations": table, "digest": "f" * 400, "short": [1, 2, 3]}
+    r = Result("x", "claim", "src", "quick", {"n": 1, "names": ["layer"] * 50}, 0,
+               checks=[Check("ok", 1.0, 1.0)], metrics=metrics)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "result.json").write_text(r.to_json())
+    html = write_report(tmp_path).read_text()
+    assert len(format_value(table)) > LONG_VALUE
+    page = Page()
+    page.feed(html)
+    rows = {row[0]: row[1] for t in page.tables for row in t if len(row) == 2}
+    assert rows["short"] == "[1, 2, 3]" and rows["n"] == "1"  # short values stay in full
+    # the long ones: a summary that says how many items, then the whole value as JSON
+    assert rows["configurations"].startswith("6 items: [activation: tanh, C_W: 0.5, K: [1.5, 1, 0.75")
+    assert rows["digest"].startswith("400 characters: ffff") and rows["names"].startswith("50 items: [layer")
+    blocks = html.split("<pre>")[1:]
+    assert len(blocks) == 3
+    import html as html_lib
+
+    values = [json.loads(html_lib.unescape(b.split("</pre>")[0])) for b in blocks]
+    assert values == [table, "f" * 400, ["layer"] * 50]
+    assert html.count("<details>") == 3 and html.count('href="x/result.json"') == 3
+
+
+@pytest.mark.parametrize(
+    ("value", "summary"),
+    [
+        (3.5, None),
+        ("a" * 120, None),
+        (list(range(8)), None),
+        ("word " * 40, "200 characters: word word word word word word word word word word word word …"),
+        (list(range(100)), "100 items: [0, 1, 2, 3, 4, 5, 6, 7, …]"),  # shortened by format_value
+        ({"a": [[1, 2]] * 9}, "1 entry: a: [" + "[1, 2], " * 8 + "…]"),
+        ({f"key{i}": "v" * 20 for i in range(9)},
+         "9 entries: key0: " + "v" * 20 + ", key1: " + "v" * 20 + ", key2 …"),
+    ],
+)
+def test_value_summaries(value, summary):
+    from physml.lab._format import summarize_value
+
+    assert summarize_value(value) == summary

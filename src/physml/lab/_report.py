@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from physml._core import __version__, atomic_write_text, format_measurement, format_number, format_seconds
-from physml.lab._format import format_expected, format_pull, format_value
+from physml.lab._format import format_expected, format_full_value, format_pull, format_value, summarize_value
 from physml.lab._runner import load_results
 from physml.lab._types import COMPARISONS, VERDICTS, Result
 
@@ -39,6 +39,8 @@ def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple
         seconds=format_seconds,
         number=format_number,
         value=format_value,
+        summary=summarize_value,
+        full_value=format_full_value,
         measured=lambda c: format_measurement(c.measured, c.uncertainty),
         symbol=lambda c: COMPARISONS[c.comparison],
         expected=format_expected,
