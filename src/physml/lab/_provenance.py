@@ -89,6 +89,9 @@ def provenance(
         "executor": None if executor is None else {
             "kind": type(executor).__name__, "workers": int(getattr(executor, "n_workers", 1))},
     }
+    spec = getattr(executor, "spec", None)
+    if out["executor"] is not None and spec is not None:
+        out["executor"]["cluster"] = spec.describe()  # e.g. "slurm: 4 job(s) x 2 core(s), ..."
     if hostname:
         out["hostname"] = platform.node()
     return out

@@ -45,7 +45,7 @@ from physml.lab._errors import OutputDirError, ParameterError
 from physml.lab._provenance import provenance as make_provenance
 from physml.lab._registry import Experiment, get_experiment
 from physml.lab._types import Check, Result, _jsonable
-from physml.parallel import Executor, InlineExecutor
+from physml.parallel import ClusterError, Executor, InlineExecutor
 
 __all__ = ["Context", "check_output_dir", "load_results", "run_experiments", "versions"]
 
@@ -336,8 +336,8 @@ def _run_one(exp: Experiment, params: dict[str, Any], preset: str, seed: int, ex
     start = time.perf_counter()
     try:
         exp.func(ctx, **params)
-    except (KeyboardInterrupt, SystemExit):
-        raise  # the partial directory and its cache stay for --resume
+    except (KeyboardInterrupt, SystemExit, ClusterError):
+        raise  # the partial directory and its cache stay for --resume; a lost cluster stops the run
     except Exception:
         error = traceback.format_exc(limit=-8)
     seconds = time.perf_counter() - start

@@ -7,7 +7,11 @@ scheduler address). :func:`make_executor` picks one from ``workers`` / ``schedul
 others finish and raises a :class:`MapError` with both.
 
 This floor stands on :mod:`physml._core` only; the science packages may use it, the lab does.
-Dask moves pickles between machines by design: point ``scheduler`` only at a cluster you trust.
+Dask moves pickles (functions, arguments, results) between the client, the scheduler and the
+workers by design, and unpickling runs code: point ``scheduler`` (``physml run --scheduler``)
+only at a cluster you trust, since whoever runs it can run code in your process. A process pool
+pickles too, but only between your own processes. What the lab keeps on disk holds no pickles
+(:class:`physml._core.ValueStore`), so a run directory from elsewhere is safe to resume.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from physml._core import lazy_exports as _lazy_exports
 __all__, __getattr__, __dir__ = _lazy_exports(
     __name__,
     {
+        "_cluster": ("BATCH_SYSTEMS", "ClusterError", "ClusterSpec"),
         "_executors": (
             "DaskExecutor",
             "Executor",

@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from physml._core import check_int, check_real, progress
+from physml.parallel._cluster import ClusterError, ClusterSpec
 
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import ProcessPoolExecutor
@@ -407,6 +409,13 @@ class DaskExecutor(Executor):
     timeout : float
         Seconds to wait for the connection to ``scheduler`` (and for local workers to
         start) before giving up; default 10.
+    cluster : ClusterSpec, optional
+        Start a batch cluster (Slurm, PBS, SGE, LSF, HTCondor) through dask-jobqueue
+        with this :class:`~physml.parallel.ClusterSpec` and run on its jobs; the cluster
+        keeps ``spec.jobs`` jobs alive (a killed job is replaced) and is closed, its jobs
+        cancelled, with the executor. Not allowed with ``n_workers`` or ``scheduler``.
+        Tasks wait in the batch queue like any job: the executor does not wait for the
+        jobs to start.
 
     Raises
     ------
@@ -433,11 +442,20 @@ class DaskExecutor(Executor):
         threads_per_worker: int = 1,
         memory_limit: str | int | float | None = "auto",
         timeout: float = 10.0,
+        cluster: Any = None,
     ):
         timeout = check_real(timeout, "timeout", low=0, low_open=True)
         threads_per_worker = check_int(threads_per_worker, "threads_per_worker", low=1)
         self._cluster: Any = None
         self._client: Any = None
+        self.spec = None
+        if cluster is not None:
+            if not isinstance(cluster, ClusterSpec):
+                raise TypeError(f"cluster must be a ClusterSpec, got {type(cluster).__name__}")
+            if n_workers is not None or scheduler is not None:
+                raise ValueError("give cluster alone: it starts its own scheduler and workers")
+            self._start_batch(cluster)
+            return
         if scheduler is not None:
             if n_workers is not None:
                 raise ValueError(
@@ -483,6 +501,30 @@ class DaskExecutor(Executor):
         self._client = client
         self.scheduler = cluster.scheduler_address
 
+    def _start_batch(self, spec: Any) -> None:
+        from distributed import Client
+
+        cluster = spec.start()
+        try:
+            self._client = Client(cluster.scheduler_address, security=cluster.security, set_as_default=False)
+            try:
+                self._client.wait_for_workers(1, timeout=spec.start_timeout)
+            except TimeoutError:
+                raise ClusterError(
+                    f"--cluster {spec.system}: no batch job started within {spec.start_timeout:g} s "
+                    "(the queue may be full, or the jobs fail as they start: see their output files, "
+                    "--cluster-logs); the submitted jobs were cancelled"
+                ) from None
+        except BaseException:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+            cluster.close()
+            raise
+        self._cluster = cluster
+        self.spec = spec
+        self.scheduler = cluster.scheduler_address
+
     @property
     def client(self) -> Any:
         """The :class:`distributed.Client` in use."""
@@ -501,8 +543,36 @@ class DaskExecutor(Executor):
         dask_future = self._client.submit(fn, *args, key=_task_key(fn), pure=False, **kwargs)
         return _wrap(dask_future)
 
+    def _as_finished(self, futures: list[Any]) -> Iterator[Any]:
+        """The Dask futures as they finish. On a batch cluster, a :class:`ClusterError` when no
+        worker has been connected for the spec's ``start_timeout`` while work is pending (every
+        job ended and none came back): waiting on would wait forever."""
+        from distributed import as_completed
+
+        finished = as_completed(futures, loop=self._client.loop)
+        if self.spec is None:
+            yield from finished
+            return
+        idle_since = None
+        while not finished.is_empty():
+            if finished.has_ready():
+                idle_since = None
+                yield from finished.next_batch(block=False)
+                continue
+            if self.n_workers > 0:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since > self.spec.start_timeout:
+                raise ClusterError(
+                    f"--cluster {self.spec.system}: no worker for {self.spec.start_timeout:g} s while "
+                    "work was pending (the batch jobs ended and none started again; see their output files, "
+                    "--cluster-logs); finished work is kept: rerun with --resume"
+                )
+            time.sleep(0.2)
+
     def _completions(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[tuple[int, bool, Any]]:
-        from distributed import KilledWorker, as_completed
+        from distributed import KilledWorker
 
         prefix = _task_key(fn)
         futures = {
@@ -511,7 +581,7 @@ class DaskExecutor(Executor):
         }
         killed: list[int] = []
         try:
-            for future in as_completed([f for _, f in futures.values()], loop=self._client.loop):
+            for future in self._as_finished([f for _, f in futures.values()]):
                 index, _ = futures.pop(future.key)
                 ok, value = _outcome(future)
                 del future  # let the cluster forget the task once its result is here
@@ -524,11 +594,26 @@ class DaskExecutor(Executor):
                 self._client.cancel([f for _, f in futures.values()])
         # A worker's death counts against every task it held, so an innocent item queued beside
         # one that kills its worker can be marked KilledWorker too. Rerun those items one at a
-        # time: the innocent ones now finish, the culprit fails again on its own.
+        # time: the innocent ones now finish, the culprit fails again on its own. When two items
+        # in a row kill their workers even alone, the deaths are systematic (a function the
+        # workers cannot load, too little memory per job): the rest are reported with that
+        # error instead of each costing allowed-failures more workers (batch jobs, on a cluster).
+        alone_failures, last = 0, None
         for index in killed:
+            if alone_failures >= 2:
+                yield index, False, last
+                continue
             future = self._client.submit(fn, items[index], key=f"{prefix}-{index}-alone", pure=False)
+            try:
+                for _ in self._as_finished([future]):
+                    pass
+            except BaseException:
+                self._client.cancel([future])
+                raise
             ok, value = _outcome(future)
             del future
+            alone_failures = alone_failures + 1 if not ok and isinstance(value, KilledWorker) else 0
+            last = value
             yield index, ok, value
 
     def close(self) -> None:
@@ -544,6 +629,8 @@ class DaskExecutor(Executor):
                 self._cluster.close()
 
     def __repr__(self) -> str:
+        if self.spec is not None:
+            return f"DaskExecutor({self.spec.describe()} at {self.scheduler})"
         kind = "local cluster" if self._cluster is not None else "cluster"
         return f"DaskExecutor({kind} at {self.scheduler})"
 
@@ -622,7 +709,11 @@ class _DaskBackedFuture(cf.Future):
 # factory
 # --------------------------------------------------------------------------------------------
 def make_executor(
-    *, workers: int | None = None, scheduler: str | None = None, processes: int | None = None
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    processes: int | None = None,
+    cluster: Any = None,
 ) -> Executor:
     """The executor for the command-line options ``--workers``, ``--scheduler`` and ``--processes``.
 
@@ -634,11 +725,13 @@ def make_executor(
         Connect to the Dask scheduler at this address (e.g. ``"tcp://host:8786"``).
     processes : int, optional
         Use a local process pool of this size.
+    cluster : ClusterSpec, optional
+        Start a batch cluster (``--cluster slurm --jobs N``) and run on its jobs.
 
     Returns
     -------
     Executor
-        :class:`DaskExecutor` if ``scheduler`` or ``workers`` is given, else
+        :class:`DaskExecutor` if ``scheduler``, ``workers`` or ``cluster`` is given, else
         :class:`ProcessExecutor` if ``processes`` is given, else :class:`InlineExecutor`.
 
     Raises
@@ -649,14 +742,16 @@ def make_executor(
     TypeError
         If a count is not an integer or ``scheduler`` not a string.
     """
-    options = {"workers": workers, "scheduler": scheduler, "processes": processes}
+    options = {"workers": workers, "scheduler": scheduler, "processes": processes, "cluster": cluster}
     given = [name for name, value in options.items() if value is not None]
     if len(given) > 1:
         raise ValueError(
-            f"give at most one of workers, scheduler and processes; got {' and '.join(given)} "
+            f"give at most one of workers, scheduler, processes and cluster; got {' and '.join(given)} "
             "(workers starts a local Dask cluster, scheduler connects to a running one, "
-            "processes uses a local process pool)"
+            "processes uses a local process pool, cluster submits batch jobs)"
         )
+    if cluster is not None:
+        return DaskExecutor(cluster=cluster)
     if workers is not None:
         workers = check_int(workers, "workers", low=1)
     if processes is not None:
