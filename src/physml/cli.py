@@ -1,7 +1,16 @@
 """The ``physml`` command line.
 
 Exit codes: 0 every check passed, 1 a check failed (or an experiment raised),
-2 a usage error (one line on standard error, no traceback), 130 interrupted.
+2 a usage error (one line on standard error, no traceback), 130 interrupted,
+141 the reader of standard output went away (``physml list | head -1``): the command stops
+writing and exits quietly with 128 + SIGPIPE, the code a C tool killed by SIGPIPE gives, so
+that a shell sees what it sees for ``seq 1000 | head -1``. (``run`` and ``lab`` have by then
+written their results and report; the run directory holds the verdicts.)
+
+Ctrl-C prints what was kept: ``run`` and ``lab`` keep finished experiments and map items
+(rerun with ``--resume``); a tool command sets ``interrupt_note`` in its parser's defaults
+when it keeps something, and otherwise nothing was written (tool commands write their outputs
+atomically at the end).
 
 Only the standard library is imported at start-up; the lab and the science modules
 are imported by the command that needs them, so ``physml --help`` answers at once.
@@ -13,18 +22,25 @@ import argparse
 import datetime as _dt
 import importlib
 import json
+import os
+import select
 import sys
 from pathlib import Path
 from typing import Any
 
 from physml import lab, parallel
 from physml._commands import tool_modules
-from physml._commands._common import UsageError, positive_int
+from physml._commands._common import UsageError, add_cluster_options, cluster_spec, positive_int
+from physml._commands.compare import run_compare
 from physml._core import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
+
+#: What Ctrl-C prints for a command whose parser sets no ``interrupt_note``.
+NOTHING_WRITTEN = "interrupted: nothing was written"
+RESUMABLE = "interrupted: finished work is kept; rerun with --resume to continue"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,18 +79,22 @@ def _add_run_options(p: argparse.ArgumentParser, *, default_preset: str) -> None
     where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
                        help="run maps on a local Dask cluster of N worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS",
-                       help="run maps on an existing Dask cluster, e.g. tcp://host:8786")
+                       help="run maps on an existing Dask cluster, e.g. tcp://host:8786; only a cluster "
+                       "you trust: Dask moves pickles, which run code where they are loaded")
+    add_cluster_options(p, where)
     p.add_argument("--resume", action="store_true",
                    help="continue the run directory: keep finished experiments, finish interrupted ones")
     p.add_argument("--record-hostname", action="store_true",
                    help="record this machine's name in each result's provenance (off by default)")
+    p.set_defaults(interrupt_note=RESUMABLE)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="physml",
         description="Machine learning the way a physicist does it: a library and a lab of measured claims.",
-        epilog="Exit codes: 0 all checks passed, 1 a check failed, 2 usage error.",
+        epilog="Exit codes: 0 all checks passed, 1 a check failed, 2 usage error, 130 interrupted, "
+        "141 output pipe closed.",
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -94,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", metavar="PATTERN", help="only experiments matching PATTERN (glob or substring)")
     _add_run_options(p, default_preset="full")
 
-    p = sub.add_parser("report", help="re-render DIR/report.html from the results in DIR")
-    p.add_argument("dir", type=Path, metavar="DIR")
+    p = sub.add_parser("report", help="re-render DIR/report.html from the results in DIR (or compare runs)")
+    p.add_argument("dir", type=Path, metavar="DIR", nargs="?")
+    p.add_argument("--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"),
+                   help="compare two run directories instead (as 'physml compare'; docs/compare.md)")
 
     for name in tool_modules():
         importlib.import_module(f"physml._commands.{name}").register(sub)
@@ -103,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         args.argv = ["physml", *(sys.argv[1:] if argv is None else argv)]
         if args.version:
@@ -114,18 +137,52 @@ def main(argv: list[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         handler = _COMMANDS.get(args.command) or args.handler
-        return handler(args)
+        code = handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler below, not at exit
+        return code
+    except BrokenPipeError as exc:
+        if not _stdout_closed():  # another pipe or socket (e.g. a Dask connection) broke
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\ninterrupted: finished work is kept; rerun with --resume to continue", file=sys.stderr)
+        note = getattr(args, "interrupt_note", None) or NOTHING_WRITTEN
+        print(f"\n{note}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        if isinstance(exc, (lab.LabError, ConnectionError, TimeoutError)):
+        if isinstance(exc, (lab.LabError, ConnectionError, TimeoutError, parallel.ClusterError)):
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         raise
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (poll reports an error on it)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    if not hasattr(select, "poll"):  # Windows: no poll; a broken pipe there is the output's
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device once its reader has gone, so that the
+    interpreter's final flush does not report the broken pipe (the Python documentation's
+    recipe for SIGPIPE, "Note on SIGPIPE" in the signal module)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. captured output)
+        pass
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -163,7 +220,8 @@ def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[s
     # resolve every parameter before any work or cluster start-up, so usage errors come first
     if len(experiments) == 1:
         experiments[0].resolve(args.preset, overrides)
-    with parallel.make_executor(workers=args.workers, scheduler=args.scheduler) as executor:
+    spec = cluster_spec(args)
+    with parallel.make_executor(workers=args.workers, scheduler=args.scheduler, cluster=spec) as executor:
         results = lab.run_experiments(
             experiments,
             out,
@@ -175,9 +233,9 @@ def _execute(args: argparse.Namespace, experiments: list[Any], overrides: dict[s
             echo=lambda line: print(line, file=sys.stderr, flush=True),
             provenance=lab.provenance(command=args.argv, executor=executor, hostname=args.record_hostname),
         )
+    report = lab.write_report(out)  # before printing: a closed output pipe must not lose it
     for result in results:
         print(lab.format_result(result))
-    report = lab.write_report(out)
     bad = sum(r.verdict != "reproduced" for r in results)
     print(f"{len(results) - bad} of {len(results)} reproduced; results in {out}")
     print(f"report: {report}")
@@ -190,10 +248,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_lab(args: argparse.Namespace) -> int:
-    return _execute(args, lab.select_experiments(args.only), {})
+    try:
+        experiments = lab.select_experiments(args.only)
+    except lab.UnknownExperimentError as exc:
+        raise UsageError(f"--only: {exc}") from None
+    return _execute(args, experiments, {})
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if args.compare is not None:
+        if args.dir is not None:
+            raise UsageError("report: give DIR or --compare RUN_A RUN_B, not both")
+        return run_compare(*args.compare)
+    if args.dir is None:
+        raise UsageError("report: give the run directory DIR (or --compare RUN_A RUN_B)")
     if not args.dir.is_dir():
         raise lab.OutputDirError(f"report: {args.dir} is not a directory")
     try:

@@ -12,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from physml import data as datasets
+from physml import parallel
 from physml._core import atomic_write_text, format_measurement, format_number, unwritable_reason
 
 __all__ = [
     "UsageError",
+    "add_cluster_options",
+    "cluster_spec",
     "check_new_dir",
     "check_new_file",
     "load_numeric",
@@ -112,6 +115,14 @@ def load_numeric(path: Path, key: str | None, what: str) -> Any:
     try:
         data = datasets.load_array(path, key=key)
     except (OSError, ValueError) as exc:
+        choices = getattr(exc, "choices", None)  # which array of an .npz or .h5: say it as the flag
+        if choices is not None:
+            listed = ", ".join(choices) or "none"
+            if key is None:
+                message = f"{path} holds {len(choices)} arrays ({listed}); choose one with --key"
+            else:
+                message = f"--key {key}: {path} has no such array; it holds: {listed}"
+            raise UsageError(message) from None
         raise UsageError(str(exc).splitlines()[0]) from None
     if data.dtype.kind not in "biuf":
         raise UsageError(f"{path}: holds {data.dtype} values; {what} needs numbers")
@@ -144,6 +155,70 @@ def check_new_dir(path: Path, option: str, *, force: bool = False, make_parents:
     reason = unwritable_reason(path, directory=True, make_parents=make_parents)
     if reason is not None:
         raise UsageError(f"{option} {path}: {reason}")
+
+
+BATCH_SYSTEMS = ("slurm", "pbs", "sge", "lsf", "htcondor")
+
+
+def add_cluster_options(parser: argparse.ArgumentParser, where: Any = None) -> None:
+    """Add ``--cluster`` (to the mutually exclusive group ``where``, if given) and the batch
+    job options (``--jobs``, ``--job-cores``, ``--job-memory``, ``--walltime``, ``--queue``,
+    ``--account``, ``--job-directive``, ``--cluster-config``, ``--cluster-logs``)."""
+    (where or parser).add_argument(
+        "--cluster", choices=BATCH_SYSTEMS, metavar="SYSTEM",
+        help="run on batch jobs through dask-jobqueue: slurm, pbs, sge, lsf or htcondor (docs/cluster.md)",
+    )
+    g = parser.add_argument_group("batch cluster (with --cluster)")
+    g.add_argument("--jobs", type=positive_int("--jobs"), metavar="N",
+                   help="batch jobs to keep running (default 1)")
+    g.add_argument("--job-cores", type=positive_int("--job-cores"), metavar="N",
+                   help="cores per job (default 1)")
+    g.add_argument("--job-memory", metavar="SIZE", help="memory per job, e.g. 4GiB (default 2GiB)")
+    g.add_argument("--walltime", metavar="HH:MM:SS", help="time limit per job (default 01:00:00)")
+    g.add_argument("--queue", metavar="NAME", help="partition (Slurm) or queue to submit to")
+    g.add_argument("--account", metavar="NAME", help="account to charge the jobs to")
+    g.add_argument("--job-directive", action="append", metavar="LINE", dest="job_directives",
+                   help="extra job-script directive, e.g. --job-directive=--qos=normal (repeatable)")
+    g.add_argument("--cluster-config", type=Path, metavar="FILE",
+                   help="TOML file with the settings above (flags override it)")
+    g.add_argument("--cluster-logs", type=Path, metavar="DIR", help="directory for the jobs' output files")
+    g.add_argument("--job-start-timeout", type=positive_int("--job-start-timeout"), metavar="SECONDS",
+                   help="give up (cancelling the jobs) if no job has started by then (default 600)")
+
+
+_CLUSTER_FLAGS = {
+    "jobs": "--jobs", "job_cores": "--job-cores", "job_memory": "--job-memory", "walltime": "--walltime",
+    "queue": "--queue", "account": "--account", "job_directives": "--job-directive",
+    "cluster_config": "--cluster-config", "cluster_logs": "--cluster-logs",
+    "job_start_timeout": "--job-start-timeout",
+}
+
+
+def cluster_spec(args: argparse.Namespace) -> Any:
+    """The :class:`physml.parallel.ClusterSpec` the batch options ask for, or None without ``--cluster``."""
+    given = [flag for dest, flag in _CLUSTER_FLAGS.items() if getattr(args, dest, None) is not None]
+    if getattr(args, "cluster", None) is None:
+        if given:
+            raise UsageError(f"{given[0]} needs --cluster SYSTEM (one of {', '.join(BATCH_SYSTEMS)})")
+        return None
+    ClusterSpec = parallel.ClusterSpec
+    overrides = {
+        "jobs": args.jobs, "cores": args.job_cores, "memory": args.job_memory, "walltime": args.walltime,
+        "queue": args.queue, "account": args.account,
+        "job_extra_directives": tuple(args.job_directives) if args.job_directives else None,
+        "log_directory": str(args.cluster_logs) if args.cluster_logs else None,
+        "start_timeout": args.job_start_timeout,
+    }
+    try:
+        if args.cluster_config is not None:
+            return ClusterSpec.from_file(args.cluster_config, args.cluster, **overrides)
+        return ClusterSpec(system=args.cluster, **{k: v for k, v in overrides.items() if v is not None})
+    except (OSError, ValueError, TypeError) as exc:
+        config = args.cluster_config
+        message = str(exc).splitlines()[0]
+        if config is not None and message.startswith(str(config)):
+            raise UsageError(f"--cluster-config {message}") from None
+        raise UsageError(f"--cluster {args.cluster}: {message}") from None
 
 
 def write_table(path: Path, rows: list[dict], meta: dict | None = None) -> None:
