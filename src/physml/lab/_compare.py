@@ -38,6 +38,7 @@ from typing import Any
 from physml._core import __version__, atomic_write_text, format_measurement, format_number
 from physml.lab._errors import LabError
 from physml.lab._format import format_expected, format_value
+from physml.lab._report import lab_template
 from physml.lab._runner import load_results
 from physml.lab._types import Check, Result, _json_float, _jsonable
 
@@ -338,16 +339,7 @@ class Comparison:
 
     def to_html(self) -> str:
         """The comparison as one self-contained HTML page (compare.html.j2)."""
-        import jinja2
-
-        env = jinja2.Environment(
-            loader=jinja2.PackageLoader("physml.lab", "."),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        return env.get_template("compare.html.j2").render(
+        return lab_template("compare.html.j2").render(
             c=self,
             regressions=self.regressions,
             version=__version__,

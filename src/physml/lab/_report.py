@@ -6,17 +6,18 @@ import base64
 import datetime as _dt
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from physml._core import __version__, atomic_write_text, format_measurement, format_number, format_seconds
 from physml.lab._format import format_expected, format_full_value, format_pull, format_value, summarize_value
 from physml.lab._runner import load_results
 from physml.lab._types import COMPARISONS, VERDICTS, Result
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["lab_template", "render_report", "write_report"]
 
 
-def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple[str, str], str]) -> str:
-    """The report as an HTML string; ``images`` maps (experiment, figure) to base64 PNG data."""
+def lab_template(name: str) -> Any:
+    """The lab's Jinja2 template ``name`` (``report.html.j2``, ``compare.html.j2``), escaped and strict."""
     import jinja2
 
     env = jinja2.Environment(
@@ -26,7 +27,12 @@ def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = env.get_template("report.html.j2")
+    return env.get_template(name)
+
+
+def render_report(results: list[Result], run_dir: str | Path, images: dict[tuple[str, str], str]) -> str:
+    """The report as an HTML string; ``images`` maps (experiment, figure) to base64 PNG data."""
+    template = lab_template("report.html.j2")
     counts = Counter({v: 0 for v in VERDICTS})
     counts.update(r.verdict for r in results)
     return template.render(
