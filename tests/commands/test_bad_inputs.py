@@ -275,12 +275,13 @@ DEST_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(DEST_CASES))
-@pytest.mark.parametrize("command", list(WRITERS))
+@pytest.mark.parametrize(
+    ("command", "case"),
+    # output directories are created with their parents: a missing parent is no error for them
+    [(c, k) for c in WRITERS for k in DEST_CASES if WRITERS[c][1] or k != "missing-parent"],
+)
 def test_unwritable_output(command, case, good, tmp_path, capsys):
     argv, suffix = WRITERS[command]
-    if case == "missing-parent" and not suffix:
-        pytest.skip("run directories are created with their parents")
     dest = DEST_CASES[case](tmp_path, suffix)
     before = _listing(tmp_path)
     argv = _fill(argv, good, dest=dest)
