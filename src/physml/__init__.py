@@ -31,12 +31,17 @@ _SUBPACKAGES = (
     "training",
 )
 
-__all__ = ["__version__", *_SUBPACKAGES]
+#: functions offered at the top level, by the package that defines them
+_FUNCTIONS = {"doctor": "geometry"}
+
+__all__ = ["__version__", *_FUNCTIONS, *_SUBPACKAGES]
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return importlib.import_module(f"physml.{name}")
+    if name in _FUNCTIONS:  # physml.doctor(X): know your data before you train on it
+        return getattr(importlib.import_module(f"physml.{_FUNCTIONS[name]}"), name)
     raise AttributeError(f"module 'physml' has no attribute {name!r}")
 
 

@@ -16,6 +16,11 @@
 * The dimension report (:func:`dimension_report`, :class:`DimensionReport`): the three
   estimators, the covariance spectrum and the multiscale local PCA of one data set, with the
   steps that could not run and why (what ``physml dimension`` prints).
+* The data doctor (:func:`doctor`, :class:`DoctorReport`): dimension as a function of scale
+  (with the multiscale TwoNN, :func:`gride_curve`) reconciled into one answer with an interval,
+  the spectrum's verdict, local scales, Betti numbers of a landmark subsample
+  (:func:`persistent_homology`, through ripser) and the autoencoder warning
+  (:func:`autoencoder_warning`) (what ``physml doctor`` prints).
 
 The estimators follow physml's model contract (``docs/architecture.md``, "One model contract"):
 scikit-learn estimators with declared parameters, ``save``/``load`` through one file format.
@@ -39,6 +44,12 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "TwoNN",
             "correlation_sum",
             "local_dimension",
+        ),
+        "_doctor": (
+            "MIN_DOCTOR_POINTS",
+            "DoctorReport",
+            "ScaleEstimate",
+            "doctor",
         ),
         "_local_pca": (
             "MultiscaleLocalPCA",
@@ -64,6 +75,10 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "DimensionReport",
             "dimension_report",
         ),
+        "_multiscale": (
+            "GrideCurve",
+            "gride_curve",
+        ),
         "_spacing": (
             "SphereNearestNeighbor",
             "sphere_nearest_neighbor",
@@ -73,6 +88,11 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "covariance_spectrum",
             "marchenko_pastur_quantiles",
             "principal_axes",
+        ),
+        "_topology": (
+            "Topology",
+            "autoencoder_warning",
+            "persistent_homology",
         ),
     },
 )

@@ -1,0 +1,188 @@
+"""``physml doctor DATA``: know your data before you train on it.
+
+Reads points (rows) from ``.npy``, ``.npz``, ``.csv``/``.txt`` or ``.h5`` (arrays with more axes,
+such as image stacks, are flattened to one row per sample) and prints one short verdict per
+section: the intrinsic dimension reconciled over scales (with an interval, and why single-scale
+estimators disagree), local scales (noise, curvature, whether the sample resolves them), the
+covariance spectrum (power law or not), the Betti numbers of a landmark subsample, the
+autoencoder warning, and what more data would buy. ``--json`` prints the JSON instead;
+``--out DIR`` writes ``DIR/report.html`` and ``DIR/doctor.json``. The analysis is
+:func:`physml.geometry.doctor`; this module reads the file, prints and writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from physml import geometry
+from physml._commands._common import UsageError, check_new_dir, load_numeric, non_negative_int, positive_int
+from physml._core import atomic_write_text
+
+__all__ = ["register"]
+
+#: image files read from a DATA folder
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
+
+_TITLES = {"dimension": "dimension", "local": "local scales", "spectrum": "spectrum", "topology": "topology",
+           "autoencoder": "autoencoder", "data": "how much data"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "doctor",
+        help="one verdict on a data set: dimension by scale, noise, spectrum, topology, autoencoder risk",
+        description=(
+            "Diagnose the points in DATA (one point per row): intrinsic dimension as a function of scale "
+            "(multiscale TwoNN/GRIDE, Levina-Bickel MLE, correlation-sum slopes) reconciled between the "
+            "noise floor and the curvature radius found by multiscale local PCA; the covariance spectrum's "
+            "power-law verdict; Betti numbers of a landmark subsample (ripser) and what they mean for an "
+            "autoencoder; and the learning-curve exponent 4/d to expect."
+        ),
+    )
+    p.add_argument("data", type=Path, metavar="DATA",
+                   help="points: .npy, .npz, .csv, .txt or .h5 (rows are points; image stacks are "
+                        "flattened), or a folder of image files of one size (one point per image)")
+    p.add_argument("--key", help="array name inside an .npz or .h5 file holding several")
+    p.add_argument("--max-points", type=positive_int("--max-points"), default=5000,
+                   help="analyse a random subsample of at most this many rows (default 5000, at least 50)")
+    p.add_argument("--landmarks", type=positive_int("--landmarks"), default=200,
+                   help="landmarks for the persistent homology (default 200, at least 4)")
+    p.add_argument("--max-betti", type=non_negative_int("--max-betti"), default=2,
+                   help="highest Betti number computed: 0, 1 or 2 (default 2)")
+    p.add_argument("--no-topology", action="store_true", help="skip the persistent homology")
+    p.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print the results as JSON instead of text")
+    p.add_argument("--out", type=Path, metavar="DIR", help="write DIR/report.html and DIR/doctor.json")
+    p.add_argument("--force", action="store_true", help="write into --out DIR even if it is not empty")
+    p.set_defaults(handler=_run)
+
+
+def _load(args: argparse.Namespace) -> Any:
+    import numpy as np
+
+    path: Path = args.data
+    data = _load_images(path) if path.is_dir() else load_numeric(path, args.key, "physml doctor")
+    if data.ndim == 0:
+        raise UsageError(f"{path}: holds a single number, not points")
+    if data.ndim == 1:
+        raise UsageError(
+            f"{path}: holds a 1-D array of {data.shape[0]} values; save points as rows of a 2-D array "
+            "(one value per point: shape (n, 1))"
+        )
+    x = data.reshape(data.shape[0], -1).astype(np.float64)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise UsageError(
+            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
+            f"column {col}; remove or impute them"
+        )
+    least = geometry.MIN_DOCTOR_POINTS
+    distinct = np.unique(x, axis=0).shape[0] if x.shape[0] <= 200000 else x.shape[0]
+    if distinct < least:
+        raise UsageError(f"{path}: {distinct} distinct point(s) of {x.shape[0]}; physml doctor needs at "
+                         f"least {least}")
+    return data.shape, x
+
+
+def _load_images(folder: Path) -> Any:
+    """The image files of ``folder`` (sorted by name) as an array (n, height, width[, channels]) in [0, 1]."""
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    files = sorted(f for f in folder.iterdir() if f.is_file() and f.suffix.lower() in _IMAGE_SUFFIXES)
+    if not files:
+        raise UsageError(f"{folder}: a folder without image files ({', '.join(_IMAGE_SUFFIXES)})")
+    images, first = [], None
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                im.load()
+                colour = im.mode not in ("1", "L", "I", "I;16", "F")
+                arr = np.asarray(im.convert("RGB" if colour else "F"), dtype=np.float64)
+        except (OSError, UnidentifiedImageError) as exc:
+            raise UsageError(f"{f}: not a readable image ({exc})") from None
+        if first is None:
+            first = (f, arr.shape)
+        elif arr.shape != first[1]:
+            raise UsageError(
+                f"{folder}: images of mixed sizes: {first[0].name} is {_shape(first[1])}, {f.name} is "
+                f"{_shape(arr.shape)}; resize them to one size"
+            )
+        images.append(arr)
+    stack = np.stack(images)
+    top = float(stack.max())
+    return stack / (255.0 if top > 1.0 else 1.0)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return f"{shape[1]}x{shape[0]}" + (" RGB" if len(shape) == 3 else " grey")
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.max_points < geometry.MIN_DOCTOR_POINTS:
+        raise UsageError(f"--max-points: must be >= {geometry.MIN_DOCTOR_POINTS}, got {args.max_points}")
+    if args.landmarks < 4:
+        raise UsageError(f"--landmarks: must be >= 4, got {args.landmarks}")
+    if args.max_betti > 2:
+        raise UsageError(f"--max-betti: must be 0, 1 or 2, got {args.max_betti}")
+    if args.out is not None:
+        check_new_dir(args.out, "--out", force=args.force)
+    shape, x = _load(args)
+    report = geometry.doctor(x, max_points=args.max_points, n_landmarks=args.landmarks,
+                             max_homology_dim=args.max_betti, topology=not args.no_topology, seed=args.seed)
+    result = {"file": str(args.data), "shape": list(shape), **report.to_dict()}
+    result["notes"] = [n.replace("(max_points)", "(--max-points)") for n in result["notes"]]
+    verdicts = report.verdicts()
+    result["verdicts"] = verdicts
+    if args.json:
+        print(json.dumps(result, indent=2, allow_nan=False, default=str))
+    else:
+        print(_text(result, verdicts))
+        for note in result["notes"]:
+            print(f"note: {note}", file=sys.stderr)
+    if args.out is not None:
+        _write(args.out, result, verdicts, report)
+        print(f"wrote {args.out / 'report.html'} and {args.out / 'doctor.json'}", file=sys.stderr)
+    return 0
+
+
+def _text(result: dict, verdicts: dict[str, str]) -> str:
+    used = f" ({result['n_used']} analysed)" if result["n_used"] != result["n_samples"] else ""
+    lines = [f"{result['file']}: {result['n_samples']} points x {result['n_features']} features{used}"]
+    for key, title in _TITLES.items():
+        if key in verdicts:
+            lines.append(f"{title + ':':<15} {verdicts[key]}")
+    return "\n".join(lines)
+
+
+def _write(out: Path, result: dict, verdicts: dict[str, str], report: Any) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out / "doctor.json", json.dumps(result, indent=2, allow_nan=False, default=str) + "\n")
+    buffer = io.BytesIO()
+    report.figure().savefig(buffer, format="png", dpi=100)
+    image = base64.b64encode(buffer.getvalue()).decode("ascii")
+    rows = "\n".join(f"<tr><th>{html.escape(_TITLES[k])}</th><td>{html.escape(verdicts[k])}</td></tr>"
+                     for k in _TITLES if k in verdicts)
+    notes = "\n".join(f"<li>{html.escape(n)}</li>" for n in result["notes"])
+    page = (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        f"<title>physml doctor: {html.escape(result['file'])}</title>"
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}th{text-align:left;"
+        "vertical-align:top;padding-right:1em}td{padding-bottom:.6em}</style></head><body>\n"
+        f"<h1>physml doctor: {html.escape(result['file'])}</h1>\n"
+        f"<p>{result['n_samples']} points x {result['n_features']} features, "
+        f"{result['n_used']} analysed.</p>\n"
+        f"<table>\n{rows}\n</table>\n"
+        "<h2>Dimension by scale</h2>\n"
+        f"<img alt=\"dimension by scale\" src=\"data:image/png;base64,{image}\">\n"
+        f"<h2>Notes</h2>\n<ul>\n{notes}\n</ul>\n</body></html>\n"
+    )
+    atomic_write_text(out / "report.html", page)

@@ -1,0 +1,26 @@
+"""The doctor-known-data experiment, run end to end with its quick preset."""
+
+import json
+
+import pytest
+
+from physml.lab import ParameterError, run_experiments
+
+
+@pytest.mark.slow
+def test_doctor_known_data_quick_preset_reproduces(tmp_path):
+    pytest.importorskip("ripser")
+    [r] = run_experiments(["doctor-known-data"], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks if not c.passed]
+    data = json.loads((tmp_path / r.name / "result.json").read_text())
+    assert data["figures"] and all((tmp_path / r.name / f).is_file() for f in data["figures"])
+    names = {c.name for c in r.checks}
+    assert "torus: b1" in names and "Fashion-MNIST: spectrum is a power law" in names
+    table = {row["data"]: row for row in r.metrics["table"]}
+    assert table["circle"]["twonn"] > 2 * table["circle"]["truth"]  # noise in 20 dimensions fools TwoNN
+
+
+def test_doctor_known_data_parameters_are_validated_before_running(tmp_path):
+    with pytest.raises(ParameterError, match="n_points"):
+        run_experiments(["doctor-known-data"], tmp_path / "out", preset="quick", overrides={"n_points": "10"})
+    assert not (tmp_path / "out").exists()
