@@ -70,6 +70,7 @@ FAST: dict[str, dict[str, Any]] = {
     "InvariantEmbedding": {"hidden": (8,), "steps": 5, "batch_size": 16},
     "Autoencoder": {"hidden": (8,), "epochs": 3, "batch_size": 32},
     "MLPClassifier": {"hidden": (8,), "epochs": 3, "batch_size": 16},
+    "PottsRBM": {"n_components": 4, "n_iter": 3},
     "SymmetryClassifier": {"size": 16, "hidden": (8, 8), "n_decoys": 1, "decoy_epochs": 2, "cnn_epochs": 1,
                            "n_cnns": 1, "augment": False},
 }
@@ -406,6 +407,7 @@ DATA_REASONS = {
     ),
     "DBN": "its visible units are binary: it takes 0/1 data, and scikit-learn's checks draw real numbers",
     "RBM": "its Bernoulli visible units take 0/1 data, and scikit-learn's checks draw real numbers",
+    "PottsRBM": "its visible units take integer states 0, ..., q-1; scikit-learn's checks draw real numbers",
     "FlowDensity": (
         "a flow needs 10 samples per feature (20 at least) to fit and validate; the checks fit on 10-20"
     ),
@@ -466,6 +468,7 @@ FAILURES = {
     "BoltzmannMachine": _BINARY_UNITS,
     "DBN": _BINARY_UNITS + _TRANSFORMER,
     "RBM": _BINARY_UNITS + _TRANSFORMER,
+    "PottsRBM": _BINARY_UNITS + _TRANSFORMER,
     "FlowDensity": (
         "complex_data dict_unchanged dont_overwrite_parameters dtype_object estimators_dtypes "
         "estimators_empty_data_messages estimators_nan_inf f_contiguous_array_estimator fit2d_predict1d "

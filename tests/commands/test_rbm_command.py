@@ -181,6 +181,25 @@ def test_one_ais_step_is_importance_sampling_and_a_dominated_estimate_is_flagged
     assert "(AIS, 20 runs of 300 steps)" in out and "warning" not in out
 
 
+def test_score_prints_the_raise_ais_sandwich_and_flags_a_wide_gap(wide_model, capsys):
+    model, data = wide_model
+    capsys.readouterr()
+    assert main(["rbm", "score", str(model), str(data), "--ais-steps", "300", "--ais-runs", "20"]) == 0
+    out = capsys.readouterr().out
+    assert "(AIS: an upper estimate, E[log Z_AIS] <= log Z)" in out
+    assert "bounds on the mean log-likelihood per sample (RAISE below, AIS above):" in out
+    line = next(s for s in out.splitlines() if "(RAISE, lower) <= mean log-likelihood <=" in s)
+    lower, upper = float(line.split()[0]), float(line.split("<=")[-1].split()[0])
+    mean_ll = float(out.split("mean log-likelihood per sample:")[1].split()[0])
+    assert upper == pytest.approx(mean_ll, abs=1e-4) and lower < upper + 0.5
+    assert "tolerance 1: ok (within tolerance)" in out
+    assert main(["rbm", "score", str(model), str(data), "--ais-steps", "2", "--ais-runs", "20",
+                 "--tolerance", "0.001"]) == 0
+    assert "tolerance 0.001: WIDE: raise the number of temperatures (--ais-steps)" in capsys.readouterr().out
+    assert main(["rbm", "score", str(model), str(data), "--tolerance", "0"]) == 2
+    assert "--tolerance" in _one_error_line(capsys.readouterr().err)
+
+
 def test_errors_name_flags_not_parameters(tmp_path, binary_file, capsys):
     from physml._commands.rbm import _flags
 

@@ -5,7 +5,9 @@
   visible units, real-valued data Gaussian ones (``--visible`` overrides).
 * ``physml rbm sample MODEL.npz --out SAMPLES`` draws configurations by block Gibbs sampling.
 * ``physml rbm score MODEL.npz FILE`` prints the mean log-likelihood per sample with the
-  uncertainty of log Z (exact for a small layer, otherwise annealed importance sampling).
+  uncertainty of log Z (exact for a small layer, otherwise annealed importance sampling, whose
+  value is an upper estimate) and, when log Z is not exact, the sandwich of that value with the
+  RAISE lower bound and a flag when their gap exceeds ``--tolerance``.
 
 Training that diverges (a learning rate far too large) stops with an error that suggests a
 smaller ``--learning-rate``; a model or a request too big for the machine's memory is refused
@@ -134,6 +136,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=10000,
         help="AIS annealing steps from a model of independent visible units to the RBM; 1 is plain "
         "importance sampling from that model (default 10000)",
+    )
+    c.add_argument(
+        "--tolerance",
+        type=positive_real("--tolerance"),
+        default=1.0,
+        help="widest acceptable gap in nats between the RAISE and AIS bounds when log Z is not exact; "
+        "a wider gap is flagged (default 1)",
     )
     c.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed of AIS (default 0)")
     c.set_defaults(handler=_score, interrupt_note="interrupted: nothing was written")
@@ -353,6 +362,16 @@ def _score(args: argparse.Namespace) -> int:
     if not getattr(rbm, "log_z_reliable_", True):
         print(f"  warning: a few AIS runs dominate (effective sample size {rbm.log_z_ess_:.1f} of "
               f"{args.ais_runs}), so the error of log Z is underestimated; raise --ais-steps")
-    print(f"mean log-likelihood per sample: {float(np.mean(ll)):.4f} nats")
+    kind = "exact" if rbm.score_estimate_ == "exact" else "AIS: an upper estimate, E[log Z_AIS] <= log Z"
+    print(f"mean log-likelihood per sample: {float(np.mean(ll)):.4f} nats ({kind})")
     print(f"  uncertainty: ± {sem:.4f} from the samples, ± {err:.4f} from log Z")
+    if rbm.score_estimate_ != "exact":
+        try:  # RAISE from every row, on the same number of temperatures as AIS
+            bounds = rbm.log_likelihood_bounds(X, n_betas=args.ais_steps + 1, log_z=(log_z, err),
+                                               tolerance=args.tolerance, seed=args.seed)
+        except MemoryError as exc:
+            raise UsageError(f"rbm score: {exc}; score fewer rows of FILE") from None
+        print("bounds on the mean log-likelihood per sample (RAISE below, AIS above):")
+        for line in bounds.summary().splitlines():
+            print(f"  {line.replace('temperatures', 'temperatures (--ais-steps)')}")
     return 0

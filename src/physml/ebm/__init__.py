@@ -13,7 +13,8 @@
   the state in place and returns it; a sampler never holds the state of its chains.
 * Restricted Boltzmann machines trained by CD-k, PCD-k or parallel tempering
   (:class:`RBM`, :class:`RBMTrainer`), their partition functions (exact, AIS) and
-  likelihoods, and deep belief networks stacked from them (:class:`DBN`). Their modules
+  likelihoods bounded from both sides (RAISE below, AIS above: :func:`log_likelihood_bounds`),
+  and deep belief networks stacked from them (:class:`DBN`). Their modules
   import each other one way, bottom up: the model (:class:`RBMModel`), the samplers, the
   partition functions and likelihoods, the training driver, the estimators.
 
@@ -52,6 +53,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "onsager_specific_heat",
     ),
     "_ising_samples": ("ising_configurations",),
+    "_potts_lattice": (
+        "POTTS_MAX_ENUMERATION_SITES",
+        "PottsExact",
+        "potts_configurations",
+        "potts_critical_temperature",
+        "potts_energy",
+        "potts_exact",
+        "potts_order_parameter",
+    ),
     "_mcmc_stats": (
         "AutocorrelationTime",
         "BinningResult",
@@ -113,6 +123,14 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "pseudo_likelihood",
         "reconstruction_error",
     ),
+    "_raise": (
+        "LikelihoodBounds",
+        "adaptive_betas",
+        "annealing_betas",
+        "log_likelihood_bounds",
+        "raise_log_likelihood",
+        "reverse_ais_log_partition",
+    ),
     "_rbm_training": (
         "DIVERGENCE_BOUND",
         "EarlyStopping",
@@ -122,6 +140,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "validation_metric",
     ),
     "_rbm": ("RBM",),
+    "_potts_rbm": ("PottsRBM", "PottsRBMModel", "check_potts_data"),
     "_dbn": ("DBN",),
 }
 

@@ -40,6 +40,7 @@ from physml.ebm._partition import (
     log_likelihood,
     pseudo_likelihood,
 )
+from physml.ebm._raise import log_likelihood_bounds
 from physml.ebm._rbm_model import (
     _VISIBLE,
     RBMModel,
@@ -599,18 +600,38 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             self.log_z_reliable_ = bool(ess >= max(10.0, len(log_w) / 4))
         return self.log_z_, self.log_z_stderr_
 
+    @property
+    def score_estimate_(self) -> str:
+        """Which log-likelihood :meth:`score_samples` and :meth:`score` give with the cached log Z:
+        ``"exact"``, or ``"upper"`` when log Z came from AIS (E[log Ẑ] ≤ log Z, so the scores
+        overestimate on average; :meth:`log_likelihood_bounds` gives the bound from below).
+        AttributeError before log Z has been computed."""
+        if "log_z_method_" not in self.__dict__:
+            raise AttributeError("score_estimate_ exists once log Z is computed "
+                                 "(log_partition or score_samples)")
+        return "exact" if self.log_z_method_ == "exact" else "upper"
+
     def score_samples(self, X: Any) -> np.ndarray:
         """Log-likelihood log p(v) = −F(v) − log Z of each sample, shape (n_samples,).
 
         Uses the cached log Z (``log_z_``, computed by :meth:`log_partition` with
         ``method="auto"`` on first use: exact when the layer summed over has ≤ 25 units,
-        otherwise AIS, whose standard error is ``log_z_stderr_``). For Gaussian visibles
-        this is a log-density (nats per sample, in the data's units).
+        otherwise AIS, whose standard error is ``log_z_stderr_``). ``score_estimate_`` says which
+        it is: ``"exact"``, or ``"upper"`` for AIS, a stochastic upper estimate of the
+        log-likelihood (AIS underestimates log Z on average); use :meth:`log_likelihood_bounds`
+        for the sandwich. For Gaussian visibles this is a log-density (nats per sample, in the
+        data's units).
         """
         v = self._tensor(X)
         if "log_z_" not in self.__dict__:
             self.log_partition()
         return log_likelihood(self.model_, v, self.log_z_)
+
+    def log_likelihood_bounds(self, X: Any, **options: Any) -> Any:
+        """The mean log-likelihood of ``X`` bracketed by RAISE (below) and AIS (above):
+        :func:`~physml.ebm.log_likelihood_bounds` with ``options`` (default seed ``self.seed``)."""
+        options.setdefault("seed", self.seed)
+        return log_likelihood_bounds(self.rbm_model(), self._tensor(X).cpu().numpy(), **options)
 
     def pseudo_likelihood(self, X: Any) -> np.ndarray:
         """Deterministic pseudo-log-likelihood Σ_i log p(v_i | v_−i) of each sample (Bernoulli)."""

@@ -5,8 +5,8 @@ visible layer and the one conversion from an estimator to its model (:func:`as_r
 This is the bottom of the RBM modules, which import each other in one direction only (the
 model / sampler / driver split of NetKet, Carleo et al., SoftwareX 10, 100311 (2019)):
 
-    _rbm_model  ->  _rbm_samplers  ->  _partition  ->  _rbm_training  ->  _rbm (RBM)  ->  _dbn
-    (model)         (CD, PCD, PT)      (log Z, scores)  (RBMTrainer)      (estimator)
+    _rbm_model  ->  _rbm_samplers  ->  _partition  ->  _raise  ->  _rbm_training  ->  _rbm (RBM)  ->  _dbn
+    (model)         (CD, PCD, PT)      (log Z, scores)  (bounds)   (RBMTrainer)      (estimator)
 
 A module imports only modules to its left. The functions of the lower modules take an
 :class:`RBMModel`; those that also accept the fitted :class:`~physml.ebm.RBM` estimator
