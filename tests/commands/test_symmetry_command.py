@@ -44,6 +44,8 @@ def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys
     probs = entry["learned"]["probabilities"]
     assert set(probs) == {"O(2)", "Z_n", "Z_2", "T_n", "none"} and sum(probs.values()) == pytest.approx(1.0)
     assert entry["direct"]["rotation"]["best_order"] == 5
+    top = max(probs, key=probs.get)
+    assert entry["verdict"]["learned_class"] == top and entry["verdict"]["learned_agrees"] == (top == "Z_n")
     assert "training the classifier" in first.err and len(list(private_cache.glob("*.npz"))) == 1
     assert main(argv) == 0
     second = capsys.readouterr()
@@ -137,6 +139,26 @@ def test_a_square_is_order_4_in_the_text_report(tmp_path, capsys):
     assert main(["symmetry", str(tmp_path / "sq.png"), "--no-learned"]) == 0
     out = capsys.readouterr().out
     assert "direct class: Z_n" in out and "best order 4 " in out
+
+
+def test_one_verdict_with_a_confidence_in_text_and_json(tmp_path, capsys):
+    from physml.symmetry import VERDICT_PRECISION
+
+    Image.fromarray(np.where(_square(), 0, 255).astype(np.uint8)).save(tmp_path / "sq.png")
+    checker = (np.arange(64)[:, None] // 8 + np.arange(64)[None, :] // 8) % 2
+    Image.fromarray((255 * checker).astype(np.uint8)).save(tmp_path / "checker.png")
+    argv = ["symmetry", str(tmp_path / "sq.png"), str(tmp_path / "checker.png"), "--no-learned"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert f"verdict:      D_4 (confidence {VERDICT_PRECISION['D_n']:.2f})" in out
+    assert f"verdict:      T^2 (confidence {VERDICT_PRECISION['T^2']:.2f})" in out
+    assert main([*argv, "--json"]) == 0
+    square, board = json.loads(capsys.readouterr().out)
+    assert list(square)[:3] == ["file", "verdict", "direct_class"]
+    assert "direct" in square and "learned" in square
+    assert (square["verdict"]["class"], square["verdict"]["confidence"]) == ("D_4", VERDICT_PRECISION["D_n"])
+    assert square["verdict"]["learned_class"] is None and square["learned"] is None
+    assert board["verdict"]["class"] == "T^2" and board["verdict"]["coarse_class"] == "T_n"
 
 
 def _png_header(path, width, height):

@@ -34,3 +34,15 @@ def test_parameters_are_validated_before_running(tmp_path):
     with pytest.raises(ParameterError, match="size"):
         run_experiments(["symmetry-templates"], tmp_path / "out", preset="quick", overrides={"size": "8"})
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_symmetry_generalisation_quick_preset(tmp_path):
+    [r] = run_experiments(["symmetry-generalisation"], tmp_path, preset="quick")
+    assert r.verdict == "reproduced", r.error or [c.to_dict() for c in r.checks]
+    m = r.metrics
+    from physml.symmetry import HELDOUT_FAMILIES
+
+    assert set(m["direct_fine_accuracy_per_family"]) == {*HELDOUT_FAMILIES, "photo:china", "photo:flower"}
+    assert 0.0 <= m["learned_heldout_accuracy"] <= 1.0 and m["learned_target"] == 0.85
+    assert (tmp_path / r.name / "generalisation.png").is_file()

@@ -506,3 +506,142 @@ def symmetry_art(
         for ax in axes[:, i]:
             ax.set(xticks=[], yticks=[])
     ctx.figure(fig, "art")
+
+
+# ---------------------------------------------------------------------------------------------
+# symmetry-generalisation
+
+
+def _heldout_chunk(args: tuple[list[str], int, list[int]]) -> list[dict[str, Any]]:
+    """Held-out pictures of the given families and seeds with their fine direct call."""
+    families, size, seeds = args
+    out = []
+    for family, seed in zip(families, seeds, strict=True):
+        pic = symmetry.heldout_picture(family, size, seed)
+        call = symmetry.fine_direct_class(pic.image)
+        truth = f"{pic.label[0]}_{pic.order}" if pic.label in ("D_n", "Z_n") else pic.label
+        out.append({"family": family, "image": pic.image, "truth": truth, "label": pic.label,
+                    "coarse": symmetry.coarse_class(pic.label, pic.order), "call": call.name,
+                    "call_label": call.label, "call_coarse": call.coarse,
+                    "confidence": symmetry.VERDICT_PRECISION[call.label]})
+    return out
+
+
+def _false_alarm_chunk(args: tuple[int, list[int]]) -> list[str]:
+    size, seeds = args
+    return [symmetry.fine_direct_class(symmetry.asymmetric_picture(size, s)).label for s in seeds]
+
+
+@experiment(
+    "symmetry-generalisation",
+    claim="On shape families no training or calibration uses (polygons, stars, rosettes, rings, glyphs, "
+    "friezes, wallpapers, blobs, broken polygons) and two photographs, the direct measure gives the "
+    "fine class (O(2), D_n, Z_n with the order, D_1, T^2, T, none) of at least 85% of the pictures, "
+    "its verdict confidence is calibrated (ECE <= 0.05) and it calls at most 3% of symmetry-free "
+    "pictures symmetric; the learned pipeline's coarse accuracy there is measured against the "
+    "85% target and its accuracy on templates.",
+    source=f"{SANZ}; Guo, Pleiss, Sun & Weinberger, 'On calibration of modern neural networks' (ICML 2017)",
+    quick=dict(_PIPELINE, n_train=12, n_per_family=4, picture_size=64, n_free=60, min_accuracy=0.85,
+               max_ece=0.05, max_false_alarm=0.03),
+    full=dict(_FULL_PIPELINE, n_train=60, n_per_family=30, picture_size=64, n_free=600, min_accuracy=0.85,
+              max_ece=0.05, max_false_alarm=0.03),
+    tags=("symmetry", "sanz"),
+    validate=_validate_pipeline,
+)
+def symmetry_generalisation(
+    ctx: Context,
+    n_train: int,
+    n_per_family: int,
+    picture_size: int,
+    n_free: int,
+    min_accuracy: float,
+    max_ece: float,
+    max_false_alarm: float,
+    size: int,
+    hidden: tuple,
+    n_decoys: int,
+    decoy_epochs: int,
+    cnn_epochs: int,
+    n_cnns: int,
+    augment: bool,
+    cnn_channels: tuple,
+) -> None:
+    p = dict(size=size, hidden=hidden, n_decoys=n_decoys, decoy_epochs=decoy_epochs, cnn_epochs=cnn_epochs,
+             n_cnns=n_cnns, augment=augment, cnn_channels=cnn_channels)
+    n_per_family = check_int(n_per_family, "n_per_family", low=1)
+    families = list(symmetry.HELDOUT_FAMILIES)
+    items = [([f] * n_per_family, picture_size, [ctx.seed_for("heldout", f, i) for i in range(n_per_family)])
+             for f in families]
+    rows = [r for part in ctx.map(_heldout_chunk, items, desc=f"{ctx.name}: held-out pictures") for r in part]
+    for name, arr, truth in symmetry.sample_photographs():
+        image = symmetry.prepare_image(arr, picture_size, name=name)
+        call = symmetry.fine_direct_class(image)
+        rows.append({"family": f"photo:{name}", "image": image, "truth": truth, "label": truth,
+                     "coarse": truth, "call": call.name, "call_label": call.label, "call_coarse": call.coarse,
+                     "confidence": symmetry.VERDICT_PRECISION[call.label]})
+    right = np.array([r["call"] == r["truth"] for r in rows])
+    coarse_right = np.array([r["call_coarse"] == r["coarse"] for r in rows])
+    fams = [r["family"] for r in rows]
+    per_family = {f: float(np.mean([ok for ok, g in zip(right, fams, strict=True) if g == f]))
+                  for f in dict.fromkeys(fams)}
+    n = len(rows)
+    acc = float(right.mean())
+    z = sigma_multiple(3)
+    ctx.check(f"direct fine accuracy on {n} held-out pictures (class and order)", acc, min_accuracy,
+              tolerance=z * math.sqrt(min_accuracy * (1 - min_accuracy) / n), comparison="at_least")
+    conf = np.array([r["confidence"] for r in rows])
+    ece = symmetry.expected_calibration_error(conf, right)
+    ctx.check("expected calibration error of the verdict confidence", ece, max_ece, comparison="at_most",
+              tolerance=z * math.sqrt(0.1 * 0.9 / n))
+    free_seeds = [ctx.seed_for("free", i) for i in range(n_free)]
+    chunks = [(picture_size, free_seeds[i : i + 50]) for i in range(0, n_free, 50)]
+    parts = ctx.map(_false_alarm_chunk, chunks, desc=f"{ctx.name}: false alarms")
+    calls = [c for part in parts for c in part]
+    false_alarm = float(np.mean([c != "none" for c in calls]))
+    ctx.check(f"fraction of {n_free} symmetry-free pictures given a symmetry", false_alarm, max_false_alarm,
+              comparison="at_most", tolerance=z * math.sqrt(max_false_alarm * (1 - max_false_alarm) / n_free))
+    ctx.metric("direct_fine_accuracy", acc)
+    ctx.metric("direct_coarse_accuracy", float(coarse_right.mean()))
+    ctx.metric("direct_fine_accuracy_per_family", per_family)
+    ctx.metric("families_at_least_85_percent", int(sum(v >= 0.85 for v in per_family.values())))
+    ctx.metric("verdict_ece", ece)
+    ctx.metric("verdict_reliability", symmetry.reliability_table(conf, right))
+    ctx.metric("false_alarm_rate", false_alarm)
+
+    # the learned pipeline, trained on templates, on the same pictures (coarse classes) and on templates
+    classes = data.SYMMETRY_CLASSES
+    x_tr, y_tr, _ = data.symmetric_templates(n_train, p["size"], seed=ctx.seed_for("train"))
+    x_te, y_te, _ = data.symmetric_templates(max(2, n_per_family), p["size"], seed=ctx.seed_for("test"))
+    small = np.stack([symmetry.prepare_image(1.0 - r["image"], p["size"]) for r in rows])
+    train = _run_decoys(ctx, x_tr, p, "train")
+    test = _run_decoys(ctx, np.concatenate([small, x_te]), p, "test")
+    probs = _learned_probabilities(ctx, train, y_tr, test["pca"], p, len(classes)).mean(axis=1)
+    pred = probs.argmax(axis=1)
+    truth = np.array([classes.index(r["coarse"]) for r in rows])
+    learned_right = pred[: len(rows)] == truth
+    ctx.metric("learned_heldout_accuracy", float(learned_right.mean()))
+    ctx.metric("learned_target", min_accuracy)
+    ctx.metric("learned_template_accuracy", float(np.mean(pred[len(rows):] == y_te)))
+    learned_family = {f: float(np.mean([ok for ok, g in zip(learned_right, fams, strict=True) if g == f]))
+                      for f in dict.fromkeys(fams)}
+    ctx.metric("learned_heldout_accuracy_per_family", learned_family)
+    ctx.metric("learned_none_recall", float(np.mean(learned_right[truth == classes.index("none")])))
+    top = probs[: len(rows)].max(axis=1)
+    ctx.metric("learned_ece", symmetry.expected_calibration_error(top, learned_right))
+
+    fig = ctx.new_figure(figsize=(10.0, 4.0))
+    ax1, ax2 = fig.subplots(1, 2)
+    names = list(per_family)
+    ax1.barh(names, [per_family[f] for f in names], color="tab:blue", label="direct (fine)")
+    ax1.barh(names, [learned_family[f] for f in names], height=0.4,
+             color="tab:orange", label="learned (coarse)")
+    ax1.axvline(min_accuracy, color="k", ls="--", lw=0.8)
+    ax1.set(xlabel="accuracy", xlim=(0, 1))
+    ax1.legend(fontsize=7)
+    for label, c, ok in (("direct verdict", conf, right), ("learned top class", top, learned_right)):
+        table = symmetry.reliability_table(c, ok)
+        ax2.plot([t["confidence"] for t in table], [t["accuracy"] for t in table], "o-", label=label)
+    ax2.plot([0, 1], [0, 1], "k:", lw=0.8)
+    ax2.set(xlabel="confidence", ylabel="accuracy", title="reliability", xlim=(0, 1), ylim=(0, 1))
+    ax2.legend(fontsize=7)
+    ctx.figure(fig, "generalisation")

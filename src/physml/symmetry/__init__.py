@@ -10,7 +10,10 @@ reflections and translations) say how much each symmetry holds and where (order,
 pictures with and without symmetry (:data:`CLASS_THRESHOLDS`, :func:`calibrate_thresholds`),
 and on many pictures :func:`direct_scores`, :func:`direct_labels` and
 :func:`fit_direct_threshold` (one threshold fitted on templates of known symmetry) do the same
-for a table of scores.
+for a table of scores. A finer vocabulary (:data:`FINE_CLASSES`: O(2), D_n, Z_n, D_1, T^2, T,
+none) is decided by :func:`fine_direct_class`, tested on held-out shape families
+(:func:`heldout_set`), and :func:`symmetry_verdict` gives one class per picture with a measured
+confidence.
 """
 
 from __future__ import annotations
@@ -43,6 +46,25 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "direct_labels",
             "direct_scores",
             "fit_direct_threshold",
+        ),
+        "_fine": (
+            "COARSE_OF_FINE",
+            "FINE_CLASSES",
+            "FINE_THRESHOLDS",
+            "FineClass",
+            "calibrate_mirror_threshold",
+            "centred",
+            "chiral_mirror_scores",
+            "coarse_class",
+            "fine_direct_class",
+            "thickened",
+        ),
+        "_heldout": (
+            "HELDOUT_FAMILIES",
+            "HeldoutPicture",
+            "heldout_picture",
+            "heldout_set",
+            "sample_photographs",
         ),
         "_images": (
             "MAX_IMAGE_PIXELS",
@@ -78,6 +100,16 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "dihedral_augment",
             "symmetry_score",
             "train_on_templates",
+        ),
+        "_verdict": (
+            "VERDICT_COUNTS",
+            "VERDICT_PRECISION",
+            "VERDICT_SEED",
+            "Verdict",
+            "direct_reliability",
+            "expected_calibration_error",
+            "reliability_table",
+            "symmetry_verdict",
         ),
     },
 )
