@@ -124,3 +124,39 @@ def test_bad_image_folders(tmp_path, capsys):
     (folder / "odd.png").write_bytes(b"not a png")
     assert main(["doctor", str(folder)]) == 2
     assert "odd.png: not a readable image" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_pictures_get_a_symmetry_section_and_a_fashion_mnist_reference(tmp_path, capsys):
+    """Item 2 and 5: a folder of pictures is compared with Fashion-MNIST's spectrum, and the
+    pictures' direct symmetry verdicts are counted. Fashion-MNIST test images agree with the
+    training images' exponent; squares are called D_4."""
+    from PIL import Image
+
+    from physml.data import fashion_mnist
+
+    images, _ = fashion_mnist("test")
+    shirts = tmp_path / "fashion"
+    shirts.mkdir()
+    for i in range(200):
+        Image.fromarray(images[i]).save(shirts / f"{i:03d}.png")
+    assert main(["doctor", str(shirts), "--no-topology", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    ref = out["spectrum"]["reference"]
+    assert ref["name"] == "Fashion-MNIST" and ref["power_law"] and abs(ref["pull"]) < 3
+    assert out["symmetry"]["pictures"] == 40 and sum(out["symmetry"]["classes"].values()) == 40
+
+    squares = tmp_path / "squares"
+    squares.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        picture = np.zeros((64, 64), dtype=np.uint8)
+        half = int(rng.integers(10, 20))
+        cy, cx = (int(c) for c in rng.integers(24, 40, size=2))
+        picture[cy - half : cy + half, cx - half : cx + half] = 255
+        picture = np.clip(picture + rng.normal(0, 10, picture.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(picture).save(squares / f"{i:03d}.png")
+    assert main(["doctor", str(squares), "--no-topology", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    classes = out["symmetry"]["classes"]
+    assert max(classes, key=classes.get) == "D_4", classes

@@ -21,7 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from physml import geometry
+from physml import data as datasets
+from physml import geometry, symmetry
 from physml._commands._common import UsageError, check_new_dir, load_numeric, non_negative_int, positive_int
 from physml._core import atomic_write_text
 
@@ -31,7 +32,9 @@ __all__ = ["register"]
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff")
 
 _TITLES = {"dimension": "dimension", "local": "local scales", "spectrum": "spectrum", "topology": "topology",
-           "autoencoder": "autoencoder", "data": "how much data"}
+           "autoencoder": "autoencoder", "data": "how much data", "symmetry": "symmetry"}
+#: pictures whose symmetry verdict is taken (a seeded subsample of an image set)
+_SYMMETRY_PICTURES = 40
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,6 +95,21 @@ def _load(args: argparse.Namespace) -> Any:
     return data.shape, x
 
 
+def _image_reference(shape: tuple[int, ...], seed: int) -> tuple[Any, str | None]:
+    """For images (an image folder or a stack of 2-D pictures): 1000 Fashion-MNIST training images
+    as the spectrum's reference, when the data set is installed; otherwise a note why not."""
+    if len(shape) < 3:
+        return None, None
+    import numpy as np
+
+    try:
+        images, _ = datasets.fashion_mnist("train")
+    except (OSError, ValueError) as exc:
+        return None, f"no Fashion-MNIST reference for the spectrum ({str(exc).splitlines()[0]})"
+    take = np.random.default_rng(seed).choice(len(images), 1000, replace=False)
+    return ("Fashion-MNIST", images[np.sort(take)].reshape(1000, -1) / 255.0), None
+
+
 def _load_images(folder: Path) -> Any:
     """The image files of ``folder`` (sorted by name) as an array (n, height, width[, channels]) in [0, 1]."""
     import numpy as np
@@ -136,11 +154,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_new_dir(args.out, "--out", force=args.force)
     shape, x = _load(args)
+    reference, note = _image_reference(shape, args.seed)
     report = geometry.doctor(x, max_points=args.max_points, n_landmarks=args.landmarks,
-                             max_homology_dim=args.max_betti, topology=not args.no_topology, seed=args.seed)
+                             max_homology_dim=args.max_betti, topology=not args.no_topology, seed=args.seed,
+                             reference=reference)
+    if note:
+        report.notes.append(note)
     result = {"file": str(args.data), "shape": list(shape), **report.to_dict()}
     result["notes"] = [n.replace("(max_points)", "(--max-points)") for n in result["notes"]]
     verdicts = report.verdicts()
+    if len(shape) >= 3:  # pictures: the symmetry section
+        result["symmetry"] = _image_symmetry(x.reshape(shape), args.seed)
+        verdicts["symmetry"] = result["symmetry"]["verdict"]
     result["verdicts"] = verdicts
     if args.json:
         print(json.dumps(result, indent=2, allow_nan=False, default=str))
@@ -152,6 +177,36 @@ def _run(args: argparse.Namespace) -> int:
         _write(args.out, result, verdicts, report)
         print(f"wrote {args.out / 'report.html'} and {args.out / 'doctor.json'}", file=sys.stderr)
     return 0
+
+
+def _image_symmetry(images: Any, seed: int) -> dict[str, Any]:
+    """The direct symmetry verdict (physml.symmetry) of a seeded subsample of the pictures and of
+    their mean picture: the classes found, with the verdict's held-out confidence."""
+    import numpy as np
+
+    take = np.sort(np.random.default_rng(seed).permutation(len(images))[:_SYMMETRY_PICTURES])
+    counts: dict[str, int] = {}
+    confidence = []
+    for i in take:
+        try:
+            call = symmetry.symmetry_verdict(symmetry.prepare_image(images[i], 64))
+        except ValueError:  # a one-colour picture has no symmetry class
+            counts["uniform"] = counts.get("uniform", 0) + 1
+            continue
+        counts[call.name] = counts.get(call.name, 0) + 1
+        confidence.append(call.confidence)
+    try:
+        mean = symmetry.symmetry_verdict(symmetry.prepare_image(images.mean(axis=0), 64))
+        mean_call = {"class": mean.name, "confidence": mean.confidence}
+    except ValueError:
+        mean_call = {"class": "uniform", "confidence": None}
+    order = sorted(counts.items(), key=lambda kv: -kv[1])
+    listed = ", ".join(f"{k} {v}" for k, v in order)
+    verdict = (f"{len(take)} picture(s): {listed}; the mean picture is {mean_call['class']}"
+               + (f" (confidence {mean_call['confidence']:.2f})" if mean_call["confidence"] else ""))
+    return {"pictures": int(len(take)), "classes": dict(order),
+            "mean_confidence": float(np.mean(confidence)) if confidence else None,
+            "mean_picture": mean_call, "verdict": verdict}
 
 
 def _text(result: dict, verdicts: dict[str, str]) -> str:

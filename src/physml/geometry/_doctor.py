@@ -66,6 +66,8 @@ _MLE_ORDERS = (5, 20, 80)
 def _finite(v: Any) -> Any:
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
     return v
 
 
@@ -243,6 +245,7 @@ def doctor(
     max_homology_dim: int = 2,
     topology: bool = True,
     seed: int = 0,
+    reference: tuple[str, Any] | None = None,
 ) -> DoctorReport:
     """Diagnose the points ``x``: dimension by scale and reconciled, local scales, spectrum,
     topology and the autoencoder warning, and what more data would buy.
@@ -262,6 +265,10 @@ def doctor(
         False skips the persistent homology (and the autoencoder warning).
     seed : int
         Seeds the subsample and every estimator.
+    reference : (str, array_like), optional
+        A named reference data set (e.g. ``("Fashion-MNIST", images)``, rows are points) whose
+        covariance spectrum is measured the same way and compared: ``spectrum["reference"]``
+        holds its verdict, α and the pull of the difference in α.
 
     Returns
     -------
@@ -300,6 +307,8 @@ def doctor(
         _local(report, x, seed)
         _dimension(report, x, seed)
         _spectrum(report, x, seed)
+        if reference is not None:
+            _compare_spectrum(report, reference, seed)
         if topology:
             _topology(report, x, n_landmarks, max_homology_dim)
         else:
@@ -432,6 +441,35 @@ def _dimension(report: DoctorReport, x: np.ndarray, seed: int) -> None:
         sentence += " The estimators disagree: " + "; ".join(disagree) + "."
     report.dimension_sentence = sentence
     _timed(report, "dimension", t0)
+
+
+def _compare_spectrum(report: DoctorReport, reference: tuple[str, Any], seed: int) -> None:
+    """The reference's spectrum, measured as the data's (on as many points, so that the fit range
+    follows the same rules), and the pull of the difference in α."""
+    name, points = reference
+    ref = check_points(points, f"reference {name!r}", min_samples=MIN_DOCTOR_POINTS, what="doctor")
+    n = min(ref.shape[0], report.n_used)
+    if ref.shape[0] > n:
+        ref = ref[np.sort(np.random.default_rng(seed).choice(ref.shape[0], n, replace=False))]
+    scratch = DoctorReport(ref.shape[0], ref.shape[1], ref.shape[0], 0)
+    _spectrum(scratch, ref, seed)
+    keys = ("power_law", "alpha", "alpha_error", "decades", "fit_range")
+    out = {"name": name, **{k: scratch.spectrum.get(k) for k in keys}}
+    mine, theirs = report.spectrum, scratch.spectrum
+    both = bool(mine.get("power_law")) and bool(theirs.get("power_law"))
+    if both:
+        pull = (mine["alpha"] - theirs["alpha"]) / math.hypot(mine["alpha_error"], theirs["alpha_error"])
+        out["pull"] = pull
+        same = "agrees with" if abs(pull) < 3 else "differs from"
+        out["verdict"] = (f"α {same} {name}'s {theirs['alpha']:.3f} ± {theirs['alpha_error']:.3f} "
+                          f"(pull {pull:+.1f}σ)")
+    else:
+        out["pull"] = math.nan
+        what = "is" if theirs.get("power_law") else "is not"
+        out["verdict"] = f"{name}'s spectrum {what} a power law ({theirs.get('verdict', 'no verdict')})"
+    report.spectrum["reference"] = out
+    if "verdict" in report.spectrum:
+        report.spectrum["verdict"] += f"; against {name}: {out['verdict']}"
 
 
 def _spectrum(report: DoctorReport, x: np.ndarray, seed: int) -> None:
