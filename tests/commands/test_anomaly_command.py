@@ -160,3 +160,67 @@ def test_ctrl_c_says_nothing_was_written(files, tmp_path, capsys, monkeypatch):
     assert main(["anomaly", "hunt", str(files / "signal.npz"), "--out", str(out)]) == 130
     err = capsys.readouterr().err
     assert "nothing was written" in err and "--resume" not in err and not out.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# the learnt selections: --features and --method
+
+
+@pytest.fixture(scope="module")
+def weak_files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("weak")
+    ev = dijet_toy(20000, 180, m_resonance=4000.0, seed=11)
+    np.savez(d / "box.npz", **ev)
+    flat = dict(ev, flat=np.ones(len(ev["mjj"])))
+    np.savez(d / "flat.npz", **flat)
+    bad = dict(ev, tau21_j1=np.where(np.arange(len(ev["mjj"])) == 5, np.nan, ev["tau21_j1"]))
+    np.savez(d / "nan.npz", **bad)
+    few = {k: v[:400] for k, v in ev.items()}
+    np.savez(d / "few.npz", **few)
+    return d
+
+
+FEATURES = "mj1,mj2,tau21_j1,tau21_j2"
+
+
+@pytest.mark.slow
+def test_weak_hunt_finds_the_resonance_without_a_cut(weak_files, tmp_path, capsys):
+    out = tmp_path / "weak.json"
+    rc = main(["anomaly", "hunt", str(weak_files / "box.npz"), "--features", FEATURES, "--n-pseudo", "2",
+               "--json", "--out", str(out)])
+    assert rc == 0
+    printed = json.loads(capsys.readouterr().out)
+    report = json.loads(out.read_text())
+    assert printed == report
+    assert report["method"] == "cwola" and report["features"] == FEATURES.split(",")
+    assert abs(report["mass"] - 4000) < 200 and report["z_local"] > 5
+    for key in ("signal_found", "mass", "mass_err", "p_value_background_only", "n_signal", "efficiency",
+                "sculpting"):
+        assert key in report
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--features", "mj1,nope"], "missing column(s) nope"),
+    (["--features", "mj1,flat"], "'flat' is constant"),
+    (["--features", "mj1,tau21_j1"], "'tau21_j1' has 1 non-finite"),
+    (["--method", "cwola"], "--method cwola needs --features"),
+    (["--features", "mj1", "--method", "cut"], "--method cut learns no selection"),
+    (["--features", "mj1,mj1"], "distinct column names"),
+    (["--features", "mj1", "--efficiencies", "0.1,2"], "--efficiencies"),
+    (["--features", "mj1", "--mass-range", "9000:9500"], "no event inside the mass range"),
+])
+def test_weak_hunt_usage_errors(weak_files, tmp_path, capsys, extra, message):
+    name = "nan.npz" if "tau21_j1" in extra[1] else "flat.npz"
+    out = tmp_path / "r.json"
+    argv = ["anomaly", "hunt", str(weak_files / name), "--n-pseudo", "0", "--out", str(out), *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_weak_hunt_too_few_sideband_events(weak_files, capsys):
+    argv = ["anomaly", "hunt", str(weak_files / "few.npz"), "--features", FEATURES, "--n-pseudo", "0"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert "few.npz" in err and "sidebands hold fewer than" in err

@@ -8,6 +8,11 @@ whether there is a signal, its mass ± error, the background-only p-value and th
 events. ``--out FILE.json`` writes the same report. With ``--n-pseudo 0`` no global p-value is
 computed and the report gives no verdict (``signal_found`` null and a note), only the local
 significance.
+
+With ``--features`` (columns of the file) the selection is learnt from the data, window by window
+(``--method cwola``, the default then, ``cathode`` or ``anode``; :func:`physml.anomaly.weak_hunt`),
+and the global p-value comes from background-only surrogate hunts; ``--method cut`` is the plain
+hunt above.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from physml import anomaly
+from physml import anomaly, parallel
 from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
 from physml._core import atomic_write_text
 
@@ -47,14 +52,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     h.add_argument("file", type=Path, metavar="FILE", help="events: .npz, .csv (with header) or .h5")
+    h.add_argument("--features", metavar="A,B,...",
+                   help="columns the weakly supervised selection learns from "
+                        "(e.g. mj1,mj2,tau21_j1,tau21_j2); with them the default --method is cwola")
+    h.add_argument("--method", choices=("cwola", "cathode", "anode", "cut"),
+                   help="cwola (default with --features), cathode, anode: a selection learnt window by "
+                        "window; cut (default without --features): the plain bump hunt after --cut")
+    h.add_argument("--efficiencies", default="0.1,0.02,0.005", metavar="E1,E2,...",
+                   help="fractions of sideband events kept by the learnt selection (default 0.1,0.02,0.005)")
+    h.add_argument("--folds", type=positive_int("--folds"), default=3,
+                   help="k of the k-fold training, at least 2 (default 3)")
+    where = h.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
+                       help="run the data's hunt and the surrogates on a local Dask cluster of N workers")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="... on the Dask cluster at ADDRESS")
     h.add_argument("--cut", action="append", default=[], metavar="EXPR",
                    help="selection such as 'tau21_j1<0.5' (repeatable; all must hold)")
-    h.add_argument("--n-pseudo", type=non_negative_int("--n-pseudo"), default=200,
-                   help="background-only pseudo-experiments for the global p-value (default 200)")
-    h.add_argument("--bin-width", type=positive_real("--bin-width"), default=0.04,
-                   help="relative bin width Δm/m, at most 1 (default 0.04)")
-    h.add_argument("--window-bins", type=positive_int("--window-bins"), default=4,
-                   help="signal window width in bins (default 4)")
+    h.add_argument("--n-pseudo", type=non_negative_int("--n-pseudo"), default=None,
+                   help="background-only pseudo-experiments for the global p-value (default 200 for --method "
+                        "cut; 20 surrogate hunts, each retraining every window, for the learnt selections)")
+    h.add_argument("--bin-width", type=positive_real("--bin-width"), default=None,
+                   help="relative bin width Δm/m, at most 1 (default 0.04; 0.05 for the learnt selections)")
+    h.add_argument("--window-bins", type=positive_int("--window-bins"), default=None,
+                   help="signal window width in bins (default 4; 3 for the learnt selections)")
     h.add_argument("--mass-range", metavar="LO:HI",
                    help="masses searched in GeV (default: above the turn-on)")
     h.add_argument("--sqrt-s", type=positive_real("--sqrt-s"), default=13000.0,
@@ -136,6 +156,32 @@ def _parse_cut(text: str) -> tuple[str, str, float]:
 def _hunt(args: argparse.Namespace) -> int:
     import numpy as np
 
+    method = args.method or ("cwola" if args.features else "cut")
+    weak = method != "cut"
+    if args.features and not weak:
+        raise UsageError("--features: --method cut learns no selection; drop --features or use --method "
+                         "cwola, cathode or anode")
+    if weak and not args.features:
+        raise UsageError(f"--method {method} needs --features, the columns to learn from (e.g. "
+                         "--features mj1,mj2,tau21_j1,tau21_j2)")
+    features = [c.strip() for c in args.features.split(",")] if args.features else []
+    if weak and (any(not c for c in features) or len(set(features)) != len(features)):
+        raise UsageError(f"--features {args.features!r}: give distinct column names separated by commas")
+    try:
+        effs = [float(v) for v in args.efficiencies.split(",")]
+    except ValueError:
+        raise UsageError(f"--efficiencies {args.efficiencies!r}: expected numbers in (0, 1) "
+                         "separated by commas") from None
+    if not effs or any(not 0 < e < 1 for e in effs):
+        raise UsageError(f"--efficiencies {args.efficiencies!r}: each must lie in (0, 1)")
+    if weak and args.folds < 2:
+        raise UsageError(f"--folds must be at least 2, got {args.folds}")
+    if args.n_pseudo is None:
+        args.n_pseudo = 20 if weak else 200
+    if args.bin_width is None:
+        args.bin_width = 0.05 if weak else 0.04
+    if args.window_bins is None:
+        args.window_bins = 3 if weak else 4
     cuts = [_parse_cut(c) for c in args.cut]
     if not args.alpha < 1:
         raise UsageError(f"--alpha must be a p-value in (0, 1), got {args.alpha:g}")
@@ -153,7 +199,7 @@ def _hunt(args: argparse.Namespace) -> int:
     if args.out is not None:
         check_new_file(args.out, (".json",), "--out", force=args.force)
     cols = read_columns(args.file)
-    needed = ["mjj"] + [c for c, _, _ in cuts]
+    needed = ["mjj"] + features + [c for c, _, _ in cuts]
     missing = [c for c in dict.fromkeys(needed) if c not in cols]
     if missing:
         raise UsageError(f"{args.file}: missing column(s) {', '.join(missing)}; present: "
@@ -169,6 +215,9 @@ def _hunt(args: argparse.Namespace) -> int:
                 f"{args.file}: column {c!r} has {int(np.sum(~np.isfinite(v)))} non-finite value(s)")
     if n == 0:
         raise UsageError(f"{args.file}: holds no events (column 'mjj' is empty)")
+    for c in features:
+        if np.ptp(np.asarray(cols[c], float)) == 0:
+            raise UsageError(f"{args.file}: feature column {c!r} is constant: nothing to learn from")
     if "weight" in cols and np.any(np.asarray(cols["weight"]) < 0):
         raise UsageError(f"{args.file}: column 'weight' has negative values; weights must be >= 0")
     mjj = np.asarray(cols["mjj"], float)
@@ -184,6 +233,8 @@ def _hunt(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {int(outside.sum())} event(s) with mjj outside the kinematic range "
                          f"(0, {args.sqrt_s:g}) GeV")
 
+    if weak:
+        return _weak_hunt(args, method, features, effs, cols, mjj, keep, weights, mass_range, n)
     try:
         result = anomaly.bump_hunt(mjj[keep], weights=None if weights is None else weights[keep],
                                    mass_range=mass_range, relative_bin_width=args.bin_width,
@@ -208,6 +259,77 @@ def _hunt(args: argparse.Namespace) -> int:
     if args.out is not None:
         atomic_write_text(args.out, json.dumps(report, indent=2, allow_nan=False) + "\n")
     return 0
+
+
+def _weak_hunt(args: argparse.Namespace, method: str, features: list[str], effs: list[float], cols: dict,
+               mjj: Any, keep: Any, weights: Any, mass_range: Any, n: int) -> int:
+    import numpy as np
+
+    if weights is not None and np.ptp(weights[keep]) > 0:
+        raise UsageError(f"{args.file}: column 'weight' is not constant; the learnt selections need "
+                         "unweighted events (use --method cut for weighted events)")
+    X = np.column_stack([np.asarray(cols[c], float)[keep] for c in features])
+    try:
+        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"--workers/--scheduler: {exc}") from None
+    try:
+        with executor:
+            result = anomaly.weak_hunt(X, mjj[keep], method=method, features=features,
+                                       efficiencies=tuple(effs), mass_range=mass_range,
+                                       relative_bin_width=args.bin_width,
+                                       window_bins=args.window_bins, n_folds=args.folds, sqrt_s=args.sqrt_s,
+                                       n_pseudo=args.n_pseudo, seed=args.seed, executor=executor)
+    except ValueError as exc:
+        if getattr(exc, "n_bins", None) is not None:  # anomaly.BinningError: name the options
+            raise UsageError(_binning_message(args, exc)) from None
+        raise UsageError(f"{args.file}: {str(exc).splitlines()[0]}") from None
+    report = result.report(alpha=args.alpha)
+    if report["note"] is not None and args.n_pseudo == 0:
+        report["note"] += "; rerun with --n-pseudo > 0 (e.g. 20) for the global p-value and a verdict"
+    report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
+                  seed=args.seed, weighted=False)
+    report = {k: _finite(v) for k, v in report.items()}
+    text = json.dumps(report, indent=2, allow_nan=False)
+    if args.json:
+        print(text)
+    else:
+        _print_weak(report)
+    if args.out is not None:
+        atomic_write_text(args.out, text + "\n")
+    return 0
+
+
+def _print_weak(r: dict) -> None:
+    def f(v: Any, spec: str = ".4g") -> str:
+        return "n/a" if v is None else format(v, spec)
+
+    print(f"{r['file']}: {r['n_selected']} of {r['n_events']} events; {r['method']} selection learnt from "
+          f"{', '.join(r['features'])} in {r['n_windows']} windows")
+    if r["signal_found"] is None:
+        print(f"verdict: none: the global p-value was not computed; local Z = {f(r['z_local'], '.2f')} "
+              "ignores the scan over windows and efficiencies; rerun with --n-pseudo > 0 for a verdict")
+    else:
+        verdict = "SIGNAL" if r["signal_found"] else "no significant signal"
+        print(f"verdict: {verdict} (global p < {r['alpha']:g} required)")
+    print(f"resonance mass: {f(r['mass'], '.0f')} ± {f(r['mass_err'], '.0f')} GeV "
+          f"(window {r['window'][0]:.0f}-{r['window'][1]:.0f} GeV, efficiency {r['efficiency']:g})")
+    if r["global_p_computed"]:
+        print(f"p-value (background only): {f(r['p_value_background_only'])} global "
+              f"(Z = {f(r['z_global'], '.2f')}, {r['n_pseudo']} background-only surrogate hunts); "
+              f"local Z = {f(r['z_local'], '.2f')}")
+    print(f"signal events: {f(r['n_signal'], '.0f')} ± {f(r['n_signal_err'], '.0f')} selected in the window "
+          f"(observed {r['observed_in_window']:.0f}, background {r['background_in_window']:.1f} ± "
+          f"{r['background_in_window_err']:.1f})")
+    s = r["sculpting"]
+    if s["mean_z_local"] is not None:
+        print(f"sculpting check: mean local Z on background-only surrogates {s['mean_z_local']:+.2f}"
+              f" ± {f(s['mean_z_local_err'], '.2f')} (0 expected), "
+              f"{100 * s['fraction_z_above_2']:.1f}% above Z = 2 "
+              f"({100 * s['expected_fraction_z_above_2']:.1f}% expected): "
+              + ("SCULPTED" if s["sculpted"] else "no sculpted bump"))
+    for flag in r["flags"]:
+        print(f"flag: {flag}")
 
 
 def _binning_message(args: argparse.Namespace, exc: Any) -> str:

@@ -1,6 +1,7 @@
 """Anomaly detection for collider data: metrics (ROC AUC, SIC, background rejection), signal
 regions and sidebands in mjj, anomaly scores (supervised bound, autoencoder, CWoLa, ANODE,
-CATHODE) and the dijet bump hunt with local and global significance."""
+CATHODE), the dijet bump hunt with local and global significance, and the weakly supervised
+sliding-window hunt (``weak_hunt``) whose global significance is calibrated for the whole procedure."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "CathodeScorer",
             "CWoLaScorer",
             "SupervisedScorer",
+        ),
+        "_weakhunt": (
+            "WEAK_METHODS",
+            "WeakHunt",
+            "weak_hunt",
         ),
         "_training": (
             "DEFAULT_FLOW",
