@@ -20,8 +20,10 @@ __all__ = [
     "add_cluster_options",
     "cluster_spec",
     "check_new_dir",
+    "check_finite",
     "check_new_file",
     "load_numeric",
+    "load_points",
     "non_negative_int",
     "positive_int",
     "positive_real",
@@ -127,6 +129,38 @@ def load_numeric(path: Path, key: str | None, what: str) -> Any:
     if data.dtype.kind not in "biuf":
         raise UsageError(f"{path}: holds {data.dtype} values; {what} needs numbers")
     return data
+
+
+def load_points(path: Path, key: str | None, what: str) -> tuple[tuple[int, ...], Any]:
+    """The array in ``path`` as points: its shape, and its rows (more axes, e.g. image stacks,
+    flattened) as float64, or a UsageError for a scalar, a 1-D array or a non-finite value
+    (naming the first one's row and column)."""
+    import numpy as np
+
+    data = load_numeric(path, key, what)
+    if data.ndim == 0:
+        raise UsageError(f"{path}: holds a single number, not points")
+    if data.ndim == 1:
+        raise UsageError(
+            f"{path}: holds a 1-D array of {data.shape[0]} values; save points as rows of a 2-D array "
+            "(one value per point: shape (n, 1))"
+        )
+    x = data.reshape(data.shape[0], -1).astype(np.float64)
+    check_finite(path, x)
+    return data.shape, x
+
+
+def check_finite(path: Path, x: Any) -> None:
+    """A UsageError naming the count and the first row and column of NaN or inf values in ``x``."""
+    import numpy as np
+
+    bad = ~np.isfinite(x)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise UsageError(
+            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
+            f"column {col}; remove or impute them"
+        )
 
 
 def check_new_file(path: Path, suffixes: tuple[str, ...], option: str, *, force: bool = False) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from physml import geometry
-from physml._commands._common import UsageError, check_new_dir, load_numeric, non_negative_int, positive_int
+from physml._commands._common import UsageError, check_new_dir, load_points, non_negative_int, positive_int
 from physml._core import atomic_write_bytes, atomic_write_text, format_measurement, format_number
 
 __all__ = ["register"]
@@ -75,29 +75,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> Any:
-    import numpy as np
-
     path: Path = args.file
-    data = load_numeric(path, args.key, "physml dimension")
-    if data.ndim == 0:
-        raise UsageError(f"{path}: holds a single number, not points")
-    if data.ndim == 1:
-        raise UsageError(
-            f"{path}: holds a 1-D array of {data.shape[0]} values; save points as rows of a 2-D array "
-            "(one value per point: shape (n, 1))"
-        )
-    x = data.reshape(data.shape[0], -1).astype(np.float64)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise UsageError(
-            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
-            f"column {col}; remove or impute them"
-        )
+    shape, x = load_points(path, args.key, "physml dimension")
     least = geometry.MIN_REPORT_POINTS
     if x.shape[0] < least:
         raise UsageError(f"{path}: {x.shape[0]} point(s); physml dimension needs at least {least}")
-    return data.shape, x
+    return shape, x
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from typing import Any
 
 from physml import data as datasets
 from physml import geometry, symmetry
-from physml._commands._common import UsageError, check_new_dir, load_numeric, non_negative_int, positive_int
+from physml._commands._common import UsageError, check_new_dir, load_points, non_negative_int, positive_int
 from physml._core import atomic_write_text
 
 __all__ = ["register"]
@@ -71,28 +71,17 @@ def _load(args: argparse.Namespace) -> Any:
     import numpy as np
 
     path: Path = args.data
-    data = _load_images(path) if path.is_dir() else load_numeric(path, args.key, "physml doctor")
-    if data.ndim == 0:
-        raise UsageError(f"{path}: holds a single number, not points")
-    if data.ndim == 1:
-        raise UsageError(
-            f"{path}: holds a 1-D array of {data.shape[0]} values; save points as rows of a 2-D array "
-            "(one value per point: shape (n, 1))"
-        )
-    x = data.reshape(data.shape[0], -1).astype(np.float64)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise UsageError(
-            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
-            f"column {col}; remove or impute them"
-        )
+    if path.is_dir():
+        data = _load_images(path)
+        shape, x = data.shape, data.reshape(data.shape[0], -1).astype(np.float64)
+    else:
+        shape, x = load_points(path, args.key, "physml doctor")
     least = geometry.MIN_DOCTOR_POINTS
     distinct = np.unique(x, axis=0).shape[0] if x.shape[0] <= 200000 else x.shape[0]
     if distinct < least:
         raise UsageError(f"{path}: {distinct} distinct point(s) of {x.shape[0]}; physml doctor needs at "
                          f"least {least}")
-    return data.shape, x
+    return shape, x
 
 
 def _image_reference(shape: tuple[int, ...], seed: int) -> tuple[Any, str | None]:

@@ -23,6 +23,7 @@ from typing import Any
 from physml import flows, parallel
 from physml._commands._common import (
     UsageError,
+    check_finite,
     check_new_dir,
     load_numeric,
     non_negative_int,
@@ -108,13 +109,7 @@ def _load(args: argparse.Namespace) -> Any:
     if data.ndim != 2:
         raise UsageError(f"{path}: holds an array of shape {data.shape}; save samples as rows of a 2-D array")
     x = data.astype(np.float64)
-    bad = ~np.isfinite(x)
-    if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise UsageError(
-            f"{path}: {int(bad.sum())} non-finite value(s) (NaN or inf), first at row {row}, "
-            f"column {col}; remove or impute them"
-        )
+    check_finite(path, x)
     return x
 
 

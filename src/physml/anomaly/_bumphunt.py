@@ -26,6 +26,7 @@ same scan: p = (1 + #{Z_max^pseudo ≥ Z_max}) / (1 + n_pseudo).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -53,6 +54,32 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 class FitError(RuntimeError):
     """The dijet fit did not converge (raised when a converged fit is required)."""
+
+
+def hunt_answer(hunt: Any, alpha: float, window: tuple[float, float], best: Any, note: str | None) -> dict:
+    """The keys every hunt's report shares (:meth:`BumpHunt.report`, ``WeakHunt.report``): the
+    verdict at ``alpha`` (None without a global p-value), mass ± error, the window, local and
+    global significance, the signal count and what was observed against the background at the
+    best window ``best`` (an index into the hunt's ``observed``, ``background`` arrays)."""
+    return {
+        "signal_found": bool(hunt.p_global < alpha) if hunt.global_computed else None,
+        "global_p_computed": hunt.global_computed,
+        "note": note,
+        "alpha": alpha,
+        "mass": hunt.mass,
+        "mass_err": hunt.mass_err,
+        "window": [float(window[0]), float(window[1])],
+        "p_value_background_only": hunt.p_global,
+        "z_global": hunt.z_global,
+        "z_local": hunt.z_max,
+        "p_local": hunt.p_local,
+        "n_signal": hunt.n_signal,
+        "n_signal_err": hunt.n_signal_err,
+        "observed_in_window": float(hunt.observed[best]),
+        "background_in_window": float(hunt.background[best]),
+        "background_in_window_err": float(hunt.background_err[best]),
+        "n_pseudo": int(len(hunt.z_max_pseudo)),
+    }
 
 
 class BinningError(ValueError):
@@ -450,23 +477,7 @@ class BumpHunt:
                     + f"): no verdict; the local significance Z = {self.z_max:.2f} ignores the "
                     "look-elsewhere effect of the scan over windows")
         return {
-            "signal_found": bool(self.p_global < alpha) if self.global_computed else None,
-            "global_p_computed": self.global_computed,
-            "note": note,
-            "alpha": alpha,
-            "mass": self.mass,
-            "mass_err": self.mass_err,
-            "window": [float(lo), float(hi)],
-            "p_value_background_only": self.p_global,
-            "z_global": self.z_global,
-            "z_local": self.z_max,
-            "p_local": self.p_local,
-            "n_signal": self.n_signal,
-            "n_signal_err": self.n_signal_err,
-            "observed_in_window": float(self.observed[self.best]),
-            "background_in_window": float(self.background[self.best]),
-            "background_in_window_err": float(self.background_err[self.best]),
-            "n_pseudo": int(len(self.z_max_pseudo)),
+            **hunt_answer(self, alpha, (lo, hi), self.best, note),
             "background_fit": {
                 "params": [float(v) for v in self.background_fit.params],
                 "converged": bool(self.background_fit.converged),

@@ -48,7 +48,13 @@ import numpy as np
 from scipy import stats
 
 from physml._core import check_array, check_choice, check_int, check_real, spawn_seeds
-from physml.anomaly._bumphunt import BinningError, dijet_bins, fit_dijet_histogram, local_significance
+from physml.anomaly._bumphunt import (
+    BinningError,
+    dijet_bins,
+    fit_dijet_histogram,
+    hunt_answer,
+    local_significance,
+)
 from physml.anomaly._densities import SidebandInterpolation
 from physml.anomaly._scorers import AnodeScorer
 from physml.anomaly._training import make_classifier, sample_weight_kwargs, signal_probability
@@ -134,25 +140,8 @@ class WeakHunt:
             note = (f"the global p-value was not computed ({len(self.z_max_pseudo)} surrogates): no verdict; "
                     f"the local significance Z = {self.z_max:.2f} ignores the scan over windows and "
                     "efficiencies")
-        found = bool(self.p_global < alpha) if self.global_computed else None
         return {
-            "signal_found": found,
-            "global_p_computed": self.global_computed,
-            "note": note,
-            "alpha": alpha,
-            "mass": self.mass,
-            "mass_err": self.mass_err,
-            "window": [float(lo), float(hi)],
-            "p_value_background_only": self.p_global,
-            "z_global": self.z_global,
-            "z_local": self.z_max,
-            "p_local": self.p_local,
-            "n_signal": self.n_signal,
-            "n_signal_err": self.n_signal_err,
-            "observed_in_window": float(self.observed[w, e]),
-            "background_in_window": float(self.background[w, e]),
-            "background_in_window_err": float(self.background_err[w, e]),
-            "n_pseudo": int(len(self.z_max_pseudo)),
+            **hunt_answer(self, alpha, (lo, hi), (w, e), note),
             "method": self.method,
             "features": list(self.features),
             "efficiency": float(self.efficiencies[e]),
