@@ -243,15 +243,8 @@ def _hunt(args: argparse.Namespace) -> int:
     except anomaly.FitError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     except ValueError as exc:
-        if getattr(exc, "n_bins", None) is not None:  # anomaly.BinningError: name the options
-            raise UsageError(_binning_message(args, exc)) from None
-        raise UsageError(f"{args.file}: {str(exc).splitlines()[0]}") from None
-    report = result.report(alpha=args.alpha)
-    if report["note"] is not None and args.n_pseudo == 0:
-        report["note"] += "; rerun with --n-pseudo > 0 (e.g. 200) for the global p-value and a verdict"
-    report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
-                  seed=args.seed, weighted=weights is not None)
-    report = {k: _finite(v) for k, v in report.items()}
+        raise _hunt_error(args, exc) from None
+    report = _hunt_report(args, result, n, keep, weighted=weights is not None, example=200)
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
@@ -281,15 +274,8 @@ def _weak_hunt(args: argparse.Namespace, method: str, features: list[str], effs:
                                        window_bins=args.window_bins, n_folds=args.folds, sqrt_s=args.sqrt_s,
                                        n_pseudo=args.n_pseudo, seed=args.seed, executor=executor)
     except ValueError as exc:
-        if getattr(exc, "n_bins", None) is not None:  # anomaly.BinningError: name the options
-            raise UsageError(_binning_message(args, exc)) from None
-        raise UsageError(f"{args.file}: {str(exc).splitlines()[0]}") from None
-    report = result.report(alpha=args.alpha)
-    if report["note"] is not None and args.n_pseudo == 0:
-        report["note"] += "; rerun with --n-pseudo > 0 (e.g. 20) for the global p-value and a verdict"
-    report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
-                  seed=args.seed, weighted=False)
-    report = {k: _finite(v) for k, v in report.items()}
+        raise _hunt_error(args, exc) from None
+    report = _hunt_report(args, result, n, keep, weighted=False, example=20)
     text = json.dumps(report, indent=2, allow_nan=False)
     if args.json:
         print(text)
@@ -330,6 +316,25 @@ def _print_weak(r: dict) -> None:
               + ("SCULPTED" if s["sculpted"] else "no sculpted bump"))
     for flag in r["flags"]:
         print(f"flag: {flag}")
+
+
+def _hunt_error(args: argparse.Namespace, exc: ValueError) -> UsageError:
+    """A hunt's ValueError as one line: a BinningError names the binning options."""
+    if getattr(exc, "n_bins", None) is not None:  # anomaly.BinningError: name the options
+        return UsageError(_binning_message(args, exc))
+    return UsageError(f"{args.file}: {str(exc).splitlines()[0]}")
+
+
+def _hunt_report(args: argparse.Namespace, result: Any, n: int, keep: Any, *, weighted: bool,
+                 example: int) -> dict:
+    """A hunt's report with the command's context (file, counts, cuts, seed), JSON-safe."""
+    report = result.report(alpha=args.alpha)
+    if report["note"] is not None and args.n_pseudo == 0:
+        report["note"] += (f"; rerun with --n-pseudo > 0 (e.g. {example}) for the global p-value and a "
+                           "verdict")
+    report.update(file=str(args.file), n_events=int(n), n_selected=int(keep.sum()), cuts=list(args.cut),
+                  seed=args.seed, weighted=weighted)
+    return {k: _finite(v) for k, v in report.items()}
 
 
 def _binning_message(args: argparse.Namespace, exc: Any) -> str:
