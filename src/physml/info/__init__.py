@@ -36,9 +36,11 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "mutual_information_plugin",
         ),
         "_ib": (
+            "CLUSTER_MERGE_TOL",
             "DeterministicIB",
             "InformationBottleneck",
             "InformationCurve",
+            "ROUNDOFF_BITS",
             "binary_symmetric_ib_curve",
             "ib_information",
             "information_curve",
