@@ -52,7 +52,7 @@ SAME_PACKAGE = {"cli": "_commands", "__main__": "_commands"}
 #: import time (torch, zuko, scikit-learn ~0.5-1.3 s here) or optional (collider, HDF5).
 DEFERRABLE = {
     "torch", "zuko", "matplotlib", "dask", "distributed", "pythia8mc", "pythia8", "fastjet", "h5py",
-    "skdim", "tqdm", "PIL", "jinja2", "threadpoolctl", "sklearn", "ripser",
+    "skdim", "tqdm", "PIL", "jinja2", "threadpoolctl", "sklearn", "ripser", "uproot", "hdf5plugin",
 }
 #: The command line must answer ``physml --help`` without numpy (tests/test_cli.py), so its
 #: commands may also defer the numerical stack.

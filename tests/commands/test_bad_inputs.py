@@ -41,6 +41,15 @@ def good(tmp_path_factory) -> dict[str, Path]:
     from physml.data.collider import dijet_toy
 
     np.savez(d / "events.npz", **dijet_toy(20000, 300, m_resonance=3800.0, seed=3))
+    import h5py
+
+    with h5py.File(d / "lhco.h5", "w") as f:  # an LHC Olympics hadron file: two back-to-back hadrons
+        g = f.create_group("df")
+        g.attrs["pandas_type"], g.attrs["nblocks"] = np.bytes_("frame"), np.int64(1)
+        hadrons = np.zeros((2, 2100))
+        hadrons[:, :6] = [1500.0, 0.0, 0.0, 1400.0, 0.3, 3.0]
+        g["axis0"] = g["block0_items"] = np.arange(2100)
+        g["axis1"], g["block0_values"] = np.arange(2), hadrons
     (d / "corpus.txt").write_text("the cat sat on the mat. " * 40)
 
     from PIL import Image
@@ -128,6 +137,7 @@ READERS: dict[str, list[str]] = {
     "rbm score": ["rbm", "score", "{good:rbm}", "{bad}", "--ais-runs", "4", "--ais-steps", "20"],
     "flows fit": ["flows", "fit", "{bad}", "--out", "{out}", "--max-epochs", "1"],
     "anomaly hunt": ["anomaly", "hunt", "{bad}", "--n-pseudo", "0"],
+    "collider features": ["collider", "features", "{bad}", "--out", "{out}.npz"],
     "ib": ["ib", "{bad}", "--n-betas", "3"],
     "scaling fit": ["scaling", "fit", "{bad}", "--bootstrap", "0"],
     "dimension": ["dimension", "{bad}"],
@@ -165,6 +175,7 @@ WRITERS: dict[str, tuple[list[str], str]] = {
     "collider generate": (
         ["collider", "generate", "--process", "qcd", "--events", "5", "--out", "{dest}"], ".npz"
     ),
+    "collider features": (["collider", "features", "{good:lhco}", "--out", "{dest}"], ".npz"),
     "compare": (["compare", "{good:run}", "{good:run}", "--out", "{dest}"], ""),
     "run": (["run", "ib-binary-channel", "--quick", "--out", "{dest}"], ""),
     "lab": (["lab", "--quick", "--only", "ib-binary-channel", "--out", "{dest}"], ""),

@@ -1,7 +1,8 @@
 """``physml anomaly hunt FILE``: the LHC Olympics black-box answer for an events file.
 
 Reads the event columns (``mjj`` in GeV, and any used by ``--cut``; an optional ``weight``) from
-``.npz`` (named arrays), ``.csv`` (a header of column names) or ``.h5`` (named datasets), applies
+``.npz`` (named arrays), ``.csv`` (a header of column names), ``.h5`` (named datasets or a pandas
+table) or ``.root`` (a TTree's branches, through uproot; ``FILE.root:TREE`` picks a tree), applies
 the cuts, runs the dijet bump hunt (fit of the dijet function, sliding windows, local
 significance, global p-value from background-only pseudo-experiments) and prints the report:
 whether there is a signal, its mass ± error, the background-only p-value and the number of signal
@@ -22,18 +23,16 @@ import json
 import math
 import operator
 import re
-import warnings
-import zipfile
 from pathlib import Path
 from typing import Any
 
 from physml import anomaly, parallel
 from physml._commands._common import UsageError, check_new_file, non_negative_int, positive_int, positive_real
 from physml._core import atomic_write_text
+from physml.data import collider
 
 __all__ = ["register"]
 
-SUFFIXES = (".npz", ".csv", ".h5", ".hdf5")
 _CUT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 
 
@@ -51,7 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "'weight' column weights the events."
         ),
     )
-    h.add_argument("file", type=Path, metavar="FILE", help="events: .npz, .csv (with header) or .h5")
+    h.add_argument("file", type=Path, metavar="FILE",
+                   help="events: .npz, .csv (with header), .h5 or .root (FILE.root:TREE chooses a tree)")
     h.add_argument("--features", metavar="A,B,...",
                    help="columns the weakly supervised selection learns from "
                         "(e.g. mj1,mj2,tau21_j1,tau21_j2); with them the default --method is cwola")
@@ -64,7 +64,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="k of the k-fold training, at least 2 (default 3)")
     where = h.add_mutually_exclusive_group()
     where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
-                       help="run the data's hunt and the surrogates on a local Dask cluster of N workers")
+                       help="run the learnt selections' hunts (the data's and the surrogates', a task per "
+                            "block of windows) on a local Dask cluster of N workers")
     where.add_argument("--scheduler", metavar="ADDRESS", help="... on the Dask cluster at ADDRESS")
     h.add_argument("--cut", action="append", default=[], metavar="EXPR",
                    help="selection such as 'tau21_j1<0.5' (repeatable; all must hold)")
@@ -90,57 +91,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def read_columns(path: Path) -> dict[str, Any]:
-    """Named 1-D columns of an events file (.npz, .csv with a header, .h5)."""
-    import numpy as np
-
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory; give an events file ({', '.join(SUFFIXES)})")
-    if not path.is_file():
-        raise UsageError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise UsageError(f"{path}: unknown file type {suffix or '(none)'!r}; accepted: {', '.join(SUFFIXES)}")
-    if path.stat().st_size == 0:
-        raise UsageError(f"{path}: the file is empty")
+    """Named columns of an events file (:func:`physml.data.collider.read_columns`: .npz, .csv,
+    .h5/.hdf5, .root, FILE.root:TREE); its one-line errors as UsageError."""
     try:
-        if suffix == ".npz":
-            if not zipfile.is_zipfile(path):  # numpy would try it as a pickle
-                with path.open("rb") as fh:
-                    started = fh.read(4) == b"PK\x03\x04"  # a zip's first entry, without its end
-                what = "is damaged or truncated" if started else "is not an .npz archive (not a zip file)"
-                raise UsageError(f"{path}: {what}; save the columns with numpy.savez")
-            try:
-                with np.load(path, allow_pickle=False) as f:
-                    return {k: np.asarray(f[k]) for k in f.files}
-            except (zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
-                # never pass on numpy's advice to load pickled data
-                what = "holds pickled (object) data, which is never loaded" if "pickle" in str(exc) else (
-                    "is not a readable .npz file (damaged or truncated)")
-                raise UsageError(f"{path}: {what}; save the columns with numpy.savez") from None
-        if suffix == ".csv":
-            with path.open(encoding="utf-8") as fh:
-                header = [c.strip() for c in fh.readline().split(",")]
-            if not header or any(not re.match(r"^[A-Za-z_]", c) for c in header):
-                raise UsageError(f"{path}: the first line must name the columns (e.g. mjj,mj1,...)")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # numpy's "input contained no data": said below
-                data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-            if data.size == 0:
-                raise UsageError(f"{path}: no rows after the header line")
-            if data.shape[1] != len(header):
-                raise UsageError(f"{path}: {len(header)} column names but {data.shape[1]} values per row")
-            return {c: data[:, i] for i, c in enumerate(header)}
-        try:
-            import h5py
-        except ImportError:
-            raise UsageError(f"{path}: reading HDF5 needs h5py (pip install h5py), or save as .npz") from None
-        out: dict[str, Any] = {}
-        with h5py.File(path, "r") as fh:
-            fh.visititems(lambda name, obj: out.__setitem__(name.split("/")[-1], obj[()])
-                          if isinstance(obj, h5py.Dataset) and obj.ndim == 1 else None)
-        return out
+        return collider.read_columns(path)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read ({str(exc).splitlines()[0]})") from None
+        raise UsageError(str(exc).splitlines()[0]) from None
 
 
 def _parse_cut(text: str) -> tuple[str, str, float]:

@@ -1,10 +1,16 @@
-"""``physml collider``: generate collider events with Pythia 8 and FastJet into a file.
+"""``physml collider``: generate collider events with Pythia 8 and FastJet into a file, or compute
+the jet features of the LHC Olympics 2020 hadron files.
 
 ``physml collider generate --process qcd --events 100000 --out bkg.npz --workers 2`` writes the
 LHC Olympics dijet features (``qcd`` background or the ``signal`` resonance), or quark and
 gluon jets with images (``qg``), in chunks that land in ``<out>.parts/`` as they finish; the
 same command after an interruption generates only the missing chunks. On a terminal a bar counts
 the chunks (and, when they run in this process, the events of each); in a pipe nothing is shown.
+
+``physml collider features events_anomalydetection.h5 --out feats.npz`` clusters the hadrons of
+each event of an LHC Olympics file (the R&D set or a black box, as published) with FastJet and
+writes the same dijet columns (and ``label`` when the file has one, ``event`` the input row), in
+resumable chunks the same way.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ MAX_CHUNKS = 100_000
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "collider",
-        help="generate collider events (Pythia 8 + FastJet) into a file",
-        description="pp collisions at 13 TeV generated with Pythia 8, jets clustered with FastJet.",
+        help="generate collider events (Pythia 8 + FastJet), or jet features of LHC Olympics files",
+        description=("pp collisions at 13 TeV generated with Pythia 8, jets clustered with FastJet; the "
+                     "same jet features computed from the hadrons of the LHC Olympics 2020 files."),
     )
     inner = p.add_subparsers(dest="collider_command", metavar="ACTION", required=True)
     g = inner.add_parser(
@@ -76,6 +83,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     g.set_defaults(handler=_generate, interrupt_note=(
         "interrupted: finished chunks are kept in <out>.parts/; rerun the same command to generate only "
+        "the missing ones"))
+
+    f = inner.add_parser(
+        "features",
+        help="jet features (mjj, jet masses, tau21) of an LHC Olympics 2020 hadron file",
+        description=(
+            "Read an LHC Olympics 2020 file as published (the R&D set or a black box: a pandas table "
+            "'df' of up to 700 hadrons per event as (pT, eta, phi), and in the R&D set a signal label), "
+            "cluster each event's hadrons into anti-kT jets with FastJet, and write for the two leading "
+            "jets the columns of 'collider generate': mjj, mj1, mj2, tau21_j1, tau21_j2 (GeV; J1 the "
+            "heavier jet), their pT and eta, label (when the file has it) and event (the input row). "
+            "Events with fewer than two jets above 20 GeV are dropped and counted. Chunks are kept as "
+            "they finish, so an interrupted run resumes where it stopped."
+        ),
+    )
+    f.add_argument("file", type=Path, metavar="FILE", help="LHC Olympics hadron file (.h5)")
+    f.add_argument("--out", type=Path, required=True, metavar="FILE", help="output file (.npz or .h5)")
+    f.add_argument("--radius", type=positive_real("--radius"), default=1.0,
+                   help="anti-kT jet radius R (default 1.0, as in the LHC Olympics)")
+    f.add_argument("--chunk-size", type=positive_int("--chunk-size"), default=2000,
+                   help="events per chunk (default 2000; about 80 MB of memory per chunk)")
+    where = f.add_mutually_exclusive_group()
+    where.add_argument("--processes", type=positive_int("--processes"), metavar="N",
+                       help="run chunks in a local pool of N processes")
+    where.add_argument("--workers", type=positive_int("--workers"), metavar="N",
+                       help="run chunks on a local Dask cluster of N workers")
+    where.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run chunks on the Dask cluster at ADDRESS (its workers must see FILE)")
+    add_cluster_options(f, where)
+    f.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    f.set_defaults(handler=_features, interrupt_note=(
+        "interrupted: finished chunks are kept in <out>.parts/; rerun the same command to compute only "
         "the missing ones"))
 
 
@@ -161,4 +200,67 @@ def _generate(args: argparse.Namespace) -> int:
     else:
         frac = float(table["label"].mean()) if n else math.nan
         print(f"quark fraction {frac:.3f}; columns: {', '.join(sorted(table))}")
+    return 0
+
+
+def _features(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    parts = args.out.with_name(args.out.name + ".parts")
+    check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
+    try:
+        info = collider.lhco_info(args.file)
+    except (OSError, ValueError) as exc:
+        raise UsageError(str(exc).splitlines()[0]) from None
+    if info["n_events"] == 0:
+        raise UsageError(f"{args.file}: holds no events")
+    n_chunks = math.ceil(info["n_events"] / args.chunk_size)
+    if n_chunks > MAX_CHUNKS:
+        raise UsageError(
+            f"{args.file}: {info['n_events']} events in chunks of --chunk-size {args.chunk_size} make "
+            f"{n_chunks} chunks; at most {MAX_CHUNKS}: use a larger --chunk-size"
+        )
+    try:
+        import fastjet  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            "collider features needs FastJet (fastjet is missing): pip install 'physml[collider]'"
+        ) from None
+    spec = cluster_spec(args)
+    try:
+        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
+                                          processes=args.processes, cluster=spec)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"collider features: {exc}") from None
+    resuming = parts.exists()
+    again = shlex.join(args.argv) if getattr(args, "argv", None) else "the same command"
+    args.interrupt_note = (
+        f"interrupted: finished chunks are kept in {parts}/; rerun {again} to compute only the missing ones"
+    )
+    try:
+        with executor:
+            collider.lhco_features(args.file, args.out, radius=args.radius, chunk_size=args.chunk_size,
+                                   executor=executor, overwrite=args.force, progress=True)
+    except ValueError as exc:  # e.g. parts of a different request
+        raise UsageError(f"collider features: {str(exc).splitlines()[0]}") from None
+    except RuntimeError as exc:  # a chunk failed (parallel.MapError): the finished ones are kept
+        failures = getattr(exc, "failures", None)
+        if not failures:
+            raise
+        first = next(iter(failures.values()))
+        raise UsageError(
+            f"collider features: {len(failures)} chunk(s) failed ({str(first).splitlines()[0]}); the "
+            f"finished chunks are kept in {parts}/ and the same command resumes"
+        ) from None
+    table, meta = collider.read_events(args.out, with_meta=True)
+    note = " (resumed)" if resuming else ""
+    print(f"wrote {meta['n_kept']} of {meta['n_events']} events to {args.out}{note}; {meta['n_dropped']} "
+          "with fewer than two jets dropped", file=sys.stderr)
+    if meta["n_kept"]:
+        q = np.percentile(table["mjj"], [16, 50, 84])
+        columns = ", ".join(sorted(table))
+        print(f"mjj median {q[1]:.0f} GeV (68% in {q[0]:.0f}-{q[2]:.0f}); columns: {columns}")
+    if "label" in table:
+        values, counts = np.unique(table["label"], return_counts=True)
+        print("labels: " + ", ".join(f"{int(v)}: {int(c)}" for v, c in zip(values, counts, strict=True)))
     return 0

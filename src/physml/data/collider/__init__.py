@@ -1,8 +1,10 @@
 """Collider events: Pythia 8 + FastJet generation of LHC Olympics-style dijets and of quark and
-gluon jets, a fast parametric toy of the dijet features, and event tables on disk.
+gluon jets, a fast parametric toy of the dijet features, event tables on disk (``.npz``,
+``.csv``, ``.h5``, ROOT), and the jet features of the LHC Olympics 2020 hadron files.
 
-Pythia (``pythia8mc``) and FastJet (``fastjet``) are the optional extra ``physml[collider]``;
-they are imported only by the generators, so the toy and the tables work without them.
+Pythia (``pythia8mc``), FastJet (``fastjet``) and uproot are the optional extra
+``physml[collider]``; they are imported only by the functions that need them, so the toy and
+the tables work without them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ from physml._core import lazy_exports as _lazy_exports
 __all__, __getattr__, __dir__ = _lazy_exports(
     __name__,
     {
+        "_clustering": (
+            "DIJET_COLUMNS",
+            "cluster_dijets",
+        ),
         "_events": (
             "DIJET_FEATURES",
             "EventTable",
@@ -19,9 +25,12 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "concatenate_events",
         ),
         "_files": (
+            "COLUMN_SUFFIXES",
             "EVENT_SUFFIXES",
             "GENERATORS",
             "generate_to_file",
+            "lhco_features",
+            "read_columns",
             "read_events",
             "write_events",
         ),
@@ -30,6 +39,11 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "generalized_angularity",
             "jet_image",
             "nsubjettiness",
+        ),
+        "_lhco": (
+            "LHCO_HADRONS",
+            "lhco_info",
+            "read_lhco",
         ),
         "_pythia": (
             "DIJET_PROCESSES",

@@ -21,17 +21,14 @@ Every event comes from the explicit seed (Pythia's ``Random:seed``).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
 from physml._core import check_choice, check_int, check_real, derive_seed, progress_bar
+from physml.data.collider._clustering import DIJET_COLUMNS, _constituent_arrays, _dijet_row, _jets, _quiet
 from physml.data.collider._events import EventTable
-from physml.data.collider._jets import generalized_angularity, jet_image, nsubjettiness
+from physml.data.collider._jets import generalized_angularity, jet_image
 
 __all__ = ["DIJET_PROCESSES", "QG_FEATURES", "generate_dijets", "generate_qg_jets"]
 
@@ -51,21 +48,6 @@ def _require() -> tuple[Any, Any]:
             "pip install 'physml[collider]' (pythia8mc==8.317.2, fastjet)"
         ) from None
     return pythia8mc, fastjet
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence Pythia's and FastJet's banners and listings (they write to the C stdout)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
 
 
 def _pythia(settings: list[str], seed: int) -> Any:
@@ -91,28 +73,6 @@ def _visible(p: Any, fastjet: Any) -> list[Any]:
         for q in p.event
         if q.isFinal() and q.isVisible()
     ]
-
-
-def _constituent_arrays(jet: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    cons = jet.constituents()
-    pt = np.array([c.pt() for c in cons])
-    eta = np.array([c.eta() for c in cons])
-    phi = np.array([c.phi_std() for c in cons])
-    return pt, eta, phi
-
-
-def _tau21(jet: Any, fastjet: Any, radius: float) -> float:
-    cons = list(jet.constituents())
-    if len(cons) < 2:
-        return 0.0
-    pt, eta, phi = _constituent_arrays(jet)
-    wta = fastjet.JetDefinition(fastjet.kt_algorithm, radius, fastjet.WTA_pt_scheme)
-    cs = fastjet.ClusterSequence(cons, wta)
-    taus = []
-    for n in (1, 2):
-        axes = np.array([[a.eta(), a.phi_std()] for a in cs.exclusive_jets(n)])
-        taus.append(nsubjettiness(pt, eta, phi, axes, radius=radius))
-    return taus[1] / taus[0] if taus[0] > 0 else 0.0
 
 
 def _dijet_settings(
@@ -223,32 +183,14 @@ def generate_dijets(
             tries += 1
             if not p.next():
                 continue
-            cs = fastjet.ClusterSequence(_visible(p, fastjet), jet_def)
-            jets = fastjet.sorted_by_pt(cs.inclusive_jets(20.0))
+            cs, jets = _jets(_visible(p, fastjet), fastjet, jet_def)
             if len(jets) < 2 or not any(j.pt() > jet_pt_min and abs(j.eta()) < jet_eta_max for j in jets):
                 continue
-            j_a, j_b = jets[0], jets[1]
-            if j_b.m() > j_a.m():
-                j_a, j_b = j_b, j_a
-            mjj = (j_a + j_b).m()
-            rows.append(
-                (
-                    mjj,
-                    j_a.m(),
-                    j_b.m(),
-                    _tau21(j_a, fastjet, radius),
-                    _tau21(j_b, fastjet, radius),
-                    j_a.pt(),
-                    j_b.pt(),
-                    j_a.eta(),
-                    j_b.eta(),
-                    p.infoPython().weight(),
-                )
-            )
+            rows.append((*_dijet_row(jets, fastjet, radius), p.infoPython().weight()))
             bar.update(1)
         sigma_pb = p.infoPython().sigmaGen() * 1e9
     bar.close()
-    names = ("mjj", "mj1", "mj2", "tau21_j1", "tau21_j2", "pt_j1", "pt_j2", "eta_j1", "eta_j2", "weight")
+    names = (*DIJET_COLUMNS, "weight")
     data = np.array(rows, dtype=float).reshape(-1, len(names))
     table = {name: data[:, i] for i, name in enumerate(names)}
     table["label"] = np.full(len(rows), 1 if process == "signal" else 0, dtype=np.int8)
@@ -324,8 +266,7 @@ def generate_qg_jets(
                 tries += 1
                 if not p.next():
                     continue
-                cs = fastjet.ClusterSequence(_visible(p, fastjet), jet_def)
-                jets = fastjet.sorted_by_pt(cs.inclusive_jets(20.0))
+                cs, jets = _jets(_visible(p, fastjet), fastjet, jet_def)
                 if not jets:
                     continue
                 jet = jets[0]
