@@ -56,5 +56,9 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "dijet_toy",
             "sample_dijet_function",
         ),
+        "_toyjets": (
+            "ToyShower",
+            "toy_shower",
+        ),
     },
 )
