@@ -214,9 +214,10 @@ def _weak_hunt(args: argparse.Namespace, method: str, features: list[str], effs:
                mjj: Any, keep: Any, weights: Any, mass_range: Any, n: int) -> int:
     import numpy as np
 
-    if weights is not None and np.ptp(weights[keep]) > 0:
-        raise UsageError(f"{args.file}: column 'weight' is not constant; the learnt selections need "
-                         "unweighted events (use --method cut for weighted events)")
+    weighted = weights is not None and bool(np.ptp(weights[keep]) > 0)
+    if weighted and method != "cwola":
+        raise UsageError(f"{args.file}: column 'weight' is not constant; --method {method} fits densities "
+                         "that take no event weights (use --method cwola or cut for weighted events)")
     X = np.column_stack([np.asarray(cols[c], float)[keep] for c in features])
     try:
         executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler)
@@ -225,13 +226,14 @@ def _weak_hunt(args: argparse.Namespace, method: str, features: list[str], effs:
     try:
         with executor:
             result = anomaly.weak_hunt(X, mjj[keep], method=method, features=features,
+                                       weights=weights[keep] if weighted else None,
                                        efficiencies=tuple(effs), mass_range=mass_range,
                                        relative_bin_width=args.bin_width,
                                        window_bins=args.window_bins, n_folds=args.folds, sqrt_s=args.sqrt_s,
                                        n_pseudo=args.n_pseudo, seed=args.seed, executor=executor)
     except ValueError as exc:
         raise _hunt_error(args, exc) from None
-    report = _hunt_report(args, result, n, keep, weighted=False, example=20)
+    report = _hunt_report(args, result, n, keep, weighted=weighted, example=20)
     text = json.dumps(report, indent=2, allow_nan=False)
     if args.json:
         print(text)

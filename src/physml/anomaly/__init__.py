@@ -19,6 +19,7 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "dijet_bins",
             "fit_dijet",
             "fit_dijet_histogram",
+            "global_p_value",
             "local_significance",
         ),
         "_densities": (
@@ -50,7 +51,9 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ),
         "_weakhunt": (
             "WEAK_METHODS",
+            "FalsePositiveRate",
             "WeakHunt",
+            "false_positive_rate",
             "weak_hunt",
         ),
         "_training": (

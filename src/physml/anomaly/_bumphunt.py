@@ -43,6 +43,7 @@ __all__ = [
     "dijet_bins",
     "fit_dijet",
     "fit_dijet_histogram",
+    "global_p_value",
     "local_significance",
 ]
 
@@ -54,6 +55,36 @@ _GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(8)
 
 class FitError(RuntimeError):
     """The dijet fit did not converge (raised when a converged fit is required)."""
+
+
+def global_p_value(z_max: float, z_null: np.ndarray, *,
+                   what: str = "pseudo-experiment") -> tuple[float, str | None]:
+    """The global p-value of a scan's largest local Z from background-only scans of the same kind.
+
+    p = (1 + #{z_null ≥ z_max}) / (1 + n) for the ``n`` finite largest local Z values ``z_null``.
+    When none reaches ``z_max`` the count only bounds p below 1/(1 + n); p is then extrapolated
+    with the trials factor measured at the median of ``z_null``, 0.5 / p_local(median) (at least
+    1), times p_local(z_max), never above the bound.
+
+    Returns
+    -------
+    p : float
+    flag : str or None
+        Says when and how p was extrapolated (``what`` names the background-only scans).
+    """
+    z_null = np.asarray(z_null, float)
+    z_null = z_null[np.isfinite(z_null)]
+    if len(z_null) == 0:
+        raise ValueError(f"z_null: no finite largest local Z of a background-only {what}")
+    exceed = int(np.sum(z_null >= z_max))
+    bound = float((1 + exceed) / (1 + len(z_null)))
+    if exceed or not np.isfinite(z_max):
+        return bound, None
+    z_ref = float(np.median(z_null))
+    trials = max(1.0, 0.5 / float(stats.norm.sf(z_ref)))
+    p = float(min(bound, trials * float(stats.norm.sf(z_max))))
+    return p, (f"no {what} reached Z = {z_max:.2f}: p < {bound:.3g} from {len(z_null)} {what}s; p = {p:.3g} "
+               f"extrapolated with the trials factor {trials:.1f} measured at Z = {z_ref:.2f}")
 
 
 def hunt_answer(hunt: Any, alpha: float, window: tuple[float, float], best: Any, note: str | None) -> dict:
@@ -644,17 +675,9 @@ def bump_hunt(
     if n_pseudo and len(valid) < n_pseudo:
         flags.append(f"{n_pseudo - len(valid)} pseudo-experiment(s) had no converged fit (left out)")
     if len(valid):
-        exceed = int(np.sum(valid >= z_max))
-        p_global = float((1 + exceed) / (1 + len(valid)))
-        if exceed == 0 and np.isfinite(z_max):
-            # none reached it: extrapolate with the trials factor measured at the median of Z_max
-            z_ref = float(np.median(valid))
-            trials = 0.5 / float(stats.norm.sf(z_ref))
-            p_bound = p_global
-            p_global = float(min(p_bound, trials * p_local))
-            flags.append(f"no pseudo-experiment reached Z = {z_max:.2f}: p < {p_bound:.3g} from "
-                         f"{len(valid)} pseudo-experiments; p = {p_global:.3g} extrapolated with the trials "
-                         f"factor {trials:.1f} measured at Z = {z_ref:.2f}")
+        p_global, flag = global_p_value(z_max, valid)
+        if flag:
+            flags.append(flag)
         z_global = float(stats.norm.isf(p_global))
     else:
         p_global = z_global = float("nan")
