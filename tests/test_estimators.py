@@ -63,6 +63,7 @@ IDS = [c.__name__ for c in MODELS]
 FAST: dict[str, dict[str, Any]] = {
     "ConditionalFlow": {"flow": {"transforms": 1, "hidden_features": (8,), "max_epochs": 3}},
     "ConditionalGaussianMixture": {"n_components": 2},
+    "SymmetryProfileClassifier": {"n_members": 2, "epochs": 20},
     "SidebandInterpolation": {"split": 3.5,
                               "flow": {"transforms": 1, "hidden_features": (8,), "max_epochs": 3}},
     "FlowDensity": {"transforms": 1, "hidden_features": (8,), "max_epochs": 5},
@@ -89,6 +90,14 @@ def _real(rng: np.random.Generator) -> Data:
 
 def _binary(rng: np.random.Generator) -> Data:
     X = (rng.random((64, 6)) < 0.3 + 0.4 * (np.arange(6) % 2)).astype(float)
+    return (X,), {}, (X[:16],), {}
+
+
+def _categorical(rng: np.random.Generator) -> Data:
+    """States 0, 1, 2 (q = 3, the Potts models' default): two prototypes with 20% of the sites redrawn."""
+    proto = rng.integers(3, size=(2, 6))
+    X = proto[rng.integers(2, size=64)]
+    X = np.where(rng.random(X.shape) < 0.2, rng.integers(3, size=X.shape), X)
     return (X,), {}, (X[:16],), {}
 
 
@@ -138,8 +147,8 @@ def _joint(rng: np.random.Generator) -> Data:
 
 
 DATA: dict[str, Callable[[np.random.Generator], Data]] = {
-    "real": _real, "binary": _binary, "spins": _spins, "labelled": _labelled, "events": _events,
-    "conditional": _conditional, "images": _images, "joint": _joint, "text": _text,
+    "real": _real, "binary": _binary, "categorical": _categorical, "spins": _spins, "labelled": _labelled,
+    "events": _events, "conditional": _conditional, "images": _images, "joint": _joint, "text": _text,
 }
 
 
@@ -529,7 +538,7 @@ FAILURES = {
         "requires_y_none sample_weight_equivalence_on_dense_data supervised_y_2d"
     ),
 }
-SKLEARN_MODELS = [make(c) for c in MODELS if c._data_kind in ("real", "binary", "labelled")]
+SKLEARN_MODELS = [make(c) for c in MODELS if c._data_kind in ("real", "binary", "categorical", "labelled")]
 
 
 def _expected_failures(estimator: Any) -> dict[str, str]:

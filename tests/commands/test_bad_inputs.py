@@ -61,6 +61,7 @@ def good(tmp_path_factory) -> dict[str, Path]:
     from physml import ebm
 
     ebm.RBM(n_components=3, n_iter=2, seed=0).fit(np.load(d / "binary.npy")).save(d / "rbm.npz")
+    ebm.PottsRBM(3, n_states=3, n_iter=2, seed=0).fit(rng.integers(3, size=(60, 6))).save(d / "potts.npz")
     from physml import lab
 
     lab.run_experiments(["ib-binary-channel"], d / "run", preset="quick")
@@ -135,6 +136,7 @@ BAD_FILES: dict[str, tuple[str, Callable[[Path], None]]] = {
 READERS: dict[str, list[str]] = {
     "rbm train": ["rbm", "train", "{bad}", "--out", "{out}.npz", "--epochs", "1"],
     "rbm score": ["rbm", "score", "{good:rbm}", "{bad}", "--ais-runs", "4", "--ais-steps", "20"],
+    "rbm score (Potts)": ["rbm", "score", "{good:potts}", "{bad}", "--ais-runs", "4", "--ais-steps", "20"],
     "flows fit": ["flows", "fit", "{bad}", "--out", "{out}", "--max-epochs", "1"],
     "anomaly hunt": ["anomaly", "hunt", "{bad}", "--n-pseudo", "0"],
     "collider features": ["collider", "features", "{bad}", "--out", "{out}.npz"],
@@ -165,6 +167,7 @@ WRITERS: dict[str, tuple[list[str], str]] = {
     ),
     "rbm train": (["rbm", "train", "{good:binary}", "--out", "{dest}", "--epochs", "1"], ".npz"),
     "rbm sample": (["rbm", "sample", "{good:rbm}", "--out", "{dest}", "--n", "5"], ".npy"),
+    "rbm sample (Potts)": (["rbm", "sample", "{good:potts}", "--out", "{dest}", "--n", "5"], ".npy"),
     "flows fit": (["flows", "fit", "{good:points}", "--out", "{dest}", "--max-epochs", "1"], ""),
     "anomaly hunt": (["anomaly", "hunt", "{good:events}", "--n-pseudo", "0", "--out", "{dest}"], ".json"),
     "ib": (["ib", "{good:joint}", "--n-betas", "3", "--out", "{dest}"], ".csv"),

@@ -259,3 +259,100 @@ def test_an_allocation_that_fails_anyway_is_one_error_line(tmp_path, binary_file
         "error: rbm train: out of memory while training (DefaultCPUAllocator: not enough memory: you tried "
         "to allocate 123 bytes.); lower --hidden or --batch-size")
     assert not model.exists()
+
+
+def test_score_caps_the_raise_rows_and_says_so(wide_model, capsys):
+    """RAISE costs a chain per row: --raise-rows scores a seeded random subsample with it (stated in
+    the text and the JSON) while AIS still scores every row."""
+    import json
+
+    model, data = wide_model
+    capsys.readouterr()
+    argv = ["rbm", "score", str(model), str(data), "--ais-steps", "50", "--ais-runs", "20"]
+    assert main([*argv, "--raise-rows", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "(RAISE, lower on 50 of 200 rows) <= mean log-likelihood <=" in out
+    assert ("RAISE scored a random 50 of the 200 rows (--raise-rows, drawn from --seed 0) plus every row's "
+            "exact free energy; AIS scored every row") in out
+    assert main([*argv, "--raise-rows", "50", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["rows"] == 200 and result["log_z_method"] == "ais" and result["estimate"] == "upper"
+    b = result["bounds"]
+    assert (b["raise_rows"], b["raise_rows_limit"], b["rows"], b["n_betas"]) == (50, 50, 200, 51)
+    # the same log Z; the scores run in float32 (eps 1.2e-7 on free energies of about 25 nats), the bounds
+    # in float64
+    assert b["upper"] == pytest.approx(result["mean_log_likelihood"], abs=1e-4)
+    assert b["verdict"] in ("ok", "wide", "crossed") and result["ais_runs"] == 20
+    assert main([*argv, "--json"]) == 0  # the default cap (1000) is above the 200 rows
+    assert json.loads(capsys.readouterr().out)["bounds"]["raise_rows"] == 200
+    assert main([*argv, "--raise-rows", "1"]) == 2
+    assert "--raise-rows must be an integer >= 2, got 1" in _one_error_line(capsys.readouterr().err)
+
+
+@pytest.fixture(scope="module")
+def potts_files(tmp_path_factory):
+    """A q = 3 data set (three prototypes, 10% of the sites redrawn) and Potts RBMs saved from Python:
+    4 hidden units (exact log Z) and 30 (AIS and the sandwich)."""
+    from physml.ebm import PottsRBM
+
+    where = tmp_path_factory.mktemp("potts")
+    rng = np.random.default_rng(0)
+    X = rng.integers(3, size=(3, 10))[rng.integers(3, size=200)]
+    X = np.where(rng.random(X.shape) < 0.1, rng.integers(3, size=X.shape), X)
+    data = where / "states.csv"
+    np.savetxt(data, X, delimiter=",", fmt="%d")
+    small, wide = where / "p4.npz", where / "p30.npz"
+    PottsRBM(4, n_states=3, n_iter=10, seed=0).fit(X).save(small)
+    PottsRBM(30, n_states=3, n_iter=3, seed=0).fit(X).save(wide)
+    return small, wide, data, X
+
+
+def test_potts_models_are_scored_and_sampled(potts_files, tmp_path, capsys):
+    import json
+
+    from physml.ebm import PottsRBM
+
+    small, wide, data, X = potts_files
+    assert main(["rbm", "score", str(small), str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "(exact)" in out and "bounds" not in out
+    mean_ll = float(out.split("mean log-likelihood per sample:")[1].split()[0])
+    assert mean_ll == pytest.approx(PottsRBM.load(small).score(X), abs=1e-4)
+    assert main(["rbm", "score", str(wide), str(data), "--ais-steps", "50", "--ais-runs", "20",
+                 "--raise-rows", "40", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["visible"] == "potts" and result["estimate"] == "upper" and result["rows"] == 200
+    assert (result["bounds"]["raise_rows"], result["bounds"]["rows"]) == (40, 200)
+    samples = tmp_path / "s.npy"
+    assert main(["rbm", "sample", str(small), "--out", str(samples), "--n", "7", "--steps", "20"]) == 0
+    S = np.load(samples)
+    assert S.shape == (7, 10) and S.dtype.kind == "i" and S.min() >= 0 and S.max() <= 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("state", "[4, 2] = 3 is not a state of a Potts RBM with n_states=3: states are the integers "
+                  "0, ..., 2 (1 value(s) outside)"),
+        ("negative", "[0, 0] = -1 is not a state of a Potts RBM with n_states=3"),
+        ("fraction", "must hold integer states 0, ..., 2, but"),
+        ("width", "has 9 features, but the Potts RBM has 10 visible units"),
+    ],
+)
+def test_potts_score_refuses_data_outside_the_states(potts_files, tmp_path, capsys, change, message):
+    small, _, _, X = potts_files
+    bad = X.astype(float)
+    if change == "state":
+        bad[4, 2] = 3
+    elif change == "negative":
+        bad[0, 0] = -1
+    elif change == "fraction":
+        bad[1, 5] = 0.5
+    else:
+        bad = bad[:, :9]
+    path = tmp_path / "bad.npy"
+    np.save(path, bad)
+    capsys.readouterr()
+    assert main(["rbm", "score", str(small), str(path)]) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert str(path) in line and message in line, line

@@ -61,6 +61,7 @@ SETUPS: dict[str, Callable[[], tuple[Any, Callable[[], Any], Callable[[Any], Any
     "CheckerboardSampler": lambda: _ising(ebm.CheckerboardSampler(ebm.IsingLattice(4), n_replicas=3)),
     "WolffSampler": lambda: _ising(ebm.WolffSampler(ebm.IsingLattice(4), n_replicas=2)),
     "GraphSampler": lambda: _ising(ebm.GraphSampler(ebm.IsingGraph(_W), n_replicas=2)),
+    "PottsSampler": lambda: _ising(ebm.PottsSampler(ebm.PottsLattice(4), n_replicas=3)),
     "CDSampler": lambda: _rbm(ebm.CDSampler(2)),
     "PCDSampler": lambda: _rbm(ebm.PCDSampler(2, n_chains=6)),
     "ParallelTempering": lambda: _rbm(ebm.ParallelTempering(1, n_chains=6, n_temperatures=3, beta_min=0.3)),

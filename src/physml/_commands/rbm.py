@@ -7,7 +7,11 @@
 * ``physml rbm score MODEL.npz FILE`` prints the mean log-likelihood per sample with the
   uncertainty of log Z (exact for a small layer, otherwise annealed importance sampling, whose
   value is an upper estimate) and, when log Z is not exact, the sandwich of that value with the
-  RAISE lower bound and a flag when their gap exceeds ``--tolerance``.
+  RAISE lower bound (on at most ``--raise-rows`` rows, a seeded random subsample; AIS scores
+  every row) and a flag when their gap exceeds ``--tolerance``; ``--json`` prints it as JSON.
+
+``sample`` and ``score`` also take a :class:`physml.ebm.PottsRBM` saved from Python (q-state
+visible units): the data are then integer states 0, ..., q−1, one column per visible unit.
 
 Training that diverges (a learning rate far too large) stops with an error that suggests a
 smaller ``--learning-rate``; a model or a request too big for the machine's memory is refused
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import math
 import re
 from pathlib import Path
@@ -34,7 +39,7 @@ from physml._commands._common import (
     positive_int,
     positive_real,
 )
-from physml._core import atomic_write_bytes, atomic_write_text
+from physml._core import atomic_write_bytes, atomic_write_text, model_file_format
 
 __all__ = ["register"]
 
@@ -144,7 +149,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="widest acceptable gap in nats between the RAISE and AIS bounds when log Z is not exact; "
         "a wider gap is flagged (default 1)",
     )
+    c.add_argument(
+        "--raise-rows",
+        type=_int_at_least("--raise-rows", 2),
+        default=1000,
+        help="RAISE runs one chain per row: score at most this many rows of FILE with it, a random subsample "
+        "drawn from --seed (AIS still scores every row; default 1000)",
+    )
     c.add_argument("--seed", type=non_negative_int("--seed"), default=0, help="seed of AIS (default 0)")
+    c.add_argument("--json", action="store_true", help="print the results as JSON")
     c.set_defaults(handler=_score, interrupt_note="interrupted: nothing was written")
 
 
@@ -217,7 +230,12 @@ def _load_data(path: Path, key: str | None) -> Any:
     return X
 
 
+#: The format a PottsRBM file names in its header (physml._core.model_format of the class).
+POTTS_FORMAT = "physml.ebm.PottsRBM"
+
+
 def _load_model(path: Path) -> Any:
+    """The RBM (physml.ebm.RBM) or Potts RBM (physml.ebm.PottsRBM) saved in ``path``."""
     if path.is_dir():
         raise UsageError(f"{path}: is a directory, not a model file written by 'physml rbm train'")
     if not path.exists():
@@ -225,6 +243,8 @@ def _load_model(path: Path) -> Any:
     if path.suffix.lower() != ".npz":
         raise UsageError(f"{path}: expected a model file (.npz) written by 'physml rbm train'")
     try:
+        if model_file_format(path) == POTTS_FORMAT:
+            return ebm.PottsRBM.load(path)
         return ebm.RBM.load(path, device="cpu")
     except (ValueError, KeyError, OSError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -310,7 +330,7 @@ def _train(args: argparse.Namespace) -> int:
 def _sample(args: argparse.Namespace) -> int:
     check_new_file(args.out, SAMPLE_SUFFIXES, "--out", force=args.force)
     rbm = _load_model(args.model)
-    try:
+    try:  # a Potts RBM gives integer states 0, ..., q-1
         samples = rbm.sample(args.n, n_steps=args.steps, seed=args.seed)
     except MemoryError as exc:
         raise UsageError(f"rbm sample: {exc}; lower --n") from None
@@ -336,42 +356,90 @@ def _write_array(path: Path, array: Any) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
+def _score_data(rbm: Any, X: Any, path: Path) -> Any:
+    """X checked against the model's visible units: one-line errors name the file, the row and
+    column of a bad value and what is accepted."""
+    try:
+        if isinstance(rbm, ebm.PottsRBM):
+            return ebm.check_potts_data(X, rbm.n_states, str(path), rbm.n_features_in_)
+        ebm.check_visible_data(X, rbm.visible, str(path), rbm.n_features_in_)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return X
+
+
 def _score(args: argparse.Namespace) -> int:
     import numpy as np
 
     rbm = _load_model(args.model)
-    X = _load_data(args.file, args.key)
-    try:
-        ebm.check_visible_data(X, rbm.visible, str(args.file), rbm.n_features_in_)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    potts = isinstance(rbm, ebm.PottsRBM)
+    X = _score_data(rbm, _load_data(args.file, args.key), args.file)
+    # a Potts RBM's AIS starts from independent units with the file's state frequencies
+    base = {"data": X} if potts else {}
     try:  # --ais-steps counts the steps between the K + 1 inverse temperatures 0 = β_0 < ... < β_K = 1
-        log_z, err = rbm.log_partition(n_chains=args.ais_runs, n_betas=args.ais_steps + 1, seed=args.seed)
+        log_z, err = rbm.log_partition(n_chains=args.ais_runs, n_betas=args.ais_steps + 1, seed=args.seed,
+                                       **base)
     except MemoryError as exc:
         raise UsageError(f"rbm score: {exc}; lower --ais-runs") from None
     except ValueError as exc:
         raise UsageError(f"rbm score: {_flags(str(exc))}") from None
-    ll = rbm.score_samples(X.astype(np.float32))
+    ll = rbm.score_samples(X if potts else X.astype(np.float32))
     sem = float(np.std(ll, ddof=1) / math.sqrt(len(ll))) if len(ll) > 1 else 0.0
-    method = rbm.log_z_method_
-    if method == "ais":
-        method = f"AIS, {args.ais_runs} runs of {args.ais_steps} step{'s' * (args.ais_steps > 1)}"
-        if args.ais_steps == 1:
-            method += ": plain importance sampling from the independent-unit base model"
+    exact = rbm.score_estimate_ == "exact"
+    bounds = None
+    if not exact:
+        try:  # RAISE from at most --raise-rows rows, on the same temperatures as AIS
+            bounds = rbm.log_likelihood_bounds(X, n_betas=args.ais_steps + 1, log_z=(log_z, err),
+                                               tolerance=args.tolerance, raise_rows=args.raise_rows,
+                                               seed=args.seed)
+        except MemoryError as exc:
+            raise UsageError(f"rbm score: {exc}; lower --raise-rows") from None
+    result = _score_result(args, rbm, len(X), log_z, err, float(np.mean(ll)), sem, bounds)
+    if args.json:
+        print(json.dumps(result, indent=2, allow_nan=False))
+        return 0
+    method = "exact" if rbm.log_z_method_ == "exact" else (
+        f"AIS, {args.ais_runs} runs of {args.ais_steps} step{'s' * (args.ais_steps > 1)}")
+    if rbm.log_z_method_ == "ais" and args.ais_steps == 1:
+        method += ": plain importance sampling from the independent-unit base model"
     print(f"log Z = {log_z:.4f} ± {err:.4f} ({method})")
     if not getattr(rbm, "log_z_reliable_", True):
         print(f"  warning: a few AIS runs dominate (effective sample size {rbm.log_z_ess_:.1f} of "
               f"{args.ais_runs}), so the error of log Z is underestimated; raise --ais-steps")
-    kind = "exact" if rbm.score_estimate_ == "exact" else "AIS: an upper estimate, E[log Z_AIS] <= log Z"
-    print(f"mean log-likelihood per sample: {float(np.mean(ll)):.4f} nats ({kind})")
+    kind = "exact" if exact else "AIS: an upper estimate, E[log Z_AIS] <= log Z"
+    print(f"mean log-likelihood per sample: {result['mean_log_likelihood']:.4f} nats ({kind})")
     print(f"  uncertainty: ± {sem:.4f} from the samples, ± {err:.4f} from log Z")
-    if rbm.score_estimate_ != "exact":
-        try:  # RAISE from every row, on the same number of temperatures as AIS
-            bounds = rbm.log_likelihood_bounds(X, n_betas=args.ais_steps + 1, log_z=(log_z, err),
-                                               tolerance=args.tolerance, seed=args.seed)
-        except MemoryError as exc:
-            raise UsageError(f"rbm score: {exc}; score fewer rows of FILE") from None
+    if bounds is not None:
         print("bounds on the mean log-likelihood per sample (RAISE below, AIS above):")
         for line in bounds.summary().splitlines():
             print(f"  {line.replace('temperatures', 'temperatures (--ais-steps)')}")
+        if bounds.raise_rows < bounds.n_samples:
+            print(f"  RAISE scored a random {bounds.raise_rows} of the {bounds.n_samples} rows "
+                  f"(--raise-rows, drawn from --seed {args.seed}) plus every row's exact free energy; "
+                  "AIS scored every row")
     return 0
+
+
+def _score_result(args: argparse.Namespace, rbm: Any, n_rows: int, log_z: float, err: float, mean_ll: float,
+                  sem: float, bounds: Any) -> dict[str, Any]:
+    """What ``rbm score`` found, as plain JSON values."""
+    result: dict[str, Any] = {
+        "model": str(args.model), "file": str(args.file), "rows": n_rows,
+        "visible": "potts" if isinstance(rbm, ebm.PottsRBM) else rbm.visible,
+        "log_z": log_z, "log_z_error": err, "log_z_method": rbm.log_z_method_,
+        "mean_log_likelihood": mean_ll, "estimate": rbm.score_estimate_, "error_from_samples": sem,
+        "seed": args.seed,
+    }
+    if rbm.log_z_method_ == "ais":
+        result.update(ais_runs=args.ais_runs, ais_steps=args.ais_steps,
+                      ais_effective_sample_size=float(rbm.log_z_ess_),
+                      log_z_reliable=bool(rbm.log_z_reliable_))
+    if bounds is not None:
+        verdict = "crossed" if bounds.crossed else "wide" if bounds.wide else "ok"
+        result["bounds"] = {
+            "lower": bounds.lower, "lower_error": bounds.lower_error, "upper": bounds.upper,
+            "upper_error": bounds.upper_error, "gap": bounds.gap, "gap_error": bounds.gap_error,
+            "tolerance": bounds.tolerance, "verdict": verdict, "n_betas": bounds.n_betas,
+            "raise_rows": bounds.raise_rows, "raise_rows_limit": args.raise_rows, "rows": bounds.n_samples,
+        }
+    return result

@@ -45,7 +45,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "_format": ("format_measurement", "format_number", "format_seconds"),
         "_io": ("atomic_write_bytes", "atomic_write_text", "unwritable_reason"),
         "_params": ("Interval", "InvalidParameterError", "Options", "Predicate", "validate_params"),
-        "_persist": ("ModelFileError", "read_model_file", "write_model_file"),
+        "_persist": ("ModelFileError", "model_file_format", "read_model_file", "write_model_file"),
         "_progress": ("progress", "progress_bar"),
         "_store": ("STORABLE", "StoreError", "ValueStore", "dumps_value", "loads_value"),
         "_seeding": ("as_generator", "derive_seed", "spawn_seeds", "torch_generator"),

@@ -60,6 +60,7 @@ __all__ = [
 DATA_KINDS = {
     "real": "X, float array (n_samples, n_features)",
     "binary": "X, array of 0/1 (n_samples, n_features)",
+    "categorical": "X, array of integer states 0, ..., q-1 (n_samples, n_features), e.g. Potts spins",
     "spins": "X, array of ±1 (n_samples, n_features): patterns",
     "labelled": "X, float array (n_samples, n_features), and class labels y",
     "events": "X, float array of event features, y the signal-region flag (1) against the reference (0), "

@@ -27,7 +27,7 @@ import numpy as np
 from physml._core._io import atomic_write_bytes
 from physml._core._version import __version__
 
-__all__ = ["ModelFileError", "read_model_file", "write_model_file"]
+__all__ = ["ModelFileError", "model_file_format", "read_model_file", "write_model_file"]
 
 _META = "meta"
 _NUMERIC = "biufc"  # bool, signed and unsigned integers, floats, complex
@@ -140,6 +140,24 @@ def read_model_file(
         raise ModelFileError(f"{path}: array {bad[0]!r} is not numeric ({arrays[bad[0]].dtype}); refused")
     meta["format"], meta["format_version"] = found, found_version
     return meta, ModelArrays(arrays, path)
+
+
+def model_file_format(path: str | os.PathLike[str]) -> str | None:
+    """The format (``physml.<package>.<Class>``) a model file's header names, or None where the
+    file is not a readable physml model file; reads the header alone, so that a command taking
+    several kinds of model can pick the reader (whose errors then say what is wrong)."""
+    try:
+        if not zipfile.is_zipfile(path):
+            return None
+        with np.load(path, allow_pickle=False) as archive:
+            if _META not in archive.files:
+                return None
+            meta = json.loads(str(archive[_META]))
+        if not (isinstance(meta, dict) and isinstance(meta.get("format"), str)):
+            return None
+        return _format_and_version(meta)[0]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, TypeError):
+        return None
 
 
 def _format_and_version(meta: dict[str, Any]) -> tuple[str, int]:

@@ -55,7 +55,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "_ising_samples": ("ising_configurations",),
     "_potts_lattice": (
         "POTTS_MAX_ENUMERATION_SITES",
+        "PottsChains",
         "PottsExact",
+        "PottsLattice",
+        "PottsSampler",
         "potts_configurations",
         "potts_critical_temperature",
         "potts_energy",

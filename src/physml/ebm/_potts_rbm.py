@@ -41,7 +41,8 @@ from physml._core import (
 )
 from physml.ebm._partition import ais_betas
 from physml.ebm._raise import annealed_log_weights, log_likelihood_bounds, log_mean_exp_with_error
-from physml.ebm._rbm_model import _resolve_dtype, _seed_int, bernoulli
+from physml.ebm._rbm_model import _resolve_dtype, _seed_int, bernoulli, check_memory
+from physml.training import ConstantSchedule, LinearSchedule, Schedule
 
 __all__ = ["PottsRBM", "PottsRBMModel", "check_potts_data"]
 
@@ -49,8 +50,12 @@ _LOG2 = math.log(2.0)
 POTTS_EXACT_MAX_HIDDEN = 25
 
 
-def check_potts_data(X: Any, n_states: int, name: str = "X", n_features: int | None = None) -> np.ndarray:
+def check_potts_data(X: Any, n_states: int, name: str = "X", n_features: int | None = None, *,
+                     hint: str = "") -> np.ndarray:
     """Validate categorical data: 2-d, finite, integer states 0, ..., n_states − 1.
+
+    A value outside the states is one line naming ``name``, its row and column, the value, the
+    accepted states and the number of such values, then ``hint`` (e.g. what to do about it).
 
     Returns
     -------
@@ -75,7 +80,8 @@ def check_potts_data(X: Any, n_states: int, name: str = "X", n_features: int | N
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(f"{name}[{idx[0]}, {idx[1]}] = {int(out[idx])} is not a state of a Potts RBM with "
-                         f"n_states={n_states} (states 0, ..., {n_states - 1}); declare more states")
+                         f"n_states={n_states}: states are the integers 0, ..., {n_states - 1} "
+                         f"({int(bad.sum())} value(s) outside){'; ' + hint if hint else ''}")
     return out
 
 
@@ -229,6 +235,11 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         q, the states of each visible unit (data holding a larger state are refused).
     learning_rate, batch_size, n_iter, k, weight_decay, weight_scale
         As for :class:`~physml.ebm.RBM`.
+    learning_rate_schedule : {"constant", "linear"}
+        "linear" decays the learning rate linearly to zero over the ``n_iter`` epochs (as
+        Tieleman, ICML 2008, does for PCD): the last updates average the gradient noise out
+        instead of leaving the model where the last minibatches put it, which allows a larger
+        initial rate (``rbm-potts`` trains with 0.2, docs/ebm.md).
     method : {"pcd", "cd"}
     n_chains : int, optional
         Persistent chains (default ``batch_size``).
@@ -249,6 +260,7 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         "n_components": [Interval(int, 1, None)],
         "n_states": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, None, closed="neither")],
+        "learning_rate_schedule": [Options("constant", "linear")],
         "batch_size": [Interval(int, 1, None)],
         "n_iter": [Interval(int, 0, None)],
         "method": [Options("cd", "pcd")],
@@ -259,15 +271,16 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         "seed": ["seed"],
         "dtype": [Options("float32", "float64")],
     }
-    _data_kind: ClassVar[str] = "binary"  # 0/1 are states of any Potts model (q ≥ 2)
+    _data_kind: ClassVar[str] = "categorical"
 
     def __init__(self, n_components: int = 32, *, n_states: int = 3, learning_rate: float = 0.05,
-                 batch_size: int = 20, n_iter: int = 10, method: str = "pcd", k: int = 1,
-                 n_chains: int | None = None, weight_decay: float = 0.0, weight_scale: float = 0.01,
-                 seed: int = 0, dtype: str = "float64"):
+                 learning_rate_schedule: str = "constant", batch_size: int = 20, n_iter: int = 10,
+                 method: str = "pcd", k: int = 1, n_chains: int | None = None, weight_decay: float = 0.0,
+                 weight_scale: float = 0.01, seed: int = 0, dtype: str = "float64"):
         self.n_components = n_components
         self.n_states = n_states
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.n_iter = n_iter
         self.method = method
@@ -296,7 +309,7 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> PottsRBM:
         """Train from scratch for ``n_iter`` epochs on integer states ``X`` (n_samples, n_features)."""
         self._validate_params()
-        x = check_potts_data(X, self.n_states, "X")
+        x = check_potts_data(X, self.n_states, "X", hint="declare more states")
         seed = _seed_int(self.seed)
         dt = _resolve_dtype(self.dtype)
         q, n_v, n_h = self.n_states, x.shape[1], self.n_components
@@ -308,7 +321,7 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         model = PottsRBMModel(w.to(dt), torch.as_tensor(b).to(dt), torch.zeros(n_h, dtype=dt))
         self.model_ = model
         self.n_features_in_ = n_v
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_"):
             self.__dict__.pop(name, None)
         data = model.one_hot(x)
         train_seed = derive_seed(seed, "potts-rbm-training")
@@ -317,10 +330,14 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         n_chains = self.batch_size if self.n_chains is None else self.n_chains
         chains = data[torch.as_tensor(rng.integers(len(data), size=n_chains))].clone()
         lr, wd = float(self.learning_rate), float(self.weight_decay)
+        per_epoch = -(-len(data) // self.batch_size)
+        schedule: Schedule = (LinearSchedule(lr, 0.0, max(1, self.n_iter * per_epoch))
+                              if self.learning_rate_schedule == "linear" else ConstantSchedule(lr))
         with torch.no_grad():
-            for _ in range(self.n_iter):
+            for epoch in range(self.n_iter):
                 order = torch.as_tensor(rng.permutation(len(data)))
-                for start in range(0, len(data), self.batch_size):
+                for batch, start in enumerate(range(0, len(data), self.batch_size)):
+                    lr = schedule(epoch * per_epoch + batch)
                     v_pos = data[order[start:start + self.batch_size]]
                     h_pos = torch.sigmoid(model.hidden_input(v_pos))
                     start_neg = v_pos if self.method == "cd" else chains
@@ -334,7 +351,7 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
                     model.hidden_bias += lr * (h_pos.mean(0) - h_neg.mean(0))
                 if not all(bool(torch.isfinite(p).all()) for p in model.parameters().values()):
                     raise FloatingPointError(f"PottsRBM training diverged (a parameter is not finite); "
-                                             f"try a smaller learning_rate than {lr:g}")
+                                             f"try a smaller learning_rate than {self.learning_rate:g}")
         self.n_iter_ = int(self.n_iter)
         return self
 
@@ -367,11 +384,31 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         else:
             n_chains = check_int(ais_options.get("n_chains", 100), "n_chains", low=2)
             bet = ais_betas(ais_options.get("n_betas", 1000))
+            check_memory(self._chain_bytes(n_chains), model.device,
+                         f"AIS with {n_chains} runs on a {self._shape_name()} Potts RBM")
             g = torch_generator(_seed_int(ais_options.get("seed", self.seed)), model.device)
             lw = annealed_log_weights(model.annealing_path(ais_options.get("data"), None), n_chains, bet, g)
             value, err = log_mean_exp_with_error(lw)
+            w = np.exp(lw - lw.max())
+            ess = float(w.sum() ** 2 / (w**2).sum())
         self.log_z_, self.log_z_stderr_, self.log_z_method_ = float(value), float(err), method
+        if method == "ais":  # as RBM.log_partition: a few runs dominating make the error too small
+            self.log_z_ess_, self.log_z_reliable_ = ess, bool(ess >= max(10.0, n_chains / 4))
+        else:
+            self.__dict__.pop("log_z_ess_", None)
+            self.__dict__.pop("log_z_reliable_", None)
         return self.log_z_, self.log_z_stderr_
+
+    def _shape_name(self) -> str:
+        model = self.potts_model()
+        return f"{model.n_visible}x{model.n_states}-{model.n_hidden}"
+
+    def _chain_bytes(self, n_chains: int) -> int:
+        """Peak memory of ``n_chains`` chains: one-hot visibles, hidden inputs and their
+        temporaries (about four copies), in the model's dtype."""
+        model = self.potts_model()
+        width = model.n_visible * model.n_states + model.n_hidden
+        return 4 * n_chains * width * model.weights.element_size()
 
     @property
     def score_estimate_(self) -> str:
@@ -400,6 +437,8 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         model = self.potts_model()
         n_samples = check_int(n_samples, "n_samples", low=1)
         n_steps = check_int(n_steps, "n_steps", low=0)
+        check_memory(self._chain_bytes(n_samples), model.device,
+                     f"sampling {n_samples} chains of a {self._shape_name()} Potts RBM")
         g = torch_generator(_seed_int(seed), model.device)
         with torch.no_grad():
             v = model.sample_categorical(model.visible_bias.expand(n_samples, -1, -1), g)
@@ -409,7 +448,7 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         model = self.potts_model()
         meta: dict[str, Any] = {"n_features_in_": int(self.n_features_in_), "n_iter_": int(self.n_iter_)}
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_"):
             if name in self.__dict__:
                 meta[name] = self.__dict__[name]
         return meta, {k: v.detach().cpu().numpy() for k, v in model.parameters().items()}
@@ -420,6 +459,6 @@ class PottsRBM(ModelMixin, TransformerMixin, BaseEstimator):
         self.model_ = PottsRBMModel(t["weights"], t["visible_bias"], t["hidden_bias"])
         self.n_features_in_ = int(meta["n_features_in_"])
         self.n_iter_ = int(meta.get("n_iter_", 0))
-        for name in ("log_z_", "log_z_stderr_", "log_z_method_"):
+        for name in ("log_z_", "log_z_stderr_", "log_z_method_", "log_z_ess_", "log_z_reliable_"):
             if name in meta:
                 setattr(self, name, meta[name])

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from physml._core import check_array, check_choice, check_int, check_real, torch_generator
+from physml._core import check_array, check_choice, check_int, check_real, derive_seed, torch_generator
 from physml.ebm._partition import ais_betas, ais_log_partition
 from physml.ebm._rbm_model import (
     RBMModel,
@@ -441,7 +441,10 @@ class LikelihoodBounds:
     ais_ess : float
         Effective sample size (Σw)²/Σw² of the AIS runs.
     n_samples, n_betas : int
-        Rows scored and inverse temperatures used.
+        Rows scored (the AIS side scores every row) and inverse temperatures used.
+    raise_rows : int
+        Rows RAISE scored: ``n_samples``, or a seeded random subsample of them when
+        :func:`log_likelihood_bounds` was given ``raise_rows`` below ``n_samples``.
     """
 
     lower: float
@@ -458,6 +461,7 @@ class LikelihoodBounds:
     ais_ess: float
     n_samples: int
     n_betas: int
+    raise_rows: int
 
     def interval(self, z: float = 3.0) -> tuple[float, float]:
         """(lower − z·lower_error, upper + z·upper_error): where the true value should lie."""
@@ -470,7 +474,8 @@ class LikelihoodBounds:
 
     def summary(self) -> str:
         """Two lines: the sandwich with its errors, and the verdict on its width."""
-        line = (f"{self.lower:.4f} ± {self.lower_error:.4f} (RAISE, lower) <= mean log-likelihood <= "
+        rows = "" if self.raise_rows == self.n_samples else f" on {self.raise_rows} of {self.n_samples} rows"
+        line = (f"{self.lower:.4f} ± {self.lower_error:.4f} (RAISE, lower{rows}) <= mean log-likelihood <= "
                 f"{self.upper:.4f} ± {self.upper_error:.4f} (AIS, upper)")
         verdict = "WIDE: raise the number of temperatures" if self.wide else "ok (within tolerance)"
         if self.crossed:
@@ -488,6 +493,7 @@ def log_likelihood_bounds(
     betas: Any = None,
     ais_chains: int = 100,
     raise_chains: int = 1,
+    raise_rows: int | None = None,
     data: Any = None,
     tolerance: float = 1.0,
     log_z: tuple[float, float] | None = None,
@@ -504,6 +510,13 @@ def log_likelihood_bounds(
       part of each estimate, whose spread over rows includes the variation of its mean from
       row to row, so the error is if anything overestimated. With a single row it is the
       delta-method error over that row's chains (``raise_chains`` ≥ 2 needed).
+    * ``raise_rows``: RAISE costs ``raise_chains`` annealing runs per row, so with many rows it
+      may score only a random subsample of ``raise_rows`` of them (drawn without replacement
+      from the seed). The lower value is then mean_all(−F) + mean_sub(ℓ̂ + F): the exact free
+      energies of every row plus the subsample's mean of the reverse-chain part, an unbiased
+      estimate of the all-row RAISE mean, and its error std_sub(ℓ̂ + F)/√raise_rows includes the
+      row-to-row spread of that part, so it covers the subsampling (without the finite-population
+      factor √(1 − m/n), i.e. conservatively). The AIS side still scores every row.
 
     Both runs use the same β's (``betas``, or ``n_betas`` on ``schedule``; ``"adaptive"``
     computes them once by :func:`adaptive_betas`) and the same base model (from ``data``'s
@@ -522,7 +535,7 @@ def log_likelihood_bounds(
     ------
     ValueError
         ``X`` of the wrong width or outside the units' support, a schedule that does not
-        increase strictly from 0 to 1, a single row with ``raise_chains=1``.
+        increase strictly from 0 to 1, a single row with ``raise_chains=1``, ``raise_rows`` below 2.
     """
     model = _model(rbm)
     potts = hasattr(model, "annealing_path")
@@ -531,6 +544,8 @@ def log_likelihood_bounds(
     x = x_t.cpu().numpy() if not potts else model.states(x_t)
     tolerance = check_real(tolerance, "tolerance", low=0.0, low_open=True)
     raise_chains = check_int(raise_chains, "raise_chains", low=1)
+    if raise_rows is not None:
+        raise_rows = check_int(raise_rows, "raise_rows", low=2)
     if len(x) == 1 and raise_chains < 2:
         raise ValueError("log_likelihood_bounds of a single row needs raise_chains >= 2 "
                          "for the error of RAISE")
@@ -555,14 +570,22 @@ def log_likelihood_bounds(
     with torch.no_grad():
         neg_f = _path(work, None, None).neg_free_energy(x_t).to(torch.float64).cpu().numpy()
     rseed = seed if isinstance(seed, np.random.Generator) else _seed_int(seed) + 1
-    est, lw = raise_log_likelihood(model, x, n_chains=raise_chains, betas=bet, data=base_data, seed=rseed,
-                                   dtype=dtype, return_log_weights=True)
-    if len(x) >= 2:
-        lower_err = float(np.std(est - neg_f, ddof=1) / math.sqrt(len(x)))
+    rows = np.arange(len(x))
+    if raise_rows is not None and raise_rows < len(x):
+        pick = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+            derive_seed(_seed_int(seed), "raise-rows"))
+        rows = np.sort(pick.choice(len(x), size=raise_rows, replace=False))
+    est, lw = raise_log_likelihood(model, x[rows], n_chains=raise_chains, betas=bet, data=base_data,
+                                   seed=rseed, dtype=dtype, return_log_weights=True)
+    if len(rows) >= 2:
+        lower_err = float(np.std(est - neg_f[rows], ddof=1) / math.sqrt(len(rows)))
     else:
         r = np.exp(lw[0] - lw[0].max())
         lower_err = float(r.std(ddof=1) / (math.sqrt(raise_chains) * r.mean()))
-    lower = float(est.mean())
+    if len(rows) == len(x):
+        lower = float(est.mean())
+    else:  # every row's exact −F plus the subsample's reverse-chain part (see the docstring)
+        lower = float(neg_f.mean() + np.mean(est - neg_f[rows]))
     upper = float(neg_f.mean() - log_z)
     gap = upper - lower
     return LikelihoodBounds(
@@ -571,4 +594,5 @@ def log_likelihood_bounds(
         wide=bool(gap + 2.0 * math.hypot(lower_err, log_z_err) > tolerance),
         crossed=bool(gap < -2.0 * math.hypot(lower_err, log_z_err)),
         log_z=float(log_z), log_z_error=float(log_z_err), ais_ess=ess, n_samples=len(x), n_betas=len(bet),
+        raise_rows=len(rows),
     )

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from physml import ebm
-from physml._core import check_int, check_real, derive_seed
+from physml._core import check_choice, check_int, check_real, derive_seed
 from physml.experiments.rbm import _binarised_fashion
 from physml.lab import Context, experiment
 
@@ -161,13 +161,18 @@ def _potts_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
     p, T, seed = item
     torch.set_num_threads(1)
     size, q = p["L"], p["q"]
-    spins = ebm.potts_configurations(size, q, T, p["n_samples"], n_chains=p["n_lattice_chains"],
-                                     burn_in=p["burn_in"], thin=p["thin"], seed=derive_seed(seed, "lattice"))
+    start = time.perf_counter()
+    spins = ebm.potts_configurations(size, q, T, p["n_samples"], rule="swendsen-wang",
+                                     n_chains=p["n_lattice_chains"], burn_in=p["burn_in"], thin=p["thin"],
+                                     seed=derive_seed(seed, "lattice"))
+    lattice_seconds = time.perf_counter() - start
     x = spins.reshape(len(spins), -1)
     start = time.perf_counter()
-    rbm = ebm.PottsRBM(p["n_hidden"], n_states=q, learning_rate=p["learning_rate"], batch_size=50,
-                       n_iter=p["epochs"], k=p["k"], n_chains=200, seed=derive_seed(seed, "rbm"),
-                       dtype="float32").fit(x)
+    # the learning rate decays linearly to zero (Tieleman 2008): the last epochs average out the
+    # noise of the stochastic gradient instead of leaving the model where the last batches put it
+    rbm = ebm.PottsRBM(p["n_hidden"], n_states=q, learning_rate=p["learning_rate"],
+                       learning_rate_schedule="linear", batch_size=50, n_iter=p["epochs"], method=p["method"],
+                       k=p["k"], n_chains=200, seed=derive_seed(seed, "rbm"), dtype="float32").fit(x)
     seconds = time.perf_counter() - start
     generated = rbm.sample(p["n_generated"], n_steps=p["gibbs_steps"],
                            seed=derive_seed(seed, "samples")).reshape(-1, size, size)
@@ -179,7 +184,8 @@ def _potts_rbm(item: tuple[dict[str, Any], float, int]) -> dict[str, Any]:
         return {"energy": float(e.mean()), "energy_se": float(e.std(ddof=1) / math.sqrt(n)),
                 "order": float(m.mean()), "order_se": float(m.std(ddof=1) / math.sqrt(n))}
 
-    return {"T": T, "data": stats(spins), "rbm": stats(generated), "seconds": seconds}
+    return {"T": T, "data": stats(spins), "rbm": stats(generated), "seconds": seconds,
+            "lattice_seconds": lattice_seconds}
 
 
 def _check_potts_params(p: dict[str, Any]) -> None:
@@ -193,6 +199,7 @@ def _check_potts_params(p: dict[str, Any]) -> None:
                  "thin"):
         check_int(p[name], name, low=1)
     check_int(p["burn_in"], "burn_in", low=0)
+    check_choice(p["method"], "method", ("cd", "pcd"))
     check_real(p["learning_rate"], "learning_rate", low=0.0, low_open=True)
     check_real(p["relative_tolerance"], "relative_tolerance", low=0.0, low_open=True)
 
@@ -206,12 +213,12 @@ def _check_potts_params(p: dict[str, Any]) -> None:
     "model; Torlai & Melko, PRB 94, 165134 (2016) (RBMs on lattice spins)",
     quick=dict(
         L=4, q=3, temperature_factors=(0.8, 1.0, 1.3), n_samples=3000, n_lattice_chains=100, burn_in=200,
-        thin=5, n_hidden=16, epochs=60, k=5, learning_rate=0.05, n_generated=2000, gibbs_steps=300,
-        relative_tolerance=0.1,
+        thin=5, n_hidden=64, epochs=100, method="cd", k=5, learning_rate=0.2, n_generated=2000,
+        gibbs_steps=300, relative_tolerance=0.05,
     ),
     full=dict(
         L=8, q=3, temperature_factors=(0.7, 0.9, 1.0, 1.1, 1.3), n_samples=20000, n_lattice_chains=200,
-        burn_in=1000, thin=10, n_hidden=64, epochs=200, k=10, learning_rate=0.02, n_generated=5000,
+        burn_in=1000, thin=10, n_hidden=128, epochs=60, method="cd", k=5, learning_rate=0.2, n_generated=5000,
         gibbs_steps=2000, relative_tolerance=0.05,
     ),
     tags=("ebm", "rbm", "potts"),
@@ -219,13 +226,13 @@ def _check_potts_params(p: dict[str, Any]) -> None:
 )
 def rbm_potts(
     ctx: Context, L: int, q: int, temperature_factors: tuple[float, ...], n_samples: int,
-    n_lattice_chains: int, burn_in: int, thin: int, n_hidden: int, epochs: int, k: int, learning_rate: float,
-    n_generated: int, gibbs_steps: int, relative_tolerance: float,
+    n_lattice_chains: int, burn_in: int, thin: int, n_hidden: int, epochs: int, method: str, k: int,
+    learning_rate: float, n_generated: int, gibbs_steps: int, relative_tolerance: float,
 ) -> None:
     tc = ebm.potts_critical_temperature(q)
     p = dict(L=L, q=q, n_samples=n_samples, n_lattice_chains=n_lattice_chains, burn_in=burn_in, thin=thin,
-             n_hidden=n_hidden, epochs=epochs, k=k, learning_rate=learning_rate, n_generated=n_generated,
-             gibbs_steps=gibbs_steps)
+             n_hidden=n_hidden, epochs=epochs, method=method, k=k, learning_rate=learning_rate,
+             n_generated=n_generated, gibbs_steps=gibbs_steps)
     temps = [float(f) * tc for f in temperature_factors]
     runs = ctx.map(_potts_rbm, [(p, T, ctx.seed_for("T", i)) for i, T in enumerate(temps)],
                    desc="Potts RBM per temperature")
