@@ -36,25 +36,49 @@ def test_direct_measures_find_the_star_and_write_a_figure(star, tmp_path, capsys
 def test_learned_probabilities_in_json_and_the_classifier_is_cached(star, capsys, private_cache):
     import torch
 
+    from physml.symmetry import COMBINED_PRECISION, FINE_CLASSES, VERDICT_PRECISION
+
     torch.set_num_threads(1)
-    argv = ["symmetry", str(star), "--json", "--train-per-class", "2", "--train-size", "16"]
+    argv = ["symmetry", str(star), "--json", "--train-per-class", "3"]  # the profile classifier at 64 px
     assert main(argv) == 0
     first = capsys.readouterr()
     [entry] = json.loads(first.out)
-    probs = entry["learned"]["probabilities"]
-    assert set(probs) == {"O(2)", "Z_n", "Z_2", "T_n", "none"} and sum(probs.values()) == pytest.approx(1.0)
-    assert entry["direct"]["rotation"]["best_order"] == 5
-    top = max(probs, key=probs.get)
-    assert entry["verdict"]["learned_class"] == top and entry["verdict"]["learned_agrees"] == (top == "Z_n")
-    assert "training the classifier" in first.err and len(list(private_cache.glob("*.npz"))) == 1
+    learned, verdict = entry["learned"], entry["verdict"]
+    probs = learned["probabilities"]
+    assert set(probs) == set(FINE_CLASSES) and sum(probs.values()) == pytest.approx(1.0)
+    assert set(learned["order_probabilities"]) == {str(n) for n in range(2, 9)}
+    assert verdict["learned_class"] == learned["class"]
+    assert verdict["learned_probability"] == learned["probability"]
+    assert verdict["learned_agrees"] == (learned["class"] == verdict["direct_call"])
+    situation = {"agreement": f"agree:{verdict['fine_class']}", "learned": "learned",
+                 "direct over learned": "direct"}[verdict["source"]]
+    assert verdict["confidence"] == COMBINED_PRECISION[situation]
+    assert "training the classifier on 3 pictures per class" in first.err
+    assert len(list(private_cache.glob("profile-classifier-*.npz"))) == 1
     assert main(argv) == 0
     second = capsys.readouterr()
     assert "using the cached classifier" in second.err and "training" not in second.err
     assert json.loads(second.out) == json.loads(first.out)
+    assert main([a for a in argv if a != "--json"]) == 0  # the text report, from the cache
+    text = capsys.readouterr().out
+    assert f"  verdict:      {verdict['class']} (confidence {verdict['confidence']:.2f}; " in text
+    assert f"  learned:      {learned['class']} {learned['probability']:.2f} (O(2) " in text
     # other settings are another classifier; --no-cache neither reads nor writes the cache
-    assert main([*argv[:4], "1", *argv[5:], "--no-cache"]) == 0
+    assert main([*argv[:4], "2", "--no-cache"]) == 0
     assert "training the classifier" in capsys.readouterr().err
     assert len(list(private_cache.glob("*.npz"))) == 1
+    # the talk's pipeline: coarse probabilities, reported beside the direct verdict
+    talk = ["symmetry", str(star), "--json", "--classifier", "talk", "--train-per-class", "2",
+            "--train-size", "16"]
+    assert main(talk) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    probs = entry["learned"]["probabilities"]
+    assert set(probs) == {"O(2)", "Z_n", "Z_2", "T_n", "none"} and sum(probs.values()) == pytest.approx(1.0)
+    top = max(probs, key=probs.get)
+    v = entry["verdict"]
+    assert v["learned_class"] == top and v["learned_agrees"] == (top == v["coarse_class"])
+    assert v["source"] == "direct" and v["confidence"] == VERDICT_PRECISION[v["fine_class"]]
+    assert len(list(private_cache.glob("classifier-16px-*.npz"))) == 1
 
 
 @pytest.mark.parametrize(

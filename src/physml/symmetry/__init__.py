@@ -14,6 +14,12 @@ for a table of scores. A finer vocabulary (:data:`FINE_CLASSES`: O(2), D_n, Z_n,
 none) is decided by :func:`fine_direct_class`, tested on held-out shape families
 (:func:`heldout_set`), and :func:`symmetry_verdict` gives one class per picture with a measured
 confidence.
+
+The default learned classifier is not the talk's pipeline, which learns the shapes of its
+training templates and does not carry over to new shape families: :class:`SymmetryProfileClassifier`
+reads the picture's symmetry profile (:func:`symmetry_profile`: its overlap with itself under
+every rotation, mirror and shift) and is trained on random motifs under random symmetry groups
+(:func:`group_picture`). The talk's pipeline stays available as :class:`SymmetryClassifier`.
 """
 
 from __future__ import annotations
@@ -66,6 +72,25 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "heldout_set",
             "sample_photographs",
         ),
+        "_learned": (
+            "ORDERS",
+            "LearnedCall",
+            "SymmetryProfileClassifier",
+            "class_name",
+            "learned_call",
+            "parse_class_name",
+            "train_on_groups",
+        ),
+        "_procedural": (
+            "GroupPicture",
+            "group_picture",
+            "group_pictures",
+        ),
+        "_profile": (
+            "PROFILE_LENGTH",
+            "symmetry_profile",
+            "symmetry_profiles",
+        ),
         "_images": (
             "MAX_IMAGE_PIXELS",
             "MIN_IMAGE_SIZE",
@@ -98,14 +123,20 @@ __all__, __getattr__, __dir__ = _lazy_exports(
             "classifier_cache_key",
             "default_cache_dir",
             "dihedral_augment",
+            "load_symmetry_classifier",
             "symmetry_score",
             "train_on_templates",
         ),
         "_verdict": (
+            "COMBINED_COUNTS",
+            "COMBINED_PRECISION",
+            "LEARNED_OVERRULES",
             "VERDICT_COUNTS",
             "VERDICT_PRECISION",
             "VERDICT_SEED",
             "Verdict",
+            "combine_calls",
+            "combined_reliability",
             "direct_reliability",
             "expected_calibration_error",
             "reliability_table",

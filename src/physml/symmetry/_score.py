@@ -28,6 +28,7 @@ from physml._core import (
     check_array,
     check_int,
     derive_seed,
+    model_format,
     spawn_seeds,
     state_to_arrays,
 )
@@ -41,6 +42,7 @@ from physml.symmetry._invariance import (
     direct_class,
     invariance_measures,
 )
+from physml.symmetry._learned import LearnedCall, SymmetryProfileClassifier, learned_call, train_on_groups
 
 __all__ = [
     "CACHE_ENV_VAR",
@@ -50,6 +52,7 @@ __all__ = [
     "classifier_cache_key",
     "default_cache_dir",
     "dihedral_augment",
+    "load_symmetry_classifier",
     "symmetry_score",
     "train_on_templates",
 ]
@@ -353,6 +356,21 @@ def _is_legacy_file(path: Path) -> bool:
     return "meta.npy" not in names and any(n.endswith("data.pkl") for n in names)
 
 
+def load_symmetry_classifier(path: str | os.PathLike[str]) -> SymmetryProfileClassifier | SymmetryClassifier:
+    """A classifier file of either kind: a :class:`~physml.symmetry.SymmetryProfileClassifier` or a
+    :class:`SymmetryClassifier` (also physml 0.1's torch files); anything else is a
+    :class:`physml._core.ModelFileError` naming the file."""
+    path = Path(path)
+    if _is_legacy_file(path):
+        return SymmetryClassifier.load(path)
+    try:
+        return SymmetryProfileClassifier.load(path)
+    except ModelFileError as exc:
+        if f"({model_format(SymmetryClassifier)})," not in str(exc):  # not the talk's classifier either
+            raise
+    return SymmetryClassifier.load(path)
+
+
 def train_on_templates(
     classifier: SymmetryClassifier, n_per_class: int, *, seed: int = 0
 ) -> SymmetryClassifier:
@@ -367,6 +385,9 @@ CACHE_ENV_VAR = "PHYSML_CACHE"
 # bump when the pipeline changes what a given set of settings trains, or the file format
 # (1: torch files "*.pt" of physml 0.1, 2: the model-file format "*.npz")
 _CACHE_FORMAT = 2
+# bump when physml.symmetry.group_picture draws other pictures for the same seed or
+# physml.symmetry.symmetry_profile measures them otherwise
+_PROFILE_PICTURES = 1
 
 
 def default_cache_dir() -> Path:
@@ -379,12 +400,13 @@ def default_cache_dir() -> Path:
     return (Path(xdg) if xdg else Path.home() / ".cache") / "physml" / "symmetry"
 
 
-def _settings(classifier: SymmetryClassifier) -> dict[str, Any]:
+def _settings(classifier: SymmetryClassifier | SymmetryProfileClassifier) -> dict[str, Any]:
     """The classifier's parameters as JSON values (tuples as lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in classifier.get_params(deep=False).items()}
 
 
-def _cache_name(classifier: SymmetryClassifier, n_per_class: int, seed: int, version: int) -> str:
+def _cache_name(classifier: SymmetryClassifier | SymmetryProfileClassifier, n_per_class: int, seed: int,
+                version: int) -> str:
     settings = {
         "params": _settings(classifier),
         "n_per_class": int(n_per_class),
@@ -392,26 +414,35 @@ def _cache_name(classifier: SymmetryClassifier, n_per_class: int, seed: int, ver
         "format": version,
         "torch": torch.__version__,
     }
+    prefix = "classifier"
+    if isinstance(classifier, SymmetryProfileClassifier):  # its own names: other settings, other pictures
+        settings["model"] = "SymmetryProfileClassifier"
+        settings["pictures"] = _PROFILE_PICTURES
+        prefix = "profile-classifier"
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
     suffix = ".pt" if version == 1 else ".npz"
-    return f"classifier-{classifier.size}px-{n_per_class}pc-{digest}{suffix}"
+    return f"{prefix}-{classifier.size}px-{n_per_class}pc-{digest}{suffix}"
 
 
-def classifier_cache_key(classifier: SymmetryClassifier, n_per_class: int, seed: int) -> str:
+def classifier_cache_key(classifier: SymmetryClassifier | SymmetryProfileClassifier, n_per_class: int,
+                         seed: int) -> str:
     """A file name that identifies a trained classifier by everything that determines it: its
-    parameters, the number of training templates per class, the template seed, the cache
-    format and the torch version (the trained weights depend on torch's kernels)."""
+    class and parameters, the number of training pictures per class, their seed, the cache
+    format (and for :class:`SymmetryProfileClassifier` the version of its training pictures)
+    and the torch version (the trained weights depend on torch's kernels)."""
     return _cache_name(classifier, n_per_class, seed, _CACHE_FORMAT)
 
 
 def cached_classifier(
-    classifier: SymmetryClassifier,
+    classifier: SymmetryClassifier | SymmetryProfileClassifier,
     n_per_class: int,
     *,
     seed: int = 0,
     cache_dir: str | os.PathLike[str] | None = None,
-) -> tuple[SymmetryClassifier, Path, bool]:
-    """:func:`train_on_templates`, once: the trained classifier is saved in ``cache_dir``
+) -> tuple[Any, Path, bool]:
+    """:func:`train_on_templates` (a :class:`SymmetryClassifier`) or
+    :func:`~physml.symmetry.train_on_groups` (a :class:`~physml.symmetry.SymmetryProfileClassifier`),
+    once: the trained classifier is saved in ``cache_dir``
     (default :func:`default_cache_dir`) under :func:`classifier_cache_key` and read back by
     later calls with the same settings. A cached file that cannot be read is trained afresh
     and replaced. A classifier cached by physml 0.1 (a torch file ``*.pt`` of the same
@@ -430,19 +461,23 @@ def cached_classifier(
     classifier._validate_params()
     directory = default_cache_dir() if cache_dir is None else Path(cache_dir)
     path = directory / classifier_cache_key(classifier, n_per_class, seed)
+    profile = isinstance(classifier, SymmetryProfileClassifier)
     old = directory / _cache_name(classifier, n_per_class, seed, 1)
-    for candidate in (path, old):
+    for candidate in (path,) if profile else (path, old):
         if not candidate.is_file():
             continue
         try:
-            loaded = SymmetryClassifier.load(candidate)
+            loaded = type(classifier).load(candidate)
         except ValueError:
             continue
         if _settings(loaded) == _settings(classifier):
             if candidate != path:  # physml 0.1's torch file: kept in the new format from now on
                 loaded.save(path)
             return loaded, path, True
-    fitted = train_on_templates(classifier, n_per_class, seed=seed)
+    if profile:
+        fitted = train_on_groups(classifier, n_per_class, seed=seed)
+    else:
+        fitted = train_on_templates(classifier, n_per_class, seed=seed)
     directory.mkdir(parents=True, exist_ok=True)
     fitted.save(path)
     return fitted, path, False
@@ -461,8 +496,11 @@ class SymmetryScore:
     direct : str
         The class the direct measure assigns (:func:`physml.symmetry.direct_class`).
     probabilities, spread : dict of str to float, or None
-        The learned pipeline's mean class probabilities and their standard deviation over the
-        decoy × CNN ensemble (None without a classifier).
+        The learned classifier's mean class probabilities and their standard deviation over its
+        ensemble (decoys × CNNs, or the profile classifier's members; None without a classifier).
+    learned : LearnedCall or None
+        The call of a :class:`~physml.symmetry.SymmetryProfileClassifier` (class with its order,
+        its probability, the order probabilities); None for the talk's pipeline or without one.
     """
 
     image: np.ndarray
@@ -470,20 +508,21 @@ class SymmetryScore:
     direct: str
     probabilities: dict[str, float] | None
     spread: dict[str, float] | None
+    learned: LearnedCall | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "direct_class": self.direct,
-            "direct": self.measures.to_dict(),
-            "learned": None
-            if self.probabilities is None
-            else {"probabilities": self.probabilities, "spread": self.spread},
-        }
+        if self.learned is not None:
+            learned: dict[str, Any] | None = self.learned.to_dict()
+        elif self.probabilities is not None:
+            learned = {"probabilities": self.probabilities, "spread": self.spread}
+        else:
+            learned = None
+        return {"direct_class": self.direct, "direct": self.measures.to_dict(), "learned": learned}
 
 
 def symmetry_score(
     image: np.ndarray | str | os.PathLike[str],
-    classifier: SymmetryClassifier | None = None,
+    classifier: SymmetryClassifier | SymmetryProfileClassifier | None = None,
     *,
     size: int | None = None,
     threshold: float | Mapping[str, float] | None = None,
@@ -497,7 +536,8 @@ def symmetry_score(
     image : path (PNG/JPEG…) or array (H, W) / (H, W, 3|4)
         Binarised by the rule of :func:`physml.symmetry.prepare_image` (luminance, centre crop,
         area resize, Otsu threshold, dark = 1).
-    classifier : SymmetryClassifier, optional
+    classifier : SymmetryProfileClassifier or SymmetryClassifier, optional
+        Fitted; the picture is prepared at its ``size``.
     size : int, optional
         Side to resize to; default the classifier's size, or 64 without one.
     threshold : float or mapping, optional
@@ -513,9 +553,12 @@ def symmetry_score(
     else:
         binary = prepare_image(image, side)
     measures = invariance_measures(binary, threshold=class_thresholds(threshold)["Z_n"])
-    probs = spread = None
-    if classifier is not None:
+    probs = spread = call = None
+    if isinstance(classifier, SymmetryProfileClassifier):
+        call = learned_call(classifier, binary)
+        probs, spread = call.probabilities, call.spread
+    elif classifier is not None:
         mean, sd = classifier.predict_proba(binary[None], return_std=True, seed=seed)
         probs = dict(zip(classifier.classes_, mean[0].tolist(), strict=True))
         spread = dict(zip(classifier.classes_, sd[0].tolist(), strict=True))
-    return SymmetryScore(binary, measures, direct_class(measures, threshold), probs, spread)
+    return SymmetryScore(binary, measures, direct_class(measures, threshold), probs, spread, call)
