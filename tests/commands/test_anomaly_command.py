@@ -224,3 +224,22 @@ def test_weak_hunt_too_few_sideband_events(weak_files, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert "few.npz" in err and "sidebands hold fewer than" in err
+
+
+def test_weighted_events_hunt_with_cwola_and_are_refused_by_cathode(tmp_path, capsys):
+    """A non-constant 'weight' column: CWoLa takes the weights (its classifier, selection and fit);
+    CATHODE's densities take none, so it stops in one line before any work."""
+    ev = dijet_toy(4000, 0, seed=21)
+    ev["weight"] = np.random.default_rng(22).uniform(0.5, 1.5, len(ev["mjj"]))
+    np.savez(tmp_path / "weighted.npz", **ev)
+    argv = ["anomaly", "hunt", str(tmp_path / "weighted.npz"), "--features", FEATURES, "--n-pseudo", "0",
+            "--json"]
+    assert main([*argv, "--method", "cwola", "--efficiencies", "0.1", "--folds", "2"]) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["weighted"] is True and report["method"] == "cwola" and report["n_selected"] == 4000
+    assert main([*argv, "--method", "cathode"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert "fits densities that take no event weights" in err and len(err.splitlines()) == 1
+    assert captured.out == ""

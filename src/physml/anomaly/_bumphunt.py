@@ -153,7 +153,8 @@ class DijetFit:
     Attributes
     ----------
     params : ndarray, shape (4,)
-        (p0, p1, p2, p3); p0 in events per GeV (p3 = 0 for a three-parameter fit).
+        (p0, p1, p2, p3); p0 in events per GeV (p3 = 0 for a three-parameter fit). p0 = e^θ0 is
+        ∞ or 0 where θ0 leaves double precision (a degenerate fit: see :attr:`usable`).
     theta, covariance : ndarray
         θ = (ln p0, p1, p2[, p3]) and its covariance (inverse Hessian of the negative
         log-likelihood), shape (n_params, n_params).
@@ -190,6 +191,16 @@ class DijetFit:
     scale: float
     sqrt_s: float
     n_iterations: int = 0
+
+    @property
+    def usable(self) -> bool:
+        """Whether the fit is a background prediction to compare counts with: converged, with
+        finite parameters, p0 > 0 and a finite covariance. A fit to a spectrum with empty bins can
+        "converge" to a degenerate function, p0 overflowing to ∞ (or underflowing to 0) while
+        p1, p2 run to hundreds so that the shape falls off a cliff, and predict a background of
+        10⁻¹⁰ or a few times the counts beside it: a spurious local Z of 5-14."""
+        p, cov = self.params, self.covariance
+        return bool(self.converged and np.isfinite(p).all() and p[0] > 0 and np.isfinite(cov).all())
 
     @property
     def errors(self) -> np.ndarray:
@@ -347,9 +358,13 @@ def fit_dijet_histogram(
             converged = False
             break
         theta = A @ beta
-        integ, _ = _bin_integrals(theta, sub_edges, sqrt_s)
-        point = np.exp(_design(centres, n_params, sqrt_s) @ theta) * widths
-        new_corr = np.log(integ / point)[fitted]
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            integ, _ = _bin_integrals(theta, sub_edges, sqrt_s)
+            point = np.exp(_design(centres, n_params, sqrt_s) @ theta) * widths
+            new_corr = np.log(integ / point)[fitted]
+        if not np.all(np.isfinite(new_corr)):  # a degenerate shape, 0 or ∞ in a fitted bin
+            converged, message = False, "non-finite parameters"
+            break
         if np.max(np.abs(new_corr - log_corr), initial=0.0) < 1e-9:
             break
         log_corr = new_corr
@@ -374,7 +389,8 @@ def fit_dijet_histogram(
     ndf = int(fitted.sum()) - n_params
     gof = float(stats.chi2.sf(deviance, ndf)) if ndf > 0 and np.isfinite(deviance) else float("nan")
     params = np.zeros(4)
-    params[0] = np.exp(theta[0]) * scale
+    with np.errstate(over="ignore", under="ignore"):  # a degenerate fit: ``usable`` is False
+        params[0] = np.exp(theta[0]) * scale
     params[1:n_params] = theta[1:]
     return DijetFit(params, theta, cov, converged, message, edges, counts, fitted, deviance, ndf, gof,
                     scale, sqrt_s, iterations)
@@ -445,7 +461,8 @@ class BumpHunt:
     observed, background, background_err, z_local : ndarray, shape (n_windows,)
         N, B ± σ_B (fit with the window masked) and the signed local significance.
     converged : ndarray of bool, shape (n_windows,)
-        Whether each window's background fit converged (``z_local`` is NaN where not).
+        Whether each window's background fit converged to a usable prediction
+        (:attr:`DijetFit.usable`; ``z_local`` is NaN where not).
     best : int
         Index of the window with the largest local significance.
     z_max, p_local : float
@@ -535,7 +552,7 @@ def _scan(edges, counts, windows, n_params, sqrt_s, scale, start=None):
         fit = fit_dijet_histogram(edges, counts, mask=mask, n_params=n_params, sqrt_s=sqrt_s, scale=scale,
                                   start=start)
         obs[j] = counts[a:b].sum()
-        if not fit.converged:
+        if not fit.usable:
             continue
         B, sB = fit.predict(edges[a], edges[b])
         bkg[j], err[j], ok[j] = B, sB, True
@@ -655,7 +672,8 @@ def bump_hunt(
         raise FitError("no window's background fit converged")
     if not ok.all():
         bad = [f"{edges[a]:.0f}-{edges[b]:.0f}" for (a, b), good in zip(windows, ok, strict=True) if not good]
-        flags.append(f"background fit did not converge for window(s) {', '.join(bad)} GeV (not searched)")
+        flags.append(f"background fit did not converge (or degenerated) for window(s) {', '.join(bad)} GeV "
+                     "(not searched)")
     best = int(np.nanargmax(np.where(ok, z, -np.inf)))
     z_max = float(z[best])
     p_local = float(stats.norm.sf(z_max))

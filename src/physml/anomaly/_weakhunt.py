@@ -74,7 +74,13 @@ from physml.anomaly._bumphunt import (
 )
 from physml.anomaly._densities import SidebandInterpolation
 from physml.anomaly._scorers import AnodeScorer
-from physml.anomaly._training import make_classifier, sample_weight_kwargs, signal_probability
+from physml.anomaly._training import (
+    _bin_codes,
+    _bin_thresholds,
+    make_classifier,
+    sample_weight_kwargs,
+    signal_probability,
+)
 from physml.parallel import InlineExecutor
 
 __all__ = ["WEAK_METHODS", "FalsePositiveRate", "WeakHunt", "false_positive_rate", "hunt_classifier",
@@ -207,27 +213,6 @@ def hunt_classifier(seed: int = 0) -> Any:
         early_stopping=True, validation_fraction=0.25, n_iter_no_change=5, random_state=int(seed) % 2**32)
 
 
-def _bin_thresholds(X: np.ndarray, max_bins: int = 255) -> list[np.ndarray]:
-    """Per column, the bin thresholds of scikit-learn's boosted trees for unweighted data: the
-    midpoints of the distinct values where there are at most ``max_bins``, else the
-    ``averaged_inverted_cdf`` percentiles at ``max_bins`` equal steps (duplicates dropped)."""
-    out = []
-    for col in X.T:
-        distinct = np.unique(col)
-        if len(distinct) <= max_bins:
-            out.append(0.5 * (distinct[1:] + distinct[:-1]))
-        else:
-            q = np.linspace(0.0, 100.0, max_bins + 1)[1:-1]
-            out.append(np.unique(np.percentile(col, q, method="averaged_inverted_cdf")))
-    return out
-
-
-def _bin_codes(X: np.ndarray, thresholds: list[np.ndarray]) -> np.ndarray:
-    """Each value's bin (x is in bin i when t[i−1] < x ≤ t[i], as scikit-learn bins)."""
-    return np.column_stack([np.searchsorted(t, c, side="left") for t, c in zip(thresholds, X.T, strict=True)]
-                           ).astype(np.float64)
-
-
 def _fit_classifier(cfg: dict, X: np.ndarray, y: np.ndarray, seed: int,
                     v: np.ndarray | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A classifier of ``y`` from ``X`` (event weights ``v``, default 1; the two classes' total
@@ -299,7 +284,7 @@ def _count_fit(edges: np.ndarray, counts: np.ndarray, a: int, b: int, n_params: 
             return None
         # a fit can "converge" to a degenerate function (p0 overflowing while the shape falls off a
         # cliff where a selected spectrum has empty bins): that background is no prediction
-        if fit.converged and np.isfinite(fit.params).all() and np.isfinite(fit.covariance).all():
+        if fit.usable:
             return fit
     return None
 
