@@ -273,3 +273,28 @@ def test_every_bad_model_file_is_one_line_exit_2(star, tmp_path, capsys):
         assert "weights_only" not in err and "trust" not in err and "\x1b" not in err, (name, err)
     nan = _one_line_exit_2(capsys, ["symmetry", str(star), "--model", str(files["nan-weights"])])
     assert "non-finite" in nan
+
+
+def test_a_profile_classifier_file_is_used_without_importing_torch(star, tmp_path):
+    # the cached/--model path of the default classifier predicts in numpy: a fresh interpreter
+    # that runs the command on a saved profile classifier must not load torch (nor matplotlib)
+    import subprocess
+    import sys
+
+    from physml.symmetry import FINE_CLASSES, PROFILE_LENGTH, SymmetryProfileClassifier
+
+    rng = np.random.default_rng(5)
+    clf = SymmetryProfileClassifier(n_members=2, hidden=(16, 8), epochs=1, seed=3)  # weights real, not good
+    clf.fit_profiles(rng.normal(size=(70, PROFILE_LENGTH)).astype(np.float32),
+                     [FINE_CLASSES[i % len(FINE_CLASSES)] for i in range(70)])
+    model = clf.save(tmp_path / "clf.npz")
+    script = (
+        "import sys\n"
+        "from physml.cli import main\n"
+        f"assert main(['symmetry', {str(star)!r}, '--model', {str(model)!r}, '--json']) == 0\n"
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stderr.strip().splitlines()[-1] == "[]"
+    assert json.loads(out.stdout)[0]["learned"]["class"] in {*FINE_CLASSES, *(f"{k}_{n}" for k in "DZ"
+                                                                             for n in range(2, 9))}

@@ -179,3 +179,71 @@ def test_agreement_raises_the_confidence_and_a_probable_learned_call_overrules()
     assert combine_calls("D_4", "none", 0.99) == ("none", "learned")
     assert combine_calls("D_4", "D_4", 0.2) == ("D_4", "agree:D_n")
     assert combine_calls("T", "D_4", 0.5) == ("T", "direct")
+
+
+# -- prediction without torch ------------------------------------------------------------------
+def _quick_classifier() -> tuple[SymmetryProfileClassifier, np.ndarray]:
+    """A classifier trained for one epoch on random profile features (the weights need not be
+    good, only real), and fresh features to predict."""
+    rng = np.random.default_rng(5)
+    features = rng.normal(size=(70, PROFILE_LENGTH)).astype(np.float32)
+    labels = [FINE_CLASSES[i % len(FINE_CLASSES)] for i in range(70)]
+    clf = SymmetryProfileClassifier(n_members=2, hidden=(16, 8), epochs=1, seed=3)
+    clf.fit_profiles(features, labels)
+    return clf, rng.normal(size=(9, PROFILE_LENGTH)).astype(np.float32)
+
+
+def test_numpy_forward_is_the_torch_mlp_forward_to_float32_round_off():
+    import torch
+
+    from physml.nets import MLP
+
+    clf, features = _quick_classifier()
+    z = (features - clf.mean_) / clf.scale_
+    ours = clf._logits(z)
+    for k, layers in enumerate(clf.members_):
+        net = MLP((PROFILE_LENGTH, 16, 8, len(FINE_CLASSES) + len(ORDERS)), "relu")
+        with torch.no_grad():
+            for layer, (w, b) in zip(net.layers, layers, strict=True):
+                layer.weight.copy_(torch.from_numpy(w))
+                layer.bias.copy_(torch.from_numpy(b))
+            theirs = net(torch.from_numpy(z.astype(np.float32))).numpy()
+        # Each float32 forward is within the rounding bound of the exact one: per layer a sum of
+        # n_in + 1 terms is off by at most gamma = (n_in + 1) eps / (1 - (n_in + 1) eps) times the
+        # sum of the terms' magnitudes, and an error already present is carried by |W| (ReLU
+        # does not enlarge it). Two such forwards differ by at most twice the bound.
+        x = z.astype(np.float64)
+        err = np.zeros_like(x)
+        for j, (w, b) in enumerate(layers):
+            w64, b64 = w.astype(np.float64), b.astype(np.float64)
+            n = w.shape[1] + 1
+            gamma = n * np.finfo(np.float32).eps / (1 - n * np.finfo(np.float32).eps)
+            err = err @ np.abs(w64).T + gamma * (np.abs(x) @ np.abs(w64).T + np.abs(b64))
+            x = x @ w64.T + b64
+            if j < len(layers) - 1:
+                x = np.maximum(x, 0)
+        assert np.all(np.abs(ours[:, k] - theirs) <= 2 * err)
+        assert np.all(np.abs(ours[:, k] - x) <= err)
+        assert not np.array_equal(ours[:, k], ours[:, 1 - k])  # the members differ: a real comparison
+
+
+def test_a_classifier_read_from_a_file_predicts_without_importing_torch(tmp_path):
+    import subprocess
+    import sys
+
+    clf, features = _quick_classifier()
+    path = clf.save(tmp_path / "clf.npz")
+    np.save(tmp_path / "features.npy", features)
+    script = (
+        "import sys, numpy as np\n"
+        "from physml.symmetry import load_symmetry_classifier, classifier_cache_key, symmetry_score\n"
+        f"clf = load_symmetry_classifier({str(path)!r})\n"
+        f"p = clf.predict_proba(None, features=np.load({str(tmp_path / 'features.npy')!r}))\n"
+        f"np.save({str(tmp_path / 'p.npy')!r}, p)\n"
+        "classifier_cache_key(clf, 10, 0)\n"
+        "symmetry_score(np.kron(np.eye(2), np.ones((16, 16))), clf)\n"
+        "print(sorted(m for m in ('torch', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), clf.predict_proba(None, features=features))

@@ -135,9 +135,6 @@ def _run(args: argparse.Namespace) -> int:
     per_class = args.train_per_class or (20 if talk else 300)
     train_size = args.train_size or (32 if talk else 64)
 
-    import torch
-
-    torch.set_num_threads(1)  # small networks: more threads only add overhead
     clf = None
     if args.model is not None:
         try:
@@ -147,6 +144,8 @@ def _run(args: argparse.Namespace) -> int:
             raise UsageError(f"--model {text}") from None
         if args.train_size is not None and args.train_size != clf.size:
             raise UsageError(f"--train-size {args.train_size} differs from the model's size {clf.size}")
+        if not isinstance(clf, symmetry.SymmetryProfileClassifier):  # the talk's pipeline trains decoys
+            _one_thread()  # per picture (naming its class here would import torch for every model)
     small_size = train_size if clf is None else clf.size
     pictures = []
     for path in args.images:  # read everything before any training: bad input fails fast
@@ -160,12 +159,14 @@ def _run(args: argparse.Namespace) -> int:
         else:
             fresh = symmetry.SymmetryProfileClassifier(size=train_size, seed=args.seed)
             what = f"{per_class} pictures per class (random motifs under random symmetry groups)"
+        key = symmetry.classifier_cache_key(fresh, per_class, args.seed)
+        if talk or args.no_cache or not (symmetry.default_cache_dir() / key).is_file():
+            _one_thread()  # torch trains; a cached profile classifier predicts in numpy, without torch
         if args.no_cache:
             print(f"training the classifier on {what} ...", file=sys.stderr)
             train = symmetry.train_on_templates if talk else symmetry.train_on_groups
             clf = train(fresh, per_class, seed=args.seed)
         else:
-            key = symmetry.classifier_cache_key(fresh, per_class, args.seed)
             if not (symmetry.default_cache_dir() / key).is_file():
                 print(f"training the classifier on {what} (once; kept in {symmetry.default_cache_dir()}) ...",
                       file=sys.stderr)
@@ -201,6 +202,13 @@ def _run(args: argparse.Namespace) -> int:
         _figure(args.figure, results)
         print(f"wrote {args.figure}", file=sys.stderr)
     return 0
+
+
+def _one_thread() -> None:
+    """Train torch's small networks on one thread: more threads only add overhead."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _attempt(path: Path, func: Any, *args: Any) -> Any:

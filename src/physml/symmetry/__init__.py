@@ -117,14 +117,16 @@ __all__, __getattr__, __dir__ = _lazy_exports(
         ),
         "_score": (
             "CACHE_ENV_VAR",
-            "SymmetryClassifier",
             "SymmetryScore",
             "cached_classifier",
             "classifier_cache_key",
             "default_cache_dir",
-            "dihedral_augment",
             "load_symmetry_classifier",
             "symmetry_score",
+        ),
+        "_talk": (
+            "SymmetryClassifier",
+            "dihedral_augment",
             "train_on_templates",
         ),
         "_verdict": (

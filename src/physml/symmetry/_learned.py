@@ -27,25 +27,22 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 from scipy import optimize
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from physml import nets
 from physml._core import (
     Interval,
     ModelMixin,
     Predicate,
-    arrays_to_state,
     check_array,
     check_int,
     derive_seed,
     progress,
     spawn_seeds,
-    state_to_arrays,
     torch_generator,
 )
-from physml.nets import MLP, sgd_train
 from physml.symmetry._fine import FINE_CLASSES
 from physml.symmetry._images import MIN_IMAGE_SIZE
 from physml.symmetry._procedural import group_pictures
@@ -132,7 +129,11 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     classes_ : tuple of str
-    members_ : list of physml.nets.MLP
+    members_ : list of list of (ndarray, ndarray)
+        Each member's layers as (weight (n_out, n_in), bias (n_out,)), float32: the weights of
+        the trained :class:`physml.nets.MLP` (ReLU between layers). Prediction is a numpy forward
+        pass over them, so a classifier read from a file classifies without importing torch
+        (torch is imported by :meth:`fit` only).
     mean_, scale_ : ndarray
         Standardisation of the profile features (training split).
     temperature_, order_temperature_ : float
@@ -246,23 +247,27 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
         train, calib = self._split(label)
         self.mean_ = f[train].mean(axis=0)
         self.scale_ = np.where(f[train].std(axis=0) > 1e-6, f[train].std(axis=0), 1.0).astype(np.float32)
-        z = torch.from_numpy((f - self.mean_) / self.scale_)
+        import torch
+
+        z_np = (f - self.mean_) / self.scale_
+        z = torch.from_numpy(z_np)
         targets = torch.from_numpy(np.column_stack([label, order]))
         n_classes = len(self.classes)
         self.members_ = []
         seeds = spawn_seeds(derive_seed(self.seed, "members"), self.n_members)
         for s in progress(seeds, total=self.n_members, desc="training the ensemble"):
             net = self._network(f.shape[1], s)
-            sgd_train(net, z[train], targets[train], _loss(n_classes), epochs=self.epochs,
-                      batch_size=min(self.batch_size, len(train)), learning_rate=self.learning_rate,
-                      momentum=self.momentum, weight_decay=self.weight_decay, schedule="cosine",
-                      generator=torch_generator(derive_seed(s, "batches")))
-            self.members_.append(net.eval())
+            nets.sgd_train(net, z[train], targets[train], _loss(n_classes), epochs=self.epochs,
+                           batch_size=min(self.batch_size, len(train)), learning_rate=self.learning_rate,
+                           momentum=self.momentum, weight_decay=self.weight_decay, schedule="cosine",
+                           generator=torch_generator(derive_seed(s, "batches")))
+            self.members_.append([(layer.weight.detach().numpy().copy(), layer.bias.detach().numpy().copy())
+                                  for layer in net.layers])
         self.classes_ = tuple(self.classes)
         self.temperature_, self.order_temperature_ = 1.0, 1.0
         self.calibration_: dict[str, float] = {}
         if len(calib):
-            logits = self._logits(z[calib])
+            logits = self._logits(z_np[calib])
             self.temperature_, before, after = _fit_temperature(logits[..., :n_classes], label[calib])
             acc = float(np.mean(_mean_softmax(logits[..., :n_classes], 1.0).argmax(1) == label[calib]))
             self.calibration_ = {"n": int(len(calib)), "accuracy": acc, "nll_before": before,
@@ -285,15 +290,30 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
             train.extend(idx[k:].tolist())
         return np.sort(np.array(train, dtype=np.int64)), np.sort(np.array(calib, dtype=np.int64))
 
-    def _network(self, n_features: int, seed: int) -> MLP:
+    def _widths(self, n_features: int) -> tuple[int, ...]:
+        return (n_features, *self.hidden, len(self.classes) + len(ORDERS))
+
+    def _network(self, n_features: int, seed: int) -> Any:
+        import torch
+
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            return MLP((n_features, *self.hidden, len(self.classes) + len(ORDERS)), "relu")
+            return nets.MLP(self._widths(n_features), "relu")
 
-    @torch.no_grad()
-    def _logits(self, z: torch.Tensor) -> np.ndarray:
-        """Logits (n, n_members, n_classes + n_orders) of standardised features."""
-        return torch.stack([m(z) for m in self.members_], dim=1).numpy()
+    def _logits(self, z: np.ndarray) -> np.ndarray:
+        """Logits (n, n_members, n_classes + n_orders) of standardised features (n, n_features):
+        each member's forward pass in numpy, float32 (ReLU between layers, the last linear), the
+        same numbers as the torch MLP's forward to float32 round-off (tested)."""
+        z = np.asarray(z, np.float32)
+        out = []
+        for layers in self.members_:
+            x = z
+            for j, (w, b) in enumerate(layers):
+                x = x @ w.T + b
+                if j < len(layers) - 1:
+                    x = np.maximum(x, np.float32(0))
+            out.append(x)
+        return np.stack(out, axis=1)
 
     # -- prediction -----------------------------------------------------------------------------
     def _member_outputs(self, X: Any, features: Any = None) -> np.ndarray:
@@ -305,7 +325,7 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
         if f.shape[1] != len(self.mean_):
             raise ValueError(f"features have {f.shape[1]} columns, the classifier was fitted on "
                              f"{len(self.mean_)}")
-        return self._logits(torch.from_numpy((f - self.mean_) / self.scale_))
+        return self._logits((f - self.mean_) / self.scale_)
 
     def predict_proba(self, X: Any, *, return_std: bool = False, features: Any = None
                       ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -359,24 +379,38 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
         names = np.asarray(self.classes_)[idx]
         return float(ClassifierMixin.score(self, X, names, sample_weight=sample_weight))
 
+    def _train_default(self, n_per_class: int, *, seed: int) -> SymmetryProfileClassifier:
+        """How :func:`~physml.symmetry.cached_classifier` trains this classifier:
+        :func:`train_on_groups`."""
+        return train_on_groups(self, n_per_class, seed=seed)
+
     # -- files ----------------------------------------------------------------------------------
     def _get_state(self) -> tuple[dict[str, Any], dict[str, Any]]:
         meta = {"n_members": len(self.members_), "n_features": int(len(self.mean_)),
                 "temperature": float(self.temperature_), "order_temperature": float(self.order_temperature_),
                 "calibration": dict(self.calibration_)}
         arrays: dict[str, Any] = {"mean": self.mean_, "scale": self.scale_}
-        for i, m in enumerate(self.members_):
-            arrays.update(state_to_arrays(m.state_dict(), f"member{i}")[0])
+        for i, layers in enumerate(self.members_):  # the names of the MLP's state_dict under member{i}
+            for j, (w, b) in enumerate(layers):
+                arrays[f"member{i}.layers.{j}.weight"] = w
+                arrays[f"member{i}.layers.{j}.bias"] = b
         return meta, arrays
 
     def _set_state(self, meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray], version: int) -> None:
         self.mean_ = np.asarray(arrays["mean"], np.float32)
         self.scale_ = np.asarray(arrays["scale"], np.float32)
+        widths = self._widths(int(meta["n_features"]))
         members = []
         for i in range(int(meta["n_members"])):
-            net = self._network(int(meta["n_features"]), 0)
-            net.load_state_dict(arrays_to_state(arrays, None, f"member{i}"))
-            members.append(net.eval())
+            layers = []
+            for j, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+                w = np.asarray(arrays[f"member{i}.layers.{j}.weight"], np.float32)
+                b = np.asarray(arrays[f"member{i}.layers.{j}.bias"], np.float32)
+                if w.shape != (n_out, n_in) or b.shape != (n_out,):
+                    raise ValueError(f"member {i} layer {j} has weights {w.shape} and bias {b.shape}, "
+                                     f"expected {(n_out, n_in)} and {(n_out,)}")
+                layers.append((w, b))
+            members.append(layers)
         self.members_ = members
         self.temperature_ = float(meta["temperature"])
         self.order_temperature_ = float(meta["order_temperature"])
@@ -390,6 +424,8 @@ class SymmetryProfileClassifier(ModelMixin, ClassifierMixin, BaseEstimator):
 
 
 def _loss(n_classes: int):
+    import torch
+
     def loss(out: torch.Tensor, target: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
         ce = torch.nn.functional.cross_entropy(out[:, :n_classes], target[:, 0], reduction="none")
         order = torch.nn.functional.cross_entropy(out[:, n_classes:], target[:, 1].clamp(min=0),
