@@ -19,7 +19,9 @@ import argparse
 import math
 import shlex
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from physml import parallel
 from physml._commands._common import (
@@ -118,8 +120,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the missing ones"))
 
 
-def _generate(args: argparse.Namespace) -> int:
+def _run_chunks(args: argparse.Namespace, command: str, verb: str, work: Callable[[Any], Any]) -> bool:
+    """Run ``work(executor)``, which writes ``args.out`` from resumable chunks kept in
+    ``args.out.parts/``, on the executor the flags ask for; the errors as one line each. Returns
+    whether finished chunks were there before (a resumed run)."""
     parts = args.out.with_name(args.out.name + ".parts")
+    try:
+        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
+                                          processes=args.processes, cluster=cluster_spec(args))
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"collider {command}: {exc}") from None
+    resuming = parts.exists()
+    # the same arguments find the chunks again (their seeds derive from --seed and the chunk index)
+    again = shlex.join(args.argv) if getattr(args, "argv", None) else "the same command"
+    args.interrupt_note = (
+        f"interrupted: finished chunks are kept in {parts}/; rerun {again} to {verb} only the missing ones"
+    )
+    try:
+        with executor:
+            work(executor)
+    except ValueError as exc:  # e.g. parts of a different request
+        raise UsageError(f"collider {command}: {str(exc).splitlines()[0]}") from None
+    except RuntimeError as exc:  # a chunk failed (parallel.MapError): the finished ones are kept
+        failures = getattr(exc, "failures", None)
+        if not failures:
+            raise
+        first = next(iter(failures.values()))
+        raise UsageError(
+            f"collider {command}: {len(failures)} chunk(s) failed ({str(first).splitlines()[0]}); the "
+            f"finished chunks are kept in {parts}/ and the same command resumes"
+        ) from None
+    return resuming
+
+
+def _generate(args: argparse.Namespace) -> int:
     check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
     n_chunks = math.ceil(args.events / args.chunk_size)
     if n_chunks > MAX_CHUNKS:
@@ -151,42 +185,9 @@ def _generate(args: argparse.Namespace) -> int:
             "pip install 'physml[collider]'"
         ) from None
 
-    spec = cluster_spec(args)
-    try:
-        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
-                                          processes=args.processes, cluster=spec)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"collider generate: {exc}") from None
-    resuming = parts.exists()
-    # the same arguments find the chunks again (their seeds derive from --seed and the chunk index)
-    again = shlex.join(args.argv) if getattr(args, "argv", None) else "the same command"
-    args.interrupt_note = (
-        f"interrupted: finished chunks are kept in {parts}/; rerun {again} to generate only the missing ones"
-    )
-    try:
-        with executor:
-            collider.generate_to_file(
-                args.out,
-                args.events,
-                args.process,
-                chunk_size=args.chunk_size,
-                seed=args.seed,
-                executor=executor,
-                overwrite=args.force,
-                progress=True,
-                **kwargs,
-            )
-    except ValueError as exc:  # e.g. parts of a different request
-        raise UsageError(f"collider generate: {str(exc).splitlines()[0]}") from None
-    except RuntimeError as exc:  # a chunk failed (parallel.MapError): the finished ones are kept
-        failures = getattr(exc, "failures", None)
-        if not failures:
-            raise
-        first = next(iter(failures.values()))
-        raise UsageError(
-            f"collider generate: {len(failures)} chunk(s) failed ({str(first).splitlines()[0]}); the "
-            f"finished chunks are kept in {parts}/ and the same command resumes"
-        ) from None
+    resuming = _run_chunks(args, "generate", "generate", lambda executor: collider.generate_to_file(
+        args.out, args.events, args.process, chunk_size=args.chunk_size, seed=args.seed, executor=executor,
+        overwrite=args.force, progress=True, **kwargs))
     table = collider.read_events(args.out)
     n = len(next(iter(table.values())))
     note = " (resumed)" if resuming else ""
@@ -206,7 +207,6 @@ def _generate(args: argparse.Namespace) -> int:
 def _features(args: argparse.Namespace) -> int:
     import numpy as np
 
-    parts = args.out.with_name(args.out.name + ".parts")
     check_new_file(args.out, OUTPUT_SUFFIXES, "--out", force=args.force)
     try:
         info = collider.lhco_info(args.file)
@@ -226,32 +226,9 @@ def _features(args: argparse.Namespace) -> int:
         raise UsageError(
             "collider features needs FastJet (fastjet is missing): pip install 'physml[collider]'"
         ) from None
-    spec = cluster_spec(args)
-    try:
-        executor = parallel.make_executor(workers=args.workers, scheduler=args.scheduler,
-                                          processes=args.processes, cluster=spec)
-    except (ValueError, TypeError) as exc:
-        raise UsageError(f"collider features: {exc}") from None
-    resuming = parts.exists()
-    again = shlex.join(args.argv) if getattr(args, "argv", None) else "the same command"
-    args.interrupt_note = (
-        f"interrupted: finished chunks are kept in {parts}/; rerun {again} to compute only the missing ones"
-    )
-    try:
-        with executor:
-            collider.lhco_features(args.file, args.out, radius=args.radius, chunk_size=args.chunk_size,
-                                   executor=executor, overwrite=args.force, progress=True)
-    except ValueError as exc:  # e.g. parts of a different request
-        raise UsageError(f"collider features: {str(exc).splitlines()[0]}") from None
-    except RuntimeError as exc:  # a chunk failed (parallel.MapError): the finished ones are kept
-        failures = getattr(exc, "failures", None)
-        if not failures:
-            raise
-        first = next(iter(failures.values()))
-        raise UsageError(
-            f"collider features: {len(failures)} chunk(s) failed ({str(first).splitlines()[0]}); the "
-            f"finished chunks are kept in {parts}/ and the same command resumes"
-        ) from None
+    resuming = _run_chunks(args, "features", "compute", lambda executor: collider.lhco_features(
+        args.file, args.out, radius=args.radius, chunk_size=args.chunk_size, executor=executor,
+        overwrite=args.force, progress=True))
     table, meta = collider.read_events(args.out, with_meta=True)
     note = " (resumed)" if resuming else ""
     print(f"wrote {meta['n_kept']} of {meta['n_events']} events to {args.out}{note}; {meta['n_dropped']} "
