@@ -10,13 +10,24 @@
    physml with ``train_precision="bfloat16"`` (bfloat16 matrix products, float32 parameters)
    where the CPU has bfloat16 units; without them the RBM warns and trains in float32 (emulated
    bfloat16 measured 10 times slower than float32 on an AVX2-only AMD EPYC), and the line says so.
+   The hardware limit: the rate of the bare float32 product 100x784 @ 784x500 (median of 7
+   runs of 100 products, measured just before and just after physml's epochs, same process,
+   same torch threads) against the epoch's achieved rate, counting what an epoch must do: five
+   such products per PCD-1 update (hidden probabilities of data and chains, visible
+   probabilities of the chains, the two phases' weight statistics), 2·100·784·500 flop each,
+   600 updates (235 GFLOP); the line prints both rates and the fraction (target >= 60%).
 2. AIS: time to estimate log Z of a 784-20 RBM trained for one epoch, and its deviation
    from the exact value (2^20 hidden states enumerated).
 3. Likelihood bounds: the time to a RAISE/AIS sandwich of width <= 1 nat (gap + 2 errors, the
    ``wide`` flag of physml.ebm.log_likelihood_bounds) of the mean log-likelihood of 100 test
-   images under the 784-500 RBM of item 1 (one PCD-1 epoch), trying 100, 300, 1,000, 3,000 and
-   10,000 temperatures in turn (100 AIS chains, one RAISE chain per image, float32); the time
-   is the sum over the tries up to the first narrow one.
+   images under the 784-500 RBM of item 1 (one PCD-1 epoch), trying 100, 300, 1,000, 3,000,
+   10,000, 30,000 and 100,000 temperatures in turn (100 AIS chains, one RAISE chain per image,
+   float32); the time is the sum over the tries up to the first narrow one, and a line gives the
+   width reached when 100,000 are still wide (the last try alone takes about 5 minutes).
+   Measured on the 2-core AMD EPYC (Zen 5, AVX-512): the model that
+   two torch threads train is still 2.58 nats wide at 10,000 temperatures (gap 2.14 ± 0.22,
+   35 s for all tries) and 1.77 at 30,000 (gap 1.28 ± 0.25, 84 s more); the one a single thread
+   trains (other rounding, other chains) is 1.08 wide at 10,000 and 0.32 at 30,000.
 """
 
 from __future__ import annotations
@@ -42,6 +53,7 @@ def main(repeat: int = 3) -> None:
     x_test = (test.reshape(len(test), -1)[:1000] / 255.0 > 0.5).astype(np.float32)
     x64, x32 = x.astype(np.float64), x.astype(np.float32)
     settings = dict(batch_size=100, learning_rate=0.01, n_iter=1)
+    n_updates = -(-len(x) // settings["batch_size"])
 
     ours = RBM(500, method="pcd", k=1, seed=0, **settings)
     ours_bf16 = RBM(500, method="pcd", k=1, seed=0, train_precision="bfloat16", **settings)
@@ -50,7 +62,9 @@ def main(repeat: int = 3) -> None:
     # warm up both libraries (thread pools, BLAS) on a slice, then time full epochs
     RBM(500, seed=0, **settings).fit(x[:2000])
     BernoulliRBM(500, random_state=0, **settings).fit(x64[:2000])
+    bare = bare_product_seconds(torch)
     t_ours = median_seconds(lambda: ours.fit(x), repeat=repeat, warmup=0)
+    bare = sorted(bare + bare_product_seconds(torch))
     with warnings.catch_warnings():  # without bfloat16 units: float32, said on the result line
         warnings.simplefilter("ignore", RuntimeWarning)
         t_bf16 = median_seconds(lambda: ours_bf16.fit(x), repeat=repeat, warmup=0)
@@ -81,6 +95,17 @@ def main(repeat: int = 3) -> None:
         f"pseudo-LL/test image physml {pl_ours:.1f} vs sklearn {pl_theirs:.1f} nats (target x3)",
     )
     report("RBM 784-500 PCD-1 epoch vs sklearn float32", t_ours, "sklearn", t_theirs32)
+    t_product = (bare[len(bare) // 2 - 1] + bare[len(bare) // 2]) / 2  # median of the 14 runs
+    rate = PRODUCT_FLOP / t_product / 1e9
+    achieved = 5 * n_updates * PRODUCT_FLOP / t_ours / 1e9
+    report(
+        "RBM 784-500 PCD-1 epoch vs its bare products",
+        t_ours,
+        f"{5 * n_updates} x mm",
+        5 * n_updates * t_product,
+        f"{achieved:.0f} GFLOP/s achieved, bare 100x784 @ 784x500 float32 product {rate:.0f} GFLOP/s "
+        f"({torch.get_num_threads()} threads): {achieved / rate:.0%} of the hardware limit (target >= 60%)",
+    )
     bf16_used = ours_bf16.train_precision_ == "bfloat16"
     report(
         "RBM 784-500 PCD-1 epoch, bfloat16 matmuls" if bf16_used else "RBM 784-500, bf16 asked, float32 ran",
@@ -118,12 +143,38 @@ def main(repeat: int = 3) -> None:
     sandwich_time(ours, x, x_test[:100])
 
 
-def sandwich_time(rbm, x_train, x_test, betas=(100, 300, 1000, 3000, 10000), tolerance: float = 1.0) -> None:
-    """Item 3: seconds until log_likelihood_bounds gives a sandwich narrower than ``tolerance``."""
+#: flop of one 100x784 @ 784x500 product (multiply and add counted apart)
+PRODUCT_FLOP = 2 * 100 * 784 * 500
+
+
+def bare_product_seconds(torch, runs: int = 7, products: int = 100) -> list[float]:
+    """Seconds per bare float32 product 100x784 @ 784x500 (the layout of the training's
+    p(h|v): a batch times Wᵀ, W stored hidden-major), one value per run of ``products``
+    products, after a warm-up."""
+    g = torch.Generator().manual_seed(0)
+    a = torch.rand(100, 784, generator=g)
+    w = torch.rand(500, 784, generator=g)
+    out = torch.empty(100, 500)
+    for _ in range(products // 5):
+        torch.mm(a, w.T, out=out)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for _ in range(products):
+            torch.mm(a, w.T, out=out)
+        times.append((time.perf_counter() - start) / products)
+    return times
+
+
+def sandwich_time(rbm, x_train, x_test, betas=(100, 300, 1000, 3000, 10000, 30000, 100000),
+                  tolerance: float = 1.0) -> float | None:
+    """Item 3: seconds until log_likelihood_bounds gives a sandwich narrower than ``tolerance``
+    (None, after a line that says so, when the last number of temperatures is still wide)."""
     from physml.ebm import log_likelihood_bounds
 
     total = 0.0
     shape = f"{rbm.components_.shape[1]}-{rbm.components_.shape[0]}"
+    b = None
     for n_betas in betas:
         start = time.perf_counter()
         b = log_likelihood_bounds(rbm, x_test, n_betas=n_betas, data=x_train, ais_chains=100,
@@ -135,9 +186,11 @@ def sandwich_time(rbm, x_train, x_test, betas=(100, 300, 1000, 3000, 10000), tol
         if not b.wide:
             print(f"time to a sandwich of width <= {tolerance:g} nat on the {shape} RBM: {total:.1f} s "
                   f"({n_betas} temperatures)", flush=True)
-            return
-    print(f"no sandwich of width <= {tolerance:g} nat on the {shape} RBM within {betas[-1]} temperatures "
-          f"({total:.1f} s)", flush=True)
+            return total
+    print(f"no sandwich of width <= {tolerance:g} nat on the {shape} RBM within {betas[-1]:,} temperatures: "
+          f"gap + 2 errors still {b.gap + 2 * b.gap_error:.2f} nats after {total:.1f} s "
+          f"(tried {', '.join(f'{n:,}' for n in betas)}); stopped", flush=True)
+    return None
 
 
 if __name__ == "__main__":

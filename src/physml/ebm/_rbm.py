@@ -71,6 +71,15 @@ def _resolves(resolve: Any) -> Any:
     return check
 
 
+def _training_data(model: RBMModel, X: np.ndarray) -> torch.Tensor:
+    """The training data on the model's device: 0/1 data of one byte a value (bool, uint8, int8)
+    as it is (not copied on the CPU), which the trainer converts batch by batch as it gathers
+    them, instead of a copy of the whole set in the model's dtype; anything else in that dtype."""
+    if model.visible == "bernoulli" and X.dtype.itemsize == 1 and X.dtype.kind in "biu":
+        return torch.as_tensor(X, device=model.device)
+    return model.as_tensor(X)
+
+
 def _positive_sigma(value: Any) -> bool:
     if isinstance(value, (str, bytes, bool)):
         return False
@@ -505,7 +514,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
             order = rng.permutation(len(X))
             valid, train = X[order[:n_valid]], X[order[n_valid:]]
         self._set_decay(len(train))
-        data = model.as_tensor(train)
+        data = _training_data(model, train)
         stopper = None
         if valid is not None:
             vdata = model.as_tensor(valid)
@@ -532,7 +541,7 @@ class RBM(ModelMixin, TransformerMixin, BaseEstimator, RBMModelHolder):
         if first:
             self._start(X)
             self._set_decay(len(X))
-        self._run(self.model_.as_tensor(X), 1)
+        self._run(_training_data(self.model_, X), 1)
         self.n_iter_ = self.trainer_.epochs_done
         self._after_training()
         return self

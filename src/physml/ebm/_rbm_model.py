@@ -108,13 +108,18 @@ def _seed_int(seed: int | np.random.Generator) -> int:
     return int(seed)
 
 
-def bernoulli(p: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def bernoulli(p: torch.Tensor, generator: torch.Generator, *,
+              out: torch.Tensor | None = None) -> torch.Tensor:
     """Binary samples with P(1) = p (same dtype as p): 1[u < p], u ~ U[0, 1).
 
-    Equivalent in law to :func:`torch.bernoulli`, and several times faster on CPU.
+    Equivalent in law to :func:`torch.bernoulli`, and several times faster on CPU. ``out``
+    (p's shape, a floating dtype) receives the samples instead of a new tensor; the random
+    stream is the same either way (one uniform per element, in row-major order).
     """
     u = torch.rand(p.shape, generator=generator, dtype=p.dtype, device=p.device)
-    return u.lt_(p)
+    if out is None:
+        return u.lt_(p)
+    return torch.lt(u, p, out=out)
 
 
 def check_visible_data(
@@ -173,6 +178,10 @@ def training_memory_bytes(
       early stopping the best parameters so far.
     * The data (``n_samples × n_visible`` in ``dtype``), the batch and the chains
       (``n_chains × n_temperatures`` visible and hidden states, and their probabilities).
+
+    Two cases need less than this count: Bernoulli training with momentum accumulates the
+    update into the velocity (no gradient or temporary of W's size), and 0/1 data given in
+    one byte a value (bool, uint8) is trained on as it is, not copied into ``dtype``.
     """
     item = 8 if _resolve_dtype(dtype) == torch.float64 else 4
     weights = int(n_visible) * int(n_hidden)
@@ -358,14 +367,20 @@ class RBMModel:
             self._lowp_weights = (key, self.weights.to(self.matmul_dtype))
         return self._lowp_weights[1]
 
-    def hidden_input(self, v: torch.Tensor) -> torch.Tensor:
-        """x = c + W s(v): the hidden units' total input (their logits at β = 1), shape (..., n_hidden)."""
+    def hidden_input(self, v: torch.Tensor, *, out: torch.Tensor | None = None) -> torch.Tensor:
+        """x = c + W s(v): the hidden units' total input (their logits at β = 1), shape (..., n_hidden).
+
+        ``out``: a contiguous tensor of that shape and the model's dtype that receives x (a
+        training workspace; no new tensor is made in full precision).
+        """
         s = self.scaled(v).reshape(-1, self.n_visible)
+        x2 = None if out is None else out.view(-1, self.n_hidden)
         if self.matmul_dtype is None or self.matmul_dtype == self.weights.dtype:
-            x = torch.addmm(self.hidden_bias, s, self.weights.T)
+            x = torch.addmm(self.hidden_bias, s, self.weights.T, out=x2)
         else:
-            x = (s.to(self.matmul_dtype) @ self.matmul_weights().T).to(self.dtype) + self.hidden_bias
-        return x.reshape(*v.shape[:-1], self.n_hidden)
+            low = s.to(self.matmul_dtype) @ self.matmul_weights().T
+            x = low.to(self.dtype) + self.hidden_bias if x2 is None else x2.copy_(low).add_(self.hidden_bias)
+        return x.view(*v.shape[:-1], self.n_hidden)
 
     def visible_input(self, h: torch.Tensor) -> torch.Tensor:
         """Σ_j h_j W_ji, shape (..., n_visible)."""
@@ -386,18 +401,27 @@ class RBMModel:
         return self.visible_term(v) - torch.nn.functional.softplus(self.hidden_input(v)).sum(-1)
 
     # -- conditionals -------------------------------------------------------------------------
-    def hidden_probs(self, v: torch.Tensor, beta: float | torch.Tensor = 1.0) -> torch.Tensor:
-        """p(h_j = 1 | v) at inverse temperature β: sigmoid(β (c + W s(v)))."""
-        x = self.hidden_input(v)
-        return torch.sigmoid(x if _is_one(beta) else beta * x)
+    def hidden_probs(self, v: torch.Tensor, beta: float | torch.Tensor = 1.0, *,
+                     out: torch.Tensor | None = None) -> torch.Tensor:
+        """p(h_j = 1 | v) at inverse temperature β: sigmoid(β (c + W s(v))); ``out`` as in
+        :meth:`hidden_input` (the logits and then the probabilities are written there)."""
+        x = self.hidden_input(v, out=out)  # a new tensor or ``out``: the in-place ops touch nothing else
+        if _is_one(beta):
+            return x.sigmoid_()
+        if isinstance(beta, (int, float)):
+            return x.mul_(beta).sigmoid_()
+        return torch.sigmoid(beta * x, out=out)
 
     def visible_mean(self, h: torch.Tensor, beta: float | torch.Tensor = 1.0) -> torch.Tensor:
         """E[v | h]: p(v_i = 1 | h) (Bernoulli, at β) or b + σ W^T h (Gaussian, any β)."""
-        a = self.visible_input(h)
         if self.log_sigma is None:
-            a = a + self.visible_bias
-            return torch.sigmoid(a if _is_one(beta) else beta * a)
-        return self.visible_bias + torch.exp(self.log_sigma) * a
+            if self.matmul_dtype is None or self.matmul_dtype == self.weights.dtype:
+                h2 = h.reshape(-1, self.n_hidden)
+                a = torch.addmm(self.visible_bias, h2, self.weights).view(*h.shape[:-1], self.n_visible)
+            else:
+                a = self.visible_input(h) + self.visible_bias
+            return a.sigmoid_() if _is_one(beta) else torch.sigmoid(beta * a)
+        return self.visible_bias + torch.exp(self.log_sigma) * self.visible_input(h)
 
     def sample_hidden(self, v: torch.Tensor, generator: torch.Generator,
                       beta: float | torch.Tensor = 1.0) -> torch.Tensor:
@@ -405,15 +429,17 @@ class RBMModel:
         return bernoulli(self.hidden_probs(v, beta), generator)
 
     def sample_visible(self, h: torch.Tensor, generator: torch.Generator,
-                       beta: float | torch.Tensor = 1.0) -> torch.Tensor:
-        """Draw v ~ p(v | h) at inverse temperature β (variance σ²/β for Gaussian units)."""
+                       beta: float | torch.Tensor = 1.0, *, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Draw v ~ p(v | h) at inverse temperature β (variance σ²/β for Gaussian units);
+        ``out`` (the shape of v) receives it instead of a new tensor."""
         mean = self.visible_mean(h, beta)
         if self.log_sigma is None:
-            return bernoulli(mean, generator)
+            return bernoulli(mean, generator, out=out)
         std = torch.exp(self.log_sigma)
         if not _is_one(beta):
             std = std / torch.sqrt(torch.as_tensor(beta, dtype=self.dtype, device=self.device))
-        return mean + std * torch.randn(mean.shape, generator=generator, dtype=self.dtype, device=self.device)
+        noise = torch.randn(mean.shape, generator=generator, dtype=self.dtype, device=self.device)
+        return torch.add(mean, std * noise, out=out)
 
     def gibbs(self, v: torch.Tensor, generator: torch.Generator, n_steps: int = 1,
               beta: float | torch.Tensor = 1.0) -> torch.Tensor:

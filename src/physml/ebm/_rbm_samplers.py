@@ -64,12 +64,18 @@ class GibbsChains:
         The chains' random stream.
     steps : int
         Transitions done so far.
+    in_place : bool
+        ``visible`` and ``hidden`` are buffers that belong to the chains (rows of a trainer's
+        workspace, :class:`~physml.ebm.RBMTrainer`): the sweeps overwrite them in place instead
+        of making new tensors. Leave it False when they are shared with anything else (CD
+        starts its chains on the data batch itself).
     """
 
     visible: torch.Tensor
     hidden: torch.Tensor | None
     generator: torch.Generator
     steps: int = 0
+    in_place: bool = False
 
     @property
     def samples(self) -> torch.Tensor:
@@ -161,14 +167,16 @@ def _check_gibbs(state: Any, model: RBMModel, owner: str) -> GibbsChains:
 
 
 def _gibbs_transitions(model: RBMModel, state: GibbsChains, sweeps: int, hidden: bool) -> None:
-    """``sweeps`` block Gibbs sweeps h ~ p(h|v), v ~ p(v|h) from the stored p(h|v)."""
+    """``sweeps`` block Gibbs sweeps h ~ p(h|v), v ~ p(v|h) from the stored p(h|v), written
+    into the state's own tensors when ``state.in_place``."""
     g = state.generator
     hp = state.hidden
     v = state.visible
+    own = state.in_place
     for i in range(sweeps):
-        v = model.sample_visible(bernoulli(hp, g), g)
+        v = model.sample_visible(bernoulli(hp, g), g, out=v if own else None)
         if hidden or i + 1 < sweeps:
-            hp = model.hidden_probs(v)
+            hp = model.hidden_probs(v, out=hp if own else None)
     state.visible = v
     state.hidden = hp if hidden or sweeps == 0 else None
 

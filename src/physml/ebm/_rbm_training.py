@@ -22,7 +22,8 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ import torch
 from physml._core import check_int, check_real
 from physml.ebm._partition import pseudo_likelihood, reconstruction_error
 from physml.ebm._rbm_model import RBMModel
-from physml.ebm._rbm_samplers import GibbsChains, PCDSampler, TemperedChains
+from physml.ebm._rbm_samplers import CDSampler, GibbsChains, PCDSampler, TemperedChains, _check_gibbs
 from physml.training import ConstantSchedule, LinearSchedule, Schedule
 from physml.training import EarlyStopping as StoppingRule
 
@@ -141,6 +142,14 @@ class RBMTrainer:
     :func:`log_likelihood_gradient` (weight decay λ on the weights only, as in Hinton's
     guide). The model's tensors are updated in place.
 
+    With Bernoulli visibles the update is computed as one product per phase group, in a
+    workspace kept between batches: the chains' rows and the data rows are stacked into one
+    matrix V (chains first) so that their hidden probabilities H come from one product,
+    and the weight gradient of both phases is one product Gᵀ V with G = diag(s) H, s = −ε/m
+    on the m chain rows and +ε/n on the n data rows (the biases: Vᵀ s and Hᵀ s). For CD and
+    PCD the chains live in those rows (``chains.in_place``), so a PCD-1 update is five
+    matrix products of the batch's size and no copies of the chains.
+
     Parameters
     ----------
     model : RBMModel
@@ -160,14 +169,16 @@ class RBMTrainer:
         Mixed precision: the matrix products of each update (conditionals, sampling, the
         weight gradient) take operands of this dtype (e.g. ``torch.bfloat16``) with the
         parameters and their updates kept in the model's dtype. The model's own
-        ``matmul_dtype`` is restored after every update.
+        ``matmul_dtype`` is restored after every :meth:`step` and :meth:`epoch`.
 
     Attributes
     ----------
     epochs_done, updates_done : int
     chains : GibbsChains or TemperedChains or None
         The state of the sampler's chains (None before the first update; for CD, the
-        chains of the last batch).
+        chains of the last batch). With Bernoulli visibles and CD or PCD its tensors are rows
+        of the trainer's workspace (``in_place``), overwritten by the next update: copy them
+        to keep them. Chains set here from elsewhere are copied into the workspace.
     schedule : physml.training.Schedule
         ε as a function of ``updates_done``: a :class:`~physml.training.LinearSchedule` to zero
         over ``decay_updates``, or a :class:`~physml.training.ConstantSchedule`.
@@ -189,6 +200,8 @@ class RBMTrainer:
         self.generator = generator
         self.chains: GibbsChains | TemperedChains | None = None
         self.velocity: dict[str, torch.Tensor] = {}
+        #: V, H, G and s of the Bernoulli update (rows: chains, then data), grown as needed
+        self._workspace: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         self.epochs_done = 0
         self.updates_done = 0
         self.decay_updates = decay_updates
@@ -223,52 +236,45 @@ class RBMTrainer:
         """ε for the next update (after the linear decay, if any)."""
         return self.schedule(self.updates_done)
 
-    @torch.no_grad()
-    def step(self, v_pos: torch.Tensor) -> None:
-        """One parameter update from the data batch ``v_pos`` (n, n_visible)."""
+    @contextmanager
+    def _precision(self) -> Iterator[None]:
+        """The model's ``matmul_dtype`` set to the trainer's for the updates inside, restored after."""
         if self.matmul_dtype is None:
-            self._step(v_pos)
+            yield
             return
         previous = self.model.matmul_dtype
         self.model.matmul_dtype = self.matmul_dtype
         try:
-            self._step(v_pos)
+            yield
         finally:
             self.model.matmul_dtype = previous
 
-    def _step(self, v_pos: torch.Tensor) -> None:
-        model, lr, sampler = self.model, self.current_learning_rate(), self.sampler
+    @torch.no_grad()
+    def step(self, v_pos: torch.Tensor) -> None:
+        """One parameter update from the data batch ``v_pos`` (n, n_visible)."""
+        with self._precision():
+            self._step(v_pos)
+
+    def _step(self, data: torch.Tensor, rows: torch.Tensor | None = None) -> None:
+        """One update from the batch ``data`` (or its rows ``rows``, gathered without a copy
+        of their own)."""
+        model, sampler = self.model, self.sampler
+        if model.log_sigma is None and isinstance(sampler, (CDSampler, PCDSampler)):
+            self._gibbs_step(data, rows)
+            return
+        v_pos = model.as_tensor(data if rows is None else data[rows])
+        lr = self.current_learning_rate()
         self.updates_done += 1
         chains = self.chains
-        if isinstance(sampler, PCDSampler) and chains is not None:
-            # one matrix product for the hidden probabilities of data and chains together
-            sampler.sample(chains, 1, model=model, hidden=False)
-            v_neg = chains.visible
-            probs = model.hidden_probs(torch.cat([v_pos, v_neg]))
-            h_pos, h_neg = probs[: len(v_pos)], probs[len(v_pos) :]
-            chains.hidden = h_neg
-        else:
-            h_pos = model.hidden_probs(v_pos)
-            if chains is None or not sampler.persistent:
-                chains = self.chains = sampler.init_state(model, v_pos, self.generator, hidden=h_pos)
-            sampler.sample(chains, 1, model=model)
-            v_neg, h_neg = chains.samples, chains.hidden_probs
-        n, m = len(v_pos), len(v_neg)
-        params = model.parameters()
-        if self.momentum == 0.0 and model.log_sigma is None:
-            # fast path (Bernoulli, plain SGD): in-place rank-n updates, no temporaries
-            w = params["weights"]
-            if self.weight_decay:
-                w.mul_(1.0 - lr * self.weight_decay)
-            if model.matmul_dtype is None or model.matmul_dtype == w.dtype:
-                w.addmm_(h_pos.T, v_pos, alpha=lr / n).addmm_(h_neg.T, v_neg, alpha=-lr / m)
-            else:  # one low-precision product for both phases, accumulated into W in full precision
-                md = model.matmul_dtype
-                h = torch.cat([h_pos * (lr / n), h_neg * (-lr / m)]).to(md)
-                w.add_(h.T @ torch.cat([v_pos, v_neg]).to(md))
-            params["visible_bias"].add_(v_pos.sum(0), alpha=lr / n).add_(v_neg.sum(0), alpha=-lr / m)
-            params["hidden_bias"].add_(h_pos.sum(0), alpha=lr / n).add_(h_neg.sum(0), alpha=-lr / m)
+        h_pos = model.hidden_probs(v_pos)
+        if chains is None or not sampler.persistent:
+            chains = self.chains = sampler.init_state(model, v_pos, self.generator, hidden=h_pos)
+        sampler.sample(chains, 1, model=model)
+        v_neg, h_neg = chains.samples, chains.hidden_probs
+        if model.log_sigma is None:
+            self._bernoulli_update(torch.cat([v_neg, v_pos]), torch.cat([h_neg, h_pos]), len(v_neg), lr)
             return
+        params = model.parameters()
         grads = log_likelihood_gradient(model, v_pos, h_pos, v_neg, h_neg, learn_sigma=self.learn_sigma)
         if self.weight_decay:
             grads["weights"].add_(params["weights"], alpha=-self.weight_decay)
@@ -282,13 +288,111 @@ class RBMTrainer:
             else:
                 params[name].add_(g, alpha=lr)
 
+    def _buffers(self, rows: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The first ``rows`` rows of the workspace V (visible), H (hidden probabilities),
+        G (scaled H) and s (row scales); a larger one replaces it when needed (chains that
+        lived in the old one are copied over by :meth:`_gibbs_step`)."""
+        model, ws = self.model, self._workspace
+        if ws is None or len(ws[0]) < rows or ws[0].dtype != model.dtype or ws[0].device != model.device:
+            size = max(rows, 0 if ws is None else len(ws[0]))
+            opts: dict[str, Any] = dict(dtype=model.dtype, device=model.device)
+            ws = self._workspace = (torch.empty(size, model.n_visible, **opts),
+                                    torch.empty(size, model.n_hidden, **opts),
+                                    torch.empty(size, model.n_hidden, **opts), torch.empty(size, **opts))
+        return ws[0][:rows], ws[1][:rows], ws[2][:rows], ws[3][:rows]
+
+    def _gibbs_step(self, data: torch.Tensor, rows: torch.Tensor | None) -> None:
+        """The update of a Bernoulli RBM with CD-k or PCD-k chains kept in the workspace's first
+        rows and the batch in the next ones: for PCD, k sweeps of the chains in place, then p(h|v)
+        of chains and batch in one product and :meth:`_bernoulli_update` (the same random stream
+        and the same update as sampling and updating phase by phase)."""
+        model, sampler, chains = self.model, self.sampler, self.chains
+        lr = self.current_learning_rate()
+        self.updates_done += 1
+        n = len(data) if rows is None else len(rows)
+        persistent = chains is not None and sampler.persistent
+        if persistent:
+            _check_gibbs(chains, model, type(sampler).__name__)
+            m = len(chains.visible)
+        else:
+            m = sampler.n_chains if sampler.persistent else n
+        v, h, _, _ = self._buffers(m + n)
+        v_neg, h_neg, v_pos, h_pos = v[:m], h[:m], v[m:], h[m:]
+        if rows is None:
+            v_pos.copy_(data)
+        elif data.dtype == v_pos.dtype:
+            torch.index_select(data, 0, rows, out=v_pos)
+        else:  # compact 0/1 data (one byte a value): gathered, then converted
+            v_pos.copy_(data[rows])
+        if persistent:
+            if not chains.in_place or chains.visible.data_ptr() != v_neg.data_ptr() \
+                    or chains.hidden.data_ptr() != h_neg.data_ptr():
+                v_neg.copy_(chains.visible)  # chains made or moved elsewhere: into the workspace
+                h_neg.copy_(chains.hidden)
+                chains.visible, chains.hidden, chains.in_place = v_neg, h_neg, True
+            sampler.sample(chains, 1, model=model, hidden=False)
+            model.hidden_probs(v, out=h)  # data and chains in one product
+            chains.hidden = h_neg
+        else:
+            model.hidden_probs(v_pos, out=h_pos)
+            start = sampler.init_state(model, v_pos, self.generator, hidden=h_pos)
+            v_neg.copy_(start.visible)
+            h_neg.copy_(start.hidden)
+            chains = self.chains = GibbsChains(v_neg, h_neg, start.generator, in_place=True)
+            sampler.sample(chains, 1, model=model)
+        self._bernoulli_update(v, h, m, lr)
+
+    def _bernoulli_update(self, v: torch.Tensor, h: torch.Tensor, m: int, lr: float) -> None:
+        """The update of a Bernoulli RBM from the negative phase (the first ``m`` rows of the
+        visible states ``v`` and their hidden probabilities ``h``) and the data (the other n
+        rows): with s = −ε/m on the first rows and +ε/n on the others, ε g_W = (diag(s) h)ᵀ v,
+        ε g_b = vᵀ s, ε g_c = hᵀ s (one product for both phases), then weight decay and
+        momentum as documented in the class."""
+        model = self.model
+        n = len(v) - m
+        params = model.parameters()
+        w, b, c = params["weights"], params["visible_bias"], params["hidden_bias"]
+        ws = self._workspace
+        if ws is not None and v.data_ptr() == ws[0].data_ptr():
+            g, s = ws[2][: len(v)], ws[3][: len(v)]
+        else:
+            g, s = torch.empty_like(h), torch.empty(len(v), dtype=h.dtype, device=h.device)
+        s[:m].fill_(-lr / m)
+        s[m:].fill_(lr / n)
+        torch.mul(h, s[:, None], out=g)
+        if self.momentum:
+            for name, p in params.items():
+                if name not in self.velocity:
+                    self.velocity[name] = torch.zeros_like(p)
+            tw, tb, tc = (self.velocity[k].mul_(self.momentum) for k in ("weights", "visible_bias",
+                                                                          "hidden_bias"))
+            if self.weight_decay:
+                tw.add_(w, alpha=-lr * self.weight_decay)
+        else:
+            tw, tb, tc = w, b, c
+            if self.weight_decay:
+                w.mul_(1.0 - lr * self.weight_decay)
+        md = model.matmul_dtype
+        if md is None or md == w.dtype:
+            tw.addmm_(g.T, v)
+        else:  # one low-precision product, accumulated in full precision
+            tw.add_(g.to(md).T @ v.to(md))
+        tb.addmv_(v.T, s)
+        tc.addmv_(h.T, s)
+        if self.momentum:
+            w.add_(tw)
+            b.add_(tb)
+            c.add_(tc)
+
     @torch.no_grad()
     def epoch(self, data: torch.Tensor) -> None:
-        """One pass over ``data`` (n_samples, n_visible) in shuffled minibatches."""
+        """One pass over ``data`` (n_samples, n_visible) in shuffled minibatches; 0/1 data may
+        be held in any dtype (e.g. bool), each batch is converted to the model's."""
         n = len(data)
         order = torch.randperm(n, generator=self.generator, device=self.generator.device)
-        for start in range(0, n, self.batch_size):
-            self.step(data[order[start : start + self.batch_size]])
+        with self._precision():
+            for start in range(0, n, self.batch_size):
+                self._step(data, order[start : start + self.batch_size])
 
     def run(self, data: torch.Tensor, n_epochs: int, *, early_stopping: EarlyStopping | None = None,
             on_epoch: Callable[[int], None] | None = None) -> None:
