@@ -30,7 +30,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from physml import ebm
+from physml import _core, ebm
 from physml._commands._common import (
     UsageError,
     check_new_file,
@@ -39,7 +39,7 @@ from physml._commands._common import (
     positive_int,
     positive_real,
 )
-from physml._core import atomic_write_bytes, atomic_write_text, model_file_format
+from physml._core import atomic_write_bytes, atomic_write_text
 
 __all__ = ["register"]
 
@@ -243,7 +243,7 @@ def _load_model(path: Path) -> Any:
     if path.suffix.lower() != ".npz":
         raise UsageError(f"{path}: expected a model file (.npz) written by 'physml rbm train'")
     try:
-        if model_file_format(path) == POTTS_FORMAT:
+        if _core.model_file_format(path) == POTTS_FORMAT:  # read only when a model is loaded
             return ebm.PottsRBM.load(path)
         return ebm.RBM.load(path, device="cpu")
     except (ValueError, KeyError, OSError) as exc:
